@@ -1,0 +1,44 @@
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import { MemlensError } from "@memlens/core";
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+/** node:util parseArgs with errors turned into one-line MemlensErrors naming the flag. */
+export function parseFlags<O extends Options>(
+  argv: readonly string[],
+  options: O,
+  allowPositionals = false,
+): { values: { [K in keyof O]?: O[K]["type"] extends "boolean" ? boolean : string }; positionals: string[] } {
+  try {
+    const r = parseArgs({ args: [...argv], options, allowPositionals, strict: true });
+    return r as unknown as {
+      values: { [K in keyof O]?: O[K]["type"] extends "boolean" ? boolean : string };
+      positionals: string[];
+    };
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    const flag = /'(-{1,2}[\w-]+)/.exec(msg)?.[1] ?? "arguments";
+    const allowed = Object.keys(options).map((k) => `--${k}`);
+    throw new MemlensError(
+      "invalid-value",
+      `${flag}: ${msg.split("\n")[0]?.replace(/\.$/, "")}; allowed flags: ${allowed.join(", ")}`,
+      flag,
+      allowed,
+    );
+  }
+}
+
+/** A flag that must be a whole number in [min, max]. */
+export function intFlag(v: string | undefined, flag: string, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v.trim()))
+    throw new MemlensError(
+      "invalid-value",
+      `${flag} must be a whole number from ${min} to ${max}, got "${v}"`,
+      flag,
+    );
+  const n = Number(v);
+  if (n < min || n > max)
+    throw new MemlensError("invalid-value", `${flag} must be from ${min} to ${max}, got ${n}`, flag);
+  return n;
+}

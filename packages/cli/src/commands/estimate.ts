@@ -1,0 +1,203 @@
+import { existsSync } from "node:fs";
+import {
+  type Estimate,
+  estimate,
+  formatBinaryBytes,
+  formatCount,
+  formatRate,
+  formatSeconds,
+  MemlensError,
+  type ModelSpec,
+  modelSpecFromHfConfig,
+} from "@memlens/core";
+import { intFlag, parseFlags } from "../args.js";
+import { type CliIo, parseJsonText, readJsonFile, readStdin, styler } from "../io.js";
+
+const HELP = `memlens estimate: memory per GPU, whether it fits, max context and concurrency, and speed
+
+  memlens estimate --scenario FILE|- [--json]
+  memlens estimate --model ID|CONFIG.json [--engine transformers] [--weights bf16|fp8|gptq|nf4|Q4_K_M...]
+                   [--kv-cache auto|fp16|fp8|q8_0] [--ctx 8192] [--batch 1] [--gpu H100-SXM-80GB]
+                   [--gpus 1] [--tp 1] [--pp 1] [--json]
+
+Flags override the same fields of --scenario. The scenario format is docs SCENARIO.md.
+`;
+
+const FLAGS = {
+  scenario: { type: "string" },
+  model: { type: "string" },
+  engine: { type: "string" },
+  task: { type: "string" },
+  weights: { type: "string" },
+  "kv-cache": { type: "string" },
+  ctx: { type: "string" },
+  batch: { type: "string" },
+  gpu: { type: "string" },
+  gpus: { type: "string" },
+  "memory-bytes": { type: "string" },
+  tp: { type: "string" },
+  pp: { type: "string" },
+  attention: { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** Builds the scenario object from --scenario and flags (flags win). */
+export async function scenarioFromArgs(
+  argv: readonly string[],
+  io: CliIo,
+): Promise<{ scenario: Record<string, unknown>; json: boolean; help: boolean }> {
+  const { values: v } = parseFlags(argv, FLAGS);
+  let s: Record<string, unknown> = {};
+  if (v.scenario !== undefined) {
+    const raw =
+      v.scenario === "-"
+        ? parseJsonText(await readStdin(io, "--scenario"), "--scenario", "standard input")
+        : readJsonFile(v.scenario, "--scenario");
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+      throw new MemlensError("invalid-value", "--scenario must hold a JSON object", "--scenario");
+    s = { ...(raw as Record<string, unknown>) };
+  }
+  if (v.model !== undefined) {
+    const m = v.model;
+    const looksLikePath = m.endsWith(".json") || m.startsWith(".") || m.startsWith("/") || existsSync(m);
+    s.model = looksLikePath ? { config: m } : { id: m };
+  }
+  if (v.engine !== undefined) s.engine = v.engine;
+  if (v.task !== undefined) s.task = v.task;
+  if (v.weights !== undefined) s.weights = v.weights;
+  if (v["kv-cache"] !== undefined) s.kvCache = v["kv-cache"];
+  const ctx = intFlag(v.ctx, "--ctx", 1, 2 ** 31);
+  if (ctx !== undefined) s.contextLength = ctx;
+  const batch = intFlag(v.batch, "--batch", 1, 1 << 20);
+  if (batch !== undefined) s.batch = batch;
+  const count = intFlag(v.gpus, "--gpus", 1, 4096);
+  const hw = { ...((s.hardware as Record<string, unknown> | undefined) ?? {}) };
+  if (v.gpu !== undefined) {
+    hw.gpu = v.gpu;
+    delete hw.memoryBytes;
+  }
+  const mem = intFlag(v["memory-bytes"], "--memory-bytes", 1, Number.MAX_SAFE_INTEGER);
+  if (mem !== undefined) {
+    hw.memoryBytes = mem;
+    delete hw.gpu;
+  }
+  if (count !== undefined) hw.count = count;
+  if (Object.keys(hw).length > 0) s.hardware = hw;
+  const tp = intFlag(v.tp, "--tp", 1, 1024);
+  const pp = intFlag(v.pp, "--pp", 1, 1024);
+  if (tp !== undefined || pp !== undefined) {
+    const par = { ...((s.parallel as Record<string, unknown> | undefined) ?? {}) };
+    if (tp !== undefined) par.tensor = tp;
+    if (pp !== undefined) par.pipeline = pp;
+    s.parallel = par;
+    if (count === undefined && hw.count === undefined) s.hardware = { ...hw, count: (tp ?? 1) * (pp ?? 1) };
+  }
+  if (v.attention !== undefined)
+    s.engineOptions = { ...((s.engineOptions as object | undefined) ?? {}), attention: v.attention };
+  if (s.model === undefined && v.help !== true)
+    throw new MemlensError(
+      "missing-field",
+      "model: give --model ID (see `memlens models`) or --scenario FILE",
+      "model",
+    );
+  return { scenario: s, json: v.json === true, help: v.help === true };
+}
+
+/** Reads the model a scenario names from disk (config.json; GGUF/safetensors come with `inspect`). */
+export function modelSpecFromScenarioFiles(scenario: Record<string, unknown>): ModelSpec | undefined {
+  const m = scenario.model as Record<string, unknown> | undefined;
+  if (!m || typeof m !== "object") return undefined;
+  if (typeof m.config === "string")
+    return modelSpecFromHfConfig(readJsonFile(m.config, "model.config"), m.config);
+  for (const k of ["gguf", "safetensors"])
+    if (typeof m[k] === "string")
+      throw new MemlensError(
+        "unsupported",
+        `model.${k}: reading ${k} headers is not available yet`,
+        `model.${k}`,
+      );
+  return undefined;
+}
+
+export async function runEstimate(argv: readonly string[], io: CliIo): Promise<number> {
+  const { scenario, json, help } = await scenarioFromArgs(argv, io);
+  if (help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  const spec = modelSpecFromScenarioFiles(scenario);
+  const est = estimate(scenario, spec ? { modelSpec: spec } : {});
+  io.stdout.write(json ? `${JSON.stringify(est, null, 2)}\n` : renderEstimate(est, io));
+  return 0;
+}
+
+/** The human-readable breakdown. */
+export function renderEstimate(e: Estimate, io: CliIo): string {
+  const st = styler(io);
+  // biome-ignore lint/suspicious/noExplicitAny: the echoed scenario is plain JSON
+  const s = e.scenario as Record<string, any>;
+  const hw = s.hardware as Record<string, unknown>;
+  const hwName =
+    typeof hw.gpu === "string"
+      ? `${hw.count} × ${hw.gpu}`
+      : `${hw.count} × ${formatBinaryBytes(Number(hw.memoryBytes))}`;
+  const lines: string[] = [];
+  lines.push(
+    st.bold(
+      `${e.model.name} · ${e.model.architecture} · ${formatCount(e.model.parameters)} parameters${e.model.activeParameters !== e.model.parameters ? ` (${formatCount(e.model.activeParameters)} active)` : ""}`,
+    ),
+  );
+  lines.push(
+    `${s.engine} · weights ${s.weights ?? "as published"} · KV ${s.kvCache} · ${Number(s.contextLength).toLocaleString("en-US")} tokens × ${s.batch} sequence${s.batch === 1 ? "" : "s"} · ${hwName}`,
+  );
+  lines.push("");
+  const rows: [string, (d: Estimate["devices"][number]) => string][] = [
+    ["weights", (d) => formatBinaryBytes(d.bytes.weights, 2)],
+    ["KV cache", (d) => formatBinaryBytes(d.bytes.kvCache, 2)],
+    ["activations", (d) => formatBinaryBytes(d.bytes.activations, 2)],
+    ["gradients", (d) => formatBinaryBytes(d.bytes.gradients, 2)],
+    ["optimizer", (d) => formatBinaryBytes(d.bytes.optimizerStates, 2)],
+    ["overhead", (d) => formatBinaryBytes(d.bytes.overhead, 2)],
+    ["total", (d) => formatBinaryBytes(d.bytes.total, 2)],
+    ["capacity", (d) => formatBinaryBytes(d.capacityBytes, 2)],
+    ["fits", (d) => (d.fits ? st.green("yes") : st.red("NO"))],
+  ];
+  const shown = e.devices.slice(0, 8);
+  const keep = rows.filter(
+    ([label]) =>
+      !(
+        (label === "gradients" || label === "optimizer") &&
+        shown.every((d) => (label === "gradients" ? d.bytes.gradients : d.bytes.optimizerStates) === 0)
+      ),
+  );
+  const colWidth = 13;
+  lines.push(`${"".padEnd(12)}${shown.map((d) => d.name.padStart(colWidth)).join("")}`);
+  for (const [label, f] of keep)
+    lines.push(`${label.padEnd(12)}${shown.map((d) => f(d).padStart(colWidth)).join("")}`);
+  if (e.devices.length > shown.length)
+    lines.push(st.dim(`… and ${e.devices.length - shown.length} more devices (see --json)`));
+  lines.push("");
+  lines.push(
+    `${e.fits ? st.green("Fits") : st.red("Does not fit")}. KV cache ${e.kvBytesPerToken.toLocaleString("en-US")} bytes per token.`,
+  );
+  lines.push(
+    `Max context at batch ${s.batch}: ${e.maxContextLength === null ? "none fits" : `${e.maxContextLength.toLocaleString("en-US")} tokens`} · max sequences at ${Number(s.contextLength).toLocaleString("en-US")} tokens: ${e.maxConcurrentSequences.toLocaleString("en-US")}`,
+  );
+  if (e.performance.decodeTokensPerSecond > 0)
+    lines.push(
+      `Speed: prefill ${formatRate(e.performance.prefillTokensPerSecond)} · decode ${formatRate(e.performance.decodeTokensPerSecond)} · time to first token ${formatSeconds(e.performance.timeToFirstTokenSeconds)} (${e.performance.bound}-bound)`,
+    );
+  const engineFields = Object.entries(e.engine).filter(([, v]) => typeof v === "number");
+  if (engineFields.length)
+    lines.push(
+      st.dim(
+        `Engine: ${engineFields.map(([k, v]) => `${k} ${Number(v).toLocaleString("en-US")}`).join(" · ")}`,
+      ),
+    );
+  if (e.notes.length) {
+    lines.push("", "Notes:");
+    for (const n of e.notes) lines.push(`  - ${n}`);
+  }
+  return `${lines.join("\n")}\n`;
+}

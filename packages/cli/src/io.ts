@@ -1,0 +1,75 @@
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { MemlensError } from "@memlens/core";
+
+/** What a command needs from the process; tests pass fakes. */
+export interface CliIo {
+  readonly stdout: { write(s: string): unknown; isTTY?: boolean };
+  readonly stderr: { write(s: string): unknown };
+  readonly stdin?: AsyncIterable<string | Uint8Array> | undefined;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** Largest JSON file (scenario, config.json) memlens reads: real ones are a few kB. */
+export const MAX_JSON_BYTES = 16 * 1024 * 1024;
+
+/** Reads a bounded JSON file; errors name the field the path came from. */
+export function readJsonFile(path: string, field: string): unknown {
+  let file = path;
+  let size: number;
+  try {
+    const st = statSync(file);
+    if (st.isDirectory()) {
+      file = join(path, "config.json");
+      size = statSync(file).size;
+    } else size = st.size;
+  } catch {
+    throw new MemlensError("invalid-value", `${field}: cannot read "${path}" (no such file)`, field);
+  }
+  if (size > MAX_JSON_BYTES)
+    throw new MemlensError(
+      "malformed-file",
+      `${field}: "${file}" is ${size} bytes; JSON inputs are limited to ${MAX_JSON_BYTES}`,
+      field,
+    );
+  return parseJsonText(readFileSync(file, "utf8"), field, file);
+}
+
+export function parseJsonText(text: string, field: string, where: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message.split("\n")[0] : String(e);
+    throw new MemlensError("malformed-config", `${field}: ${where} is not valid JSON (${msg})`, field);
+  }
+}
+
+export async function readStdin(io: CliIo, field: string): Promise<string> {
+  if (!io.stdin) throw new MemlensError("invalid-value", `${field}: standard input is not available`, field);
+  const chunks: string[] = [];
+  let size = 0;
+  for await (const c of io.stdin) {
+    const s = typeof c === "string" ? c : Buffer.from(c).toString("utf8");
+    size += s.length;
+    if (size > MAX_JSON_BYTES)
+      throw new MemlensError(
+        "malformed-file",
+        `${field}: standard input exceeds ${MAX_JSON_BYTES} bytes`,
+        field,
+      );
+    chunks.push(s);
+  }
+  return chunks.join("");
+}
+
+/** ANSI styling, off when NO_COLOR is set or stdout is not a terminal. */
+export function styler(io: CliIo): {
+  bold(s: string): string;
+  green(s: string): string;
+  red(s: string): string;
+  dim(s: string): string;
+} {
+  const on = io.stdout.isTTY === true && !("NO_COLOR" in io.env && io.env.NO_COLOR !== undefined);
+  const wrap = (code: string, end: string) => (s: string) => (on ? `\u001b[${code}m${s}\u001b[${end}m` : s);
+  return { bold: wrap("1", "22"), green: wrap("32", "39"), red: wrap("31", "39"), dim: wrap("2", "22") };
+}

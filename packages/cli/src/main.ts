@@ -1,0 +1,77 @@
+import { isInputError, MemlensError } from "@memlens/core";
+import { runEstimate } from "./commands/estimate.js";
+import { runGpus } from "./commands/gpus.js";
+import { runModels } from "./commands/models.js";
+import type { CliIo } from "./io.js";
+
+export type { CliIo };
+
+/** A sub-command: argv after its name → exit code. */
+export type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
+
+/** Commands by name; other modules add theirs (fit, inspect, simulate, memory...). */
+export const COMMANDS: Record<string, { run: Command; summary: string }> = {
+  estimate: {
+    run: runEstimate,
+    summary: "memory, fit and speed for one scenario (--scenario FILE or flags)",
+  },
+  models: { run: runModels, summary: "the embedded model catalog" },
+  gpus: { run: runGpus, summary: "the embedded GPU catalog" },
+};
+
+const USAGE = () => `memlens: how much memory an LLM takes, whether it fits, how fast it runs
+
+Usage: memlens <command> [options]
+
+Commands:
+${Object.entries(COMMANDS)
+  .map(([k, v]) => `  ${k.padEnd(10)} ${v.summary}`)
+  .join("\n")}
+
+Run "memlens <command> --help" for a command's options. --json prints machine-readable output.
+`;
+
+/**
+ * Runs the CLI in process: the binary and the tests both call this.
+ * @returns the exit code: 0 ok, 2 bad input, 1 anything else.
+ */
+export async function main(args: { argv: readonly string[] } & CliIo): Promise<number> {
+  const { argv, ...io } = args;
+  const json = argv.includes("--json");
+  const [name, ...rest] = argv;
+  try {
+    if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+      io.stdout.write(USAGE());
+      return name === undefined ? 2 : 0;
+    }
+    if (name === "--version" || name === "-v") {
+      io.stdout.write("0.1.0\n");
+      return 0;
+    }
+    const cmd = COMMANDS[name];
+    if (!cmd)
+      throw new MemlensError(
+        "invalid-value",
+        `unknown command "${name}"; allowed: ${Object.keys(COMMANDS).join(", ")}`,
+        "command",
+        Object.keys(COMMANDS),
+      );
+    return await cmd.run(rest, io);
+  } catch (e) {
+    return reportError(e, json, io);
+  }
+}
+
+/** Prints an error as one line (or the contract's JSON) and returns its exit code. */
+export function reportError(e: unknown, json: boolean, io: CliIo): number {
+  const input = isInputError(e);
+  const code = e instanceof MemlensError ? e.code : "internal";
+  const field = e instanceof MemlensError ? e.field : undefined;
+  const message = (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? "error";
+  if (json) {
+    io.stdout.write(`${JSON.stringify({ error: { code, message, ...(field ? { field } : {}) } })}\n`);
+  } else {
+    io.stderr.write(`memlens: ${message}\n`);
+  }
+  return input ? 2 : 1;
+}

@@ -1,0 +1,40 @@
+/** Stable error codes. Bad input → `invalid-*` / `unknown-*` (CLI exit 2); anything else → exit 1. */
+export type MemlensErrorCode =
+  | "invalid-value"
+  | "invalid-type"
+  | "missing-field"
+  | "unknown-model"
+  | "unknown-gpu"
+  | "unknown-dtype"
+  | "unknown-engine"
+  | "unsupported-architecture"
+  | "malformed-config"
+  | "malformed-file"
+  | "unsupported";
+
+/**
+ * The one exception core throws, for bad input only. `field` names the offending input
+ * (a scenario path like `hardware.gpu` or a CLI flag); `allowed` lists what would be accepted.
+ */
+export class MemlensError extends Error {
+  readonly code: MemlensErrorCode;
+  readonly field: string | undefined;
+  readonly allowed: readonly string[] | undefined;
+  constructor(code: MemlensErrorCode, message: string, field?: string, allowed?: readonly string[]) {
+    super(message);
+    this.name = "MemlensError";
+    this.code = code;
+    this.field = field;
+    this.allowed = allowed;
+  }
+}
+
+/** True for errors caused by the caller's input (CLI exit code 2). */
+export const isInputError = (e: unknown): e is MemlensError =>
+  e instanceof MemlensError && e.code !== "unsupported";
+
+/** Formats a short "allowed" list: the first `max` values, then a count. */
+export function describeAllowed(values: readonly string[], max = 12): string {
+  if (values.length <= max) return values.join(", ");
+  return `${values.slice(0, max).join(", ")}, … (${values.length - max} more)`;
+}

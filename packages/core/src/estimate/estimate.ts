@@ -1,0 +1,171 @@
+import { findGpu } from "../catalog/gpu-lookup.js";
+import type { GpuSpec } from "../catalog/gpu-types.js";
+import { catalogModelSpec } from "../catalog/models.js";
+import { MemlensError } from "../errors/memlens-error.js";
+import { modelSpecFromHfConfig } from "../models/from-hf-config.js";
+import type { ModelSpec } from "../models/model-spec.js";
+import { DEFAULT_EFFICIENCY, type Efficiency, estimatePerformance } from "../perf/roofline.js";
+import { type InferenceEngine, parseScenario, type Scenario, scenarioToJson } from "../scenario/scenario.js";
+import { transformersEngine } from "./engines/transformers.js";
+import type { DeviceEstimate, EngineInput, EngineMemory, EngineModel, Estimate } from "./estimate-types.js";
+import { kvBytesPerToken, layerKvBytesPerToken, tokensKeptByLayer } from "./kv-cache.js";
+import { estimateWeights, parseWeightFormat } from "./weights.js";
+
+export const MEMLENS_VERSION = "0.1.0";
+
+/** Engines by scenario name. Others register here as their allocation rules are modelled. */
+export const INFERENCE_ENGINE_MODELS: Partial<Record<InferenceEngine, EngineModel>> = {
+  transformers: transformersEngine,
+};
+
+/** Registers (or replaces) an engine's allocation model. */
+export function registerEngine(name: InferenceEngine, model: EngineModel): void {
+  INFERENCE_ENGINE_MODELS[name] = model;
+}
+
+export interface EstimateOptions {
+  /** A ModelSpec the caller built from a file (core reads no files). */
+  readonly modelSpec?: ModelSpec;
+  /** Speed efficiency factors; defaults to DEFAULT_EFFICIENCY. */
+  readonly efficiency?: Efficiency;
+  /** Prompt length for time to first token; defaults to the scenario's contextLength. */
+  readonly promptTokens?: number;
+}
+
+/** The ModelSpec a scenario names: a catalog id or an inline config.json. */
+export function resolveModelSpec(scenario: Scenario, given?: ModelSpec): ModelSpec {
+  if (given) return given;
+  const m = scenario.model;
+  if ("id" in m) return catalogModelSpec(m.id);
+  if ("hfConfig" in m) return modelSpecFromHfConfig(m.hfConfig, "inline config");
+  const kind = Object.keys(m)[0] ?? "model";
+  throw new MemlensError(
+    "unsupported",
+    `model.${kind} names a file; read it with the CLI or pass a ModelSpec`,
+    `model.${kind}`,
+  );
+}
+
+/**
+ * Answers a scenario (SCENARIO.md): memory per device, whether it fits, the largest context and
+ * concurrency that fit, and roofline speed.
+ * @example estimate({ model: { id: "meta-llama/Llama-3.1-8B" }, hardware: { gpu: "RTX-4090", count: 1 }, contextLength: 8192 }).fits
+ */
+export function estimate(rawScenario: unknown, options: EstimateOptions = {}): Estimate {
+  const scenario = parseScenario(rawScenario);
+  const spec = resolveModelSpec(scenario, options.modelSpec);
+  if (scenario.task === "training")
+    throw new MemlensError("unsupported", 'task "training" is not modelled yet', "task", ["inference"]);
+
+  const hw = scenario.hardware;
+  const gpu: GpuSpec | undefined = "gpu" in hw ? findGpu(hw.gpu) : undefined;
+  const capacityBytes = gpu ? gpu.memoryBytes : (hw as { memoryBytes: number }).memoryBytes;
+  const { tensor, pipeline } = scenario.parallel;
+  if (tensor * pipeline > hw.count)
+    throw new MemlensError(
+      "invalid-value",
+      `parallel.tensor × parallel.pipeline = ${tensor * pipeline} needs that many GPUs but hardware.count is ${hw.count}`,
+      "hardware.count",
+    );
+  const engineModel = INFERENCE_ENGINE_MODELS[scenario.engine as InferenceEngine];
+  if (!engineModel)
+    throw new MemlensError(
+      "unsupported",
+      `engine "${scenario.engine}" is not modelled yet; available: ${Object.keys(INFERENCE_ENGINE_MODELS).join(", ")}`,
+      "engine",
+      Object.keys(INFERENCE_ENGINE_MODELS),
+    );
+  const format = parseWeightFormat(scenario.weights, spec);
+  const input: EngineInput = { scenario, spec, format, capacityBytes, gpu, deviceCount: hw.count };
+
+  const mem = engineModel.memory(input, scenario.contextLength, scenario.batch);
+  const devices: DeviceEstimate[] = mem.devices.map((b, i) => ({
+    name: `GPU${i}`,
+    capacityBytes,
+    bytes: b,
+    fits: b.total <= capacityBytes,
+  }));
+  const fits = devices.every((d) => d.fits);
+  const fitsAt = (ctx: number, batch: number): boolean =>
+    engineModel.memory(input, ctx, batch).devices.every((d) => d.total <= capacityBytes);
+
+  const maxContextLength = largestFitting(1, 1 << 24, (c) => fitsAt(c, scenario.batch));
+  const maxConcurrentSequences = largestFitting(1, 1 << 20, (b) => fitsAt(scenario.contextLength, b)) ?? 0;
+
+  const weights = estimateWeights(spec, format);
+  const kvPerToken = kvBytesPerToken(spec, mem.kvLayout);
+  // Average KV bytes a decode step reads per token of context, with sliding windows applied.
+  const ctx = scenario.contextLength;
+  let kvReadPerToken = 0;
+  for (const l of spec.layers) {
+    const { k, v } = layerKvBytesPerToken(l.mixer, mem.kvLayout);
+    kvReadPerToken += ((k + v) * tokensKeptByLayer(l, ctx)) / ctx;
+  }
+  const notes = [...spec.notes, ...mem.notes];
+  let performance: Estimate["performance"] = {
+    prefillTokensPerSecond: 0,
+    decodeTokensPerSecond: 0,
+    timeToFirstTokenSeconds: 0,
+    bound: "memory",
+  };
+  if (gpu) {
+    const p = estimatePerformance({
+      spec,
+      gpu,
+      format,
+      weightBytes: weights.totalBytes,
+      expertBytes: weights.expertBytes,
+      embeddingBytes: weights.embeddingBytes,
+      kvBytesPerToken: kvReadPerToken,
+      batch: scenario.batch,
+      contextTokens: ctx,
+      promptTokens: options.promptTokens ?? ctx,
+      tensorParallel: tensor,
+      efficiency: options.efficiency ?? DEFAULT_EFFICIENCY,
+    });
+    performance = {
+      prefillTokensPerSecond: p.prefillTokensPerSecond,
+      decodeTokensPerSecond: p.decodeTokensPerSecond,
+      timeToFirstTokenSeconds: p.timeToFirstTokenSeconds,
+      bound: p.bound,
+    };
+    notes.push(
+      `Speed is a roofline at ${Math.round((options.efficiency ?? DEFAULT_EFFICIENCY).compute * 100)}% of peak ${p.computeDtype} FLOP/s and ${Math.round((options.efficiency ?? DEFAULT_EFFICIENCY).memory * 100)}% of memory bandwidth; decode is measured at a full ${ctx}-token context.`,
+    );
+  } else notes.push("No GPU named (hardware.memoryBytes only): speed is not estimated.");
+
+  return {
+    memlensVersion: MEMLENS_VERSION,
+    scenario: scenarioToJson(scenario),
+    model: {
+      name: spec.id,
+      architecture: spec.architecture,
+      parameters: spec.parameters,
+      activeParameters: Math.round(spec.activeParameters),
+    },
+    devices,
+    engine: mem.engine,
+    performance,
+    fits,
+    maxContextLength,
+    maxConcurrentSequences,
+    kvBytesPerToken: kvPerToken,
+    notes,
+  };
+}
+
+/** Largest n in [lo, hi] with ok(n), assuming ok is monotone (true then false); null if ok(lo) fails. */
+export function largestFitting(lo: number, hi: number, ok: (n: number) => boolean): number | null {
+  if (!ok(lo)) return null;
+  if (ok(hi)) return hi;
+  let good = lo;
+  let badN = hi;
+  while (badN - good > 1) {
+    const mid = Math.floor((good + badN) / 2);
+    if (ok(mid)) good = mid;
+    else badN = mid;
+  }
+  return good;
+}
+
+export type { EngineMemory };

@@ -1,0 +1,24 @@
+export * from "./catalog/dtypes.js";
+export { findGpu, GPU_LIST } from "./catalog/gpu-lookup.js";
+export type { GpuFlops, GpuInterconnect, GpuSpec } from "./catalog/gpu-types.js";
+export {
+  type CatalogModelRow,
+  catalogModelSpec,
+  findModelRow,
+  MODEL_ROWS,
+  suggestModels,
+} from "./catalog/models.js";
+export * from "./errors/memlens-error.js";
+export * from "./estimate/activations.js";
+export * from "./estimate/devices.js";
+export { CUDA_CONTEXT_BYTES, transformersEngine } from "./estimate/engines/transformers.js";
+export * from "./estimate/estimate.js";
+export * from "./estimate/estimate-types.js";
+export * from "./estimate/kv-cache.js";
+export * from "./estimate/weights.js";
+export * from "./format/format.js";
+export { modelSpecFromHfConfig, SUPPORTED_ARCHITECTURES } from "./models/from-hf-config.js";
+export * from "./models/model-spec.js";
+export * from "./perf/roofline.js";
+export * from "./scenario/scenario.js";
+export * from "./units/units.js";

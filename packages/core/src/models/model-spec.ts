@@ -1,0 +1,146 @@
+/**
+ * ModelSpec: what memlens knows about a model's architecture, derived from a real config.json
+ * (or a GGUF / safetensors header). Every tensor is listed with its shape, so weights at any
+ * dtype or quant type are exact, and every layer says how it remembers past tokens.
+ */
+
+export type TensorRole =
+  | "embedding"
+  | "position-embedding"
+  | "output"
+  | "attention"
+  | "mlp"
+  | "expert"
+  | "shared-expert"
+  | "router"
+  | "norm"
+  | "ssm"
+  | "vision"
+  | "other";
+
+export interface TensorSpec {
+  /** Hugging Face parameter name, e.g. `model.layers.0.self_attn.q_proj.weight`. */
+  readonly name: string;
+  /** PyTorch shape (out, in) for linear weights; stacked experts put the expert count first. */
+  readonly shape: readonly number[];
+  readonly role: TensorRole;
+  /** Decoder layer index, or null for tensors outside the layer stack. */
+  readonly layer: number | null;
+}
+
+/** Standard softmax attention with a per-layer KV cache. */
+export interface AttentionMixer {
+  readonly kind: "attention";
+  readonly numHeads: number;
+  readonly numKvHeads: number;
+  /** Key (and query) head size. */
+  readonly headDim: number;
+  /** Value head size (equal to headDim for nearly all models). */
+  readonly valueHeadDim: number;
+  /** Tokens a layer attends to: null = all (global); a number = sliding window (or chunked local). */
+  readonly slidingWindow: number | null;
+}
+
+/** Multi-head latent attention (DeepSeek-V2/V3, Kimi K2): K/V compressed to a shared latent. */
+export interface MlaMixer {
+  readonly kind: "mla";
+  readonly numHeads: number;
+  readonly kvLoraRank: number;
+  readonly qLoraRank: number | null;
+  readonly qkNopeHeadDim: number;
+  readonly qkRopeHeadDim: number;
+  readonly valueHeadDim: number;
+}
+
+/** Selective state-space layer (Mamba 1 or 2): constant-size state per sequence. */
+export interface MambaMixer {
+  readonly kind: "mamba";
+  readonly version: 1 | 2;
+  readonly dInner: number;
+  readonly dState: number;
+  readonly dConv: number;
+  readonly nGroups: number;
+  /** Mamba-2 heads (1 for Mamba-1). */
+  readonly numHeads: number;
+}
+
+/** Gated DeltaNet linear attention (Qwen3-Next): constant-size recurrent state per sequence. */
+export interface LinearAttentionMixer {
+  readonly kind: "linear-attention";
+  readonly numKeyHeads: number;
+  readonly numValueHeads: number;
+  readonly keyHeadDim: number;
+  readonly valueHeadDim: number;
+  readonly convKernel: number;
+}
+
+export type MixerSpec = AttentionMixer | MlaMixer | MambaMixer | LinearAttentionMixer;
+
+export type FfnSpec =
+  | { readonly kind: "dense"; readonly intermediateSize: number; readonly gated: boolean }
+  | {
+      readonly kind: "moe";
+      readonly numExperts: number;
+      readonly expertsPerToken: number;
+      readonly expertIntermediateSize: number;
+      readonly numSharedExperts: number;
+      /** Total intermediate width of the always-on shared expert(s); 0 when none. */
+      readonly sharedIntermediateSize: number;
+    }
+  | { readonly kind: "none" };
+
+export interface LayerSpec {
+  readonly index: number;
+  readonly mixer: MixerSpec;
+  readonly ffn: FfnSpec;
+}
+
+/** Attention kind of a mixer as people name it. */
+export type AttentionKind = "mha" | "gqa" | "mqa" | "mla" | "ssm" | "linear";
+
+export function attentionKindOf(mixer: MixerSpec): AttentionKind {
+  switch (mixer.kind) {
+    case "attention":
+      if (mixer.numKvHeads === mixer.numHeads) return "mha";
+      return mixer.numKvHeads === 1 ? "mqa" : "gqa";
+    case "mla":
+      return "mla";
+    case "mamba":
+      return "ssm";
+    case "linear-attention":
+      return "linear";
+  }
+}
+
+/** Storage dtypes a checkpoint can declare (`torch_dtype`). */
+export type CheckpointDtype = "fp32" | "fp16" | "bf16";
+
+/** A quantization the checkpoint ships with (config.json `quantization_config`). */
+export interface NativeQuantization {
+  readonly method: string;
+  readonly description: string;
+}
+
+export interface ModelSpec {
+  /** Hugging Face id or a name given by the caller. */
+  readonly id: string;
+  /** config.json `model_type` (the text model's for multimodal configs). */
+  readonly architecture: string;
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  readonly vocabSize: number;
+  readonly tiedEmbeddings: boolean;
+  readonly maxPositionEmbeddings: number | null;
+  readonly layers: readonly LayerSpec[];
+  readonly tensors: readonly TensorSpec[];
+  /** Sum of all tensor elements. */
+  readonly parameters: number;
+  /** Parameters a token touches: all but the experts the router does not pick (equals `parameters` for dense models). */
+  readonly activeParameters: number;
+  readonly checkpointDtype: CheckpointDtype;
+  readonly nativeQuantization: NativeQuantization | null;
+  /** What the parser assumed, one sentence each. */
+  readonly notes: readonly string[];
+}
+
+export const countElements = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
