@@ -36,8 +36,25 @@ function shardFactor(t: TensorSpec, tp: number): number {
   return tp;
 }
 
-/** Weight bytes on each device of one replica. */
-export function splitWeights(spec: ModelSpec, format: WeightFormat, split: Split): number[] {
+// Weights do not change with context or batch: searches over those reuse the split.
+const splitCache = new WeakMap<ModelSpec, Map<string, readonly number[]>>();
+
+/** Weight bytes on each device of one replica (memoised per model, format and split). */
+export function splitWeights(spec: ModelSpec, format: WeightFormat, split: Split): readonly number[] {
+  const key = `${JSON.stringify(format)}|${split.tensor}|${split.pipeline}`;
+  let perSpec = splitCache.get(spec);
+  if (!perSpec) {
+    perSpec = new Map();
+    splitCache.set(spec, perSpec);
+  }
+  const hit = perSpec.get(key);
+  if (hit) return hit;
+  const out = computeSplitWeights(spec, format, split);
+  perSpec.set(key, out);
+  return out;
+}
+
+function computeSplitWeights(spec: ModelSpec, format: WeightFormat, split: Split): number[] {
   const stages = stageOfLayers(spec.numLayers, split.pipeline);
   const perStage = new Array<number>(split.pipeline).fill(0);
   const baseDtype = computeDtypeOf(format, spec);

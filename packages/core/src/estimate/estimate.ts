@@ -9,7 +9,7 @@ import { type InferenceEngine, parseScenario, type Scenario, scenarioToJson } fr
 import { transformersEngine } from "./engines/transformers.js";
 import type { DeviceEstimate, EngineInput, EngineMemory, EngineModel, Estimate } from "./estimate-types.js";
 import { kvBytesPerToken, layerKvBytesPerToken, tokensKeptByLayer } from "./kv-cache.js";
-import { estimateWeights, parseWeightFormat } from "./weights.js";
+import { estimateWeights, parseWeightFormat, weightFormatName } from "./weights.js";
 
 export const MEMLENS_VERSION = "0.1.0";
 
@@ -136,7 +136,12 @@ export function estimate(rawScenario: unknown, options: EstimateOptions = {}): E
 
   return {
     memlensVersion: MEMLENS_VERSION,
-    scenario: scenarioToJson(scenario),
+    // Defaults filled in: the weight format and KV dtype the engine resolved.
+    scenario: {
+      ...scenarioToJson(scenario),
+      weights: weightFormatName(format),
+      kvCache: mem.kvLayout.kDtype === mem.kvLayout.vDtype ? mem.kvLayout.kDtype : `${mem.kvLayout.kDtype}/${mem.kvLayout.vDtype}`,
+    },
     model: {
       name: spec.id,
       architecture: spec.architecture,

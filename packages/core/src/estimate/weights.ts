@@ -87,6 +87,26 @@ export function parseWeightFormat(
   );
 }
 
+/** The scenario `weights` name of a format (what `parseWeightFormat` reads back). */
+export function weightFormatName(f: WeightFormat): string {
+  switch (f.kind) {
+    case "dense":
+      return f.dtype;
+    case "fp8":
+      return "fp8";
+    case "int8":
+      return f.method;
+    case "int4":
+      return f.method;
+    case "nf4":
+      return "nf4";
+    case "mxfp4":
+      return "mxfp4";
+    case "gguf":
+      return f.fileType;
+  }
+}
+
 export function describeWeightFormat(f: WeightFormat): string {
   switch (f.kind) {
     case "dense":

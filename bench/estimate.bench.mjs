@@ -1,0 +1,35 @@
+// Estimator speed: microseconds per call, as a ratio to a baseline measured in the same run
+// (JSON round-trip of the same scenario: the cost of merely reading the question).
+import { catalogModelSpec, estimate, estimateWeights, kvBytesPerToken, parseWeightFormat } from "../packages/core/dist/index.js";
+
+function time(fn, minMs = 300) {
+  for (let i = 0; i < 50; i++) fn(); // warm up
+  let n = 0;
+  const t0 = performance.now();
+  let t = t0;
+  while (t - t0 < minMs) {
+    for (let i = 0; i < 20; i++) fn();
+    n += 20;
+    t = performance.now();
+  }
+  return ((t - t0) * 1000) / n; // µs per call
+}
+
+const ids = ["meta-llama/Llama-3.1-8B", "meta-llama/Llama-3.1-70B", "Qwen/Qwen3-30B-A3B", "deepseek-ai/DeepSeek-V3", "google/gemma-2-9b"];
+for (const id of ids) catalogModelSpec(id); // specs are memoised: measure the arithmetic, not parsing
+
+const scenario = { model: { id: ids[0] }, hardware: { gpu: "RTX-4090", count: 1 }, contextLength: 8192 };
+const baseline = time(() => JSON.parse(JSON.stringify(scenario)));
+const layout = { kDtype: "bf16", vDtype: "bf16", mla: "latent", recurrent: "hf", recurrentDtypeBytes: 2 };
+
+const rows = [["JSON round-trip of a scenario (baseline)", baseline]];
+for (const id of ids) {
+  const spec = catalogModelSpec(id);
+  rows.push([`kvBytesPerToken ${id}`, time(() => kvBytesPerToken(spec, layout))]);
+  const f = parseWeightFormat("Q4_K_M", spec);
+  rows.push([`estimateWeights Q4_K_M ${id}`, time(() => estimateWeights(spec, f))]);
+  rows.push([`estimate() incl. max-context and max-batch search ${id}`, time(() => estimate({ ...scenario, model: { id } }), 500)]);
+}
+console.log("\nEstimator benchmark (µs per call; ratio = time / baseline)\n");
+console.log(`${"operation".padEnd(82)}${"µs".padStart(10)}${"ratio".padStart(10)}`);
+for (const [name, us] of rows) console.log(`${name.padEnd(82)}${us.toFixed(2).padStart(10)}${(us / baseline).toFixed(1).padStart(10)}`);
