@@ -2,6 +2,7 @@ import { isInputError, MemlensError } from "@memlens/core";
 import { runEstimate } from "./commands/estimate.js";
 import { runGpus } from "./commands/gpus.js";
 import { runModels } from "./commands/models.js";
+import { runPlan } from "./commands/plan.js";
 import type { CliIo } from "./io.js";
 
 export type { CliIo };
@@ -17,6 +18,7 @@ export const COMMANDS: Record<string, { run: Command; summary: string }> = {
   },
   models: { run: runModels, summary: "the embedded model catalog" },
   gpus: { run: runGpus, summary: "the embedded GPU catalog" },
+  plan: { run: runPlan, summary: "make it fit: search settings, Pareto front, ranked single changes" },
 };
 
 const USAGE = () => `memlens: how much memory an LLM takes, whether it fits, how fast it runs

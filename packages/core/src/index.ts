@@ -22,3 +22,5 @@ export * from "./models/model-spec.js";
 export * from "./perf/roofline.js";
 export * from "./scenario/scenario.js";
 export * from "./units/units.js";
+export * from "./plan/index.js";
+export * from "./catalog/quality.js";

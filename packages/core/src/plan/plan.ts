@@ -1,0 +1,378 @@
+import { findGpu } from "../catalog/gpu-lookup.js";
+import type { GpuSpec } from "../catalog/gpu-types.js";
+import { catalogModelSpec } from "../catalog/models.js";
+import { qualityCostOf } from "../catalog/quality.js";
+import { MemlensError } from "../errors/memlens-error.js";
+import { estimate, INFERENCE_ENGINE_MODELS } from "../estimate/estimate.js";
+import type { EngineInput, Estimate } from "../estimate/estimate-types.js";
+import { layerKvBytesPerToken } from "../estimate/kv-cache.js";
+import { estimateWeights, parseWeightFormat } from "../estimate/weights.js";
+import type { ModelSpec } from "../models/model-spec.js";
+import { DEFAULT_EFFICIENCY, estimatePerformance } from "../perf/roofline.js";
+import { type InferenceEngine, parseScenario } from "../scenario/scenario.js";
+
+/** What the user wants from the hardware. */
+export type PlanGoal =
+  | { readonly kind: "serve"; readonly contextLength: number; readonly concurrency: number }
+  | { readonly kind: "longest-context"; readonly concurrency: number }
+  | { readonly kind: "fastest-decode"; readonly contextLength: number; readonly concurrency: number };
+
+export interface PlanRequest {
+  /** Catalog id or ModelSpec (for models read from files). */
+  readonly model: string | ModelSpec;
+  readonly gpu: string;
+  readonly gpuCount: number;
+  readonly goal: PlanGoal;
+  /** Engines to consider; default: every engine memlens models. */
+  readonly engines?: readonly InferenceEngine[];
+  /** Weight formats to consider; default: a ladder from the checkpoint dtype down to 2-4 bits. */
+  readonly weights?: readonly string[];
+  /** Called with the fraction of configurations evaluated. */
+  readonly onProgress?: (fraction: number) => void;
+}
+
+/** One evaluated point of the search. */
+export interface PlanCandidate {
+  readonly engine: InferenceEngine;
+  readonly weights: string;
+  readonly kvCache: string;
+  readonly tensorParallel: number;
+  readonly pipelineParallel: number;
+  readonly contextLength: number;
+  readonly batch: number;
+  /** Largest device total, bytes. */
+  readonly peakDeviceBytes: number;
+  readonly fits: boolean;
+  readonly decodeTokensPerSecond: number;
+  /** Published perplexity increase of the weight format; null when none is published. */
+  readonly perplexityDelta: number | null;
+}
+
+export interface PlanResult {
+  /** Candidates evaluated (configurations × contexts × batches). */
+  readonly candidatesEvaluated: number;
+  /** Fitting candidates not beaten on memory, decode speed and quality at once, best decode first. */
+  readonly pareto: readonly PlanCandidate[];
+  /** The recommended candidate for the goal, re-checked with the full estimator; null if none fits. */
+  readonly best: PlanCandidate | null;
+  readonly bestEstimate: Estimate | null;
+  readonly notes: readonly string[];
+}
+
+const DENSE_LADDER = ["bf16", "fp8", "int8", "awq", "gptq", "nf4"];
+const GGUF_LADDER = ["Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "IQ4_XS", "Q3_K_M", "Q2_K"];
+const KV_BY_ENGINE: Record<InferenceEngine, readonly string[]> = {
+  transformers: ["auto"],
+  vllm: ["auto", "fp8"],
+  sglang: ["auto", "fp8"],
+  "llama.cpp": ["f16", "q8_0", "q4_0"].map((x) => (x === "f16" ? "fp16" : x)),
+};
+const WEIGHTS_BY_ENGINE: Record<InferenceEngine, readonly string[]> = {
+  transformers: ["bf16", "int8", "nf4"],
+  vllm: ["bf16", "fp8", "awq", "gptq"],
+  sglang: ["bf16", "fp8", "awq", "gptq"],
+  "llama.cpp": GGUF_LADDER,
+};
+
+/** Configuration-level arithmetic reused by every (context, batch) point. */
+interface Config {
+  readonly engine: InferenceEngine;
+  readonly weights: string;
+  readonly kvCache: string;
+  readonly tp: number;
+  readonly pp: number;
+  /** Largest device's bytes at context c and batch b ≈ fixed + perTokenSeq·c·b + act(c·b), fitted on the engine. */
+  readonly fixedBytes: number;
+  readonly kvBytesPerTokenPerDevice: number;
+  readonly actBytesPerToken: number;
+  readonly capacityBytes: number;
+  readonly weightReadBytes: number;
+  readonly kvReadBytesPerToken: number;
+  readonly bandwidth: number;
+  readonly computeFlopsPerToken: number;
+  readonly peakFlops: number;
+  readonly perplexityDelta: number | null;
+}
+
+function divisorsUpTo(n: number): number[] {
+  const out: number[] = [];
+  for (let i = 1; i <= n; i++) if (n % i === 0) out.push(i);
+  return out;
+}
+
+/**
+ * Searches weights × KV dtype × TP/PP × engine × context × batch for a model on given GPUs and
+ * returns the Pareto front of memory, decode speed and quality, plus the best plan for the goal,
+ * re-checked with the full estimator. Each configuration's memory is measured at two points with
+ * the engine's own model and extended linearly in context × batch, so a candidate costs a few
+ * arithmetic operations.
+ */
+export function planDeployment(req: PlanRequest): PlanResult {
+  const gpu = findGpu(req.gpu, "gpu");
+  if (!Number.isInteger(req.gpuCount) || req.gpuCount < 1 || req.gpuCount > 1024)
+    throw new MemlensError(
+      "invalid-value",
+      `gpus must be a whole number from 1 to 1024, got ${req.gpuCount}`,
+      "gpus",
+    );
+  const spec = typeof req.model === "string" ? catalogModelSpec(req.model, "model") : req.model;
+  const modelRef = { id: spec.id };
+  const specOpt = { modelSpec: spec };
+  const engines = (req.engines ?? (Object.keys(INFERENCE_ENGINE_MODELS) as InferenceEngine[])).filter(
+    (e) => INFERENCE_ENGINE_MODELS[e] !== undefined,
+  );
+  if (engines.length === 0)
+    throw new MemlensError(
+      "invalid-value",
+      `engines: none of them is modelled; available: ${Object.keys(INFERENCE_ENGINE_MODELS).join(", ")}`,
+      "engines",
+    );
+
+  const notes: string[] = [];
+  const configs: Config[] = [];
+  const splits: [number, number][] = [];
+  for (const tp of divisorsUpTo(req.gpuCount)) splits.push([tp, req.gpuCount / tp]);
+  const totalConfigs =
+    engines.reduce((s, e) => s + (req.weights ?? WEIGHTS_BY_ENGINE[e]).length * KV_BY_ENGINE[e].length, 0) *
+    splits.length;
+  let done = 0;
+  for (const engine of engines) {
+    for (const weights of req.weights ?? WEIGHTS_BY_ENGINE[engine]) {
+      for (const kvCache of KV_BY_ENGINE[engine]) {
+        for (const [tp, pp] of splits) {
+          done++;
+          const c = buildConfig(modelRef, spec, gpu, req.gpuCount, engine, weights, kvCache, tp, pp);
+          if (c) configs.push(c);
+          req.onProgress?.((0.5 * done) / totalConfigs);
+        }
+      }
+    }
+  }
+
+  const { contexts, batches } = gridFor(req.goal);
+  const candidates: PlanCandidate[] = [];
+  let evaluated = 0;
+  configs.forEach((c, i) => {
+    for (const ctx of contexts)
+      for (const b of batches) {
+        evaluated++;
+        const tokens = ctx * b;
+        const peak = c.fixedBytes + (c.kvBytesPerTokenPerDevice + c.actBytesPerToken) * tokens;
+        const fits = peak <= c.capacityBytes;
+        if (!fits) continue;
+        const step = Math.max(
+          (c.weightReadBytes + c.kvReadBytesPerToken * tokens) / c.bandwidth,
+          (c.computeFlopsPerToken * b) / c.peakFlops,
+        );
+        candidates.push({
+          engine: c.engine,
+          weights: c.weights,
+          kvCache: c.kvCache,
+          tensorParallel: c.tp,
+          pipelineParallel: c.pp,
+          contextLength: ctx,
+          batch: b,
+          peakDeviceBytes: Math.round(peak),
+          fits,
+          decodeTokensPerSecond: b / step,
+          perplexityDelta: c.perplexityDelta,
+        });
+      }
+    req.onProgress?.(0.5 + (0.5 * (i + 1)) / configs.length);
+  });
+
+  const meets = candidates.filter((x) => meetsGoal(x, req.goal));
+  const pareto = paretoFront(meets);
+  // Best: meets the goal, least quality cost, then fastest decode (or longest context).
+  const ranked = [...meets].sort((a, b) => {
+    const qa = a.perplexityDelta ?? Number.POSITIVE_INFINITY;
+    const qb = b.perplexityDelta ?? Number.POSITIVE_INFINITY;
+    if (req.goal.kind === "longest-context" && a.contextLength !== b.contextLength)
+      return b.contextLength - a.contextLength;
+    if (req.goal.kind === "fastest-decode") return b.decodeTokensPerSecond - a.decodeTokensPerSecond;
+    if (qa !== qb) return qa - qb;
+    return b.decodeTokensPerSecond - a.decodeTokensPerSecond;
+  });
+  // Re-check with the full estimator: the linear model is a search aid, the estimate is the answer.
+  let best: PlanCandidate | null = null;
+  let bestEstimate: Estimate | null = null;
+  for (const cand of ranked.slice(0, 20)) {
+    const e = estimate(scenarioOf(modelRef, cand, gpu.id, req.gpuCount), specOpt);
+    if (e.fits) {
+      best = cand;
+      bestEstimate = e;
+      break;
+    }
+  }
+  if (!best)
+    notes.push(
+      "No configuration meets the goal on this hardware; try more GPUs, a smaller context or fewer sequences.",
+    );
+  notes.push(
+    "Quality costs are published perplexity increases on WikiText-2 for one reference model per format (llama.cpp's quantize table on Llama-3-8B; AWQ/GPTQ on Llama-2-7B); formats without a published figure rank last.",
+  );
+  return { candidatesEvaluated: evaluated, pareto, best, bestEstimate, notes };
+}
+
+/** The scenario a candidate stands for (used to re-check it with `estimate`). */
+export function scenarioOf(
+  model: { id: string },
+  c: PlanCandidate,
+  gpu: string,
+  count: number,
+): Record<string, unknown> {
+  return {
+    model,
+    engine: c.engine,
+    weights: c.weights,
+    kvCache: c.kvCache,
+    contextLength: c.contextLength,
+    batch: c.batch,
+    hardware: { gpu, count },
+    parallel: { tensor: c.tensorParallel, pipeline: c.pipelineParallel },
+  };
+}
+
+function buildConfig(
+  model: { id: string },
+  spec: ModelSpec,
+  gpu: GpuSpec,
+  count: number,
+  engine: InferenceEngine,
+  weights: string,
+  kvCache: string,
+  tp: number,
+  pp: number,
+): Config | null {
+  const base = {
+    model,
+    engine,
+    weights,
+    kvCache,
+    hardware: { gpu: gpu.id, count },
+    parallel: { tensor: tp, pipeline: pp },
+  };
+  const engineModel = INFERENCE_ENGINE_MODELS[engine];
+  if (!engineModel) return null;
+  let scenario: ReturnType<typeof parseScenario>;
+  let format: ReturnType<typeof parseWeightFormat>;
+  try {
+    scenario = parseScenario({ ...base, contextLength: 1024, batch: 1 });
+    format = parseWeightFormat(weights, spec);
+  } catch {
+    return null;
+  }
+  const input: EngineInput = {
+    scenario,
+    spec,
+    format,
+    capacityBytes: gpu.memoryBytes,
+    gpu,
+    deviceCount: count,
+  };
+  // Two points fix the affine model: 1k × 1 and 8k × 4 tokens.
+  let m1: number;
+  let m2: number;
+  let kv1: number;
+  let kv2: number;
+  let layout: ReturnType<typeof engineModel.memory>["kvLayout"];
+  try {
+    const a = engineModel.memory(input, 1024, 1);
+    const b = engineModel.memory(input, 8192, 4);
+    layout = a.kvLayout;
+    const peakA = Math.max(...a.devices.map((d) => d.total));
+    const peakB = Math.max(...b.devices.map((d) => d.total));
+    m1 = peakA;
+    m2 = peakB;
+    kv1 = Math.max(...a.devices.map((d) => d.kvCache));
+    kv2 = Math.max(...b.devices.map((d) => d.kvCache));
+  } catch {
+    return null; // the engine rejects this combination (e.g. a KV dtype it does not support)
+  }
+  const dTokens = 8192 * 4 - 1024;
+  const kvPerToken = (kv2 - kv1) / dTokens;
+  const actPerToken = Math.max(0, (m2 - m1) / dTokens - kvPerToken);
+  const fixed = m1 - (kvPerToken + actPerToken) * 1024;
+  const w = estimateWeights(spec, format);
+  // KV a decode step reads per token of context: global layers only (windowed layers read a bounded window).
+  let kvRead = 0;
+  for (const l of spec.layers) {
+    const { k, v } = layerKvBytesPerToken(l.mixer, layout);
+    if (l.mixer.kind !== "attention" || l.mixer.slidingWindow === null) kvRead += k + v;
+  }
+  const perf = estimatePerformance({
+    spec,
+    gpu,
+    format,
+    weightBytes: w.totalBytes,
+    expertBytes: w.expertBytes,
+    embeddingBytes: w.embeddingBytes,
+    kvBytesPerToken: kvRead,
+    batch: 1,
+    contextTokens: 0,
+    promptTokens: 1,
+    tensorParallel: tp,
+    efficiency: DEFAULT_EFFICIENCY,
+  });
+  const bandwidth = gpu.bandwidthBytesPerSecond * tp * DEFAULT_EFFICIENCY.memory;
+  return {
+    engine,
+    weights,
+    kvCache,
+    tp,
+    pp,
+    fixedBytes: fixed,
+    kvBytesPerTokenPerDevice: kvPerToken,
+    actBytesPerToken: actPerToken,
+    capacityBytes: gpu.memoryBytes,
+    weightReadBytes: perf.decodeBytesPerStep,
+    kvReadBytesPerToken: kvRead,
+    bandwidth,
+    computeFlopsPerToken: 2 * spec.activeParameters,
+    peakFlops: perf.peakFlopsPerSecond * tp * DEFAULT_EFFICIENCY.compute,
+    perplexityDelta: qualityCostOf(weights)?.perplexityDelta ?? null,
+  };
+}
+
+function gridFor(goal: PlanGoal): { contexts: number[]; batches: number[] } {
+  // Every concurrency from 1 to 1024 (or the goal's), every context in 256-token steps up to 1M.
+  const upTo = (n: number, step: number) =>
+    Array.from({ length: Math.floor(n / step) }, (_, i) => (i + 1) * step);
+  switch (goal.kind) {
+    case "serve":
+    case "fastest-decode":
+      return { contexts: [goal.contextLength], batches: upTo(Math.max(1024, goal.concurrency), 1) };
+    case "longest-context":
+      return { contexts: upTo(1 << 20, 256), batches: [goal.concurrency] };
+  }
+}
+
+function meetsGoal(c: PlanCandidate, goal: PlanGoal): boolean {
+  switch (goal.kind) {
+    case "serve":
+    case "fastest-decode":
+      return c.contextLength >= goal.contextLength && c.batch >= goal.concurrency;
+    case "longest-context":
+      return c.batch >= goal.concurrency;
+  }
+}
+
+/** Candidates no other candidate beats on memory, speed and quality all at once. */
+export function paretoFront(cands: readonly PlanCandidate[]): PlanCandidate[] {
+  const q = (c: PlanCandidate) => c.perplexityDelta ?? Number.POSITIVE_INFINITY;
+  const sorted = [...cands].sort((a, b) => b.decodeTokensPerSecond - a.decodeTokensPerSecond);
+  const front: PlanCandidate[] = [];
+  for (const c of sorted) {
+    const dominated = front.some(
+      (f) =>
+        f.decodeTokensPerSecond >= c.decodeTokensPerSecond &&
+        f.peakDeviceBytes <= c.peakDeviceBytes &&
+        q(f) <= q(c) &&
+        (f.decodeTokensPerSecond > c.decodeTokensPerSecond ||
+          f.peakDeviceBytes < c.peakDeviceBytes ||
+          q(f) < q(c)),
+    );
+    if (!dominated) front.push(c);
+  }
+  return front;
+}
