@@ -1,6 +1,12 @@
 // Estimator speed: microseconds per call, as a ratio to a baseline measured in the same run
 // (JSON round-trip of the same scenario: the cost of merely reading the question).
-import { catalogModelSpec, estimate, estimateWeights, kvBytesPerToken, parseWeightFormat } from "../packages/core/dist/index.js";
+import {
+  catalogModelSpec,
+  estimate,
+  estimateWeights,
+  kvBytesPerToken,
+  parseWeightFormat,
+} from "../packages/core/dist/index.js";
 
 function time(fn, minMs = 300) {
   for (let i = 0; i < 50; i++) fn(); // warm up
@@ -15,7 +21,13 @@ function time(fn, minMs = 300) {
   return ((t - t0) * 1000) / n; // µs per call
 }
 
-const ids = ["meta-llama/Llama-3.1-8B", "meta-llama/Llama-3.1-70B", "Qwen/Qwen3-30B-A3B", "deepseek-ai/DeepSeek-V3", "google/gemma-2-9b"];
+const ids = [
+  "meta-llama/Llama-3.1-8B",
+  "meta-llama/Llama-3.1-70B",
+  "Qwen/Qwen3-30B-A3B",
+  "deepseek-ai/DeepSeek-V3",
+  "google/gemma-2-9b",
+];
 for (const id of ids) catalogModelSpec(id); // specs are memoised: measure the arithmetic, not parsing
 
 const scenario = { model: { id: ids[0] }, hardware: { gpu: "RTX-4090", count: 1 }, contextLength: 8192 };
@@ -28,8 +40,12 @@ for (const id of ids) {
   rows.push([`kvBytesPerToken ${id}`, time(() => kvBytesPerToken(spec, layout))]);
   const f = parseWeightFormat("Q4_K_M", spec);
   rows.push([`estimateWeights Q4_K_M ${id}`, time(() => estimateWeights(spec, f))]);
-  rows.push([`estimate() incl. max-context and max-batch search ${id}`, time(() => estimate({ ...scenario, model: { id } }), 500)]);
+  rows.push([
+    `estimate() incl. max-context and max-batch search ${id}`,
+    time(() => estimate({ ...scenario, model: { id } }), 500),
+  ]);
 }
 console.log("\nEstimator benchmark (µs per call; ratio = time / baseline)\n");
 console.log(`${"operation".padEnd(82)}${"µs".padStart(10)}${"ratio".padStart(10)}`);
-for (const [name, us] of rows) console.log(`${name.padEnd(82)}${us.toFixed(2).padStart(10)}${(us / baseline).toFixed(1).padStart(10)}`);
+for (const [name, us] of rows)
+  console.log(`${name.padEnd(82)}${us.toFixed(2).padStart(10)}${(us / baseline).toFixed(1).padStart(10)}`);

@@ -59,7 +59,6 @@ export interface PlanResult {
   readonly notes: readonly string[];
 }
 
-const DENSE_LADDER = ["bf16", "fp8", "int8", "awq", "gptq", "nf4"];
 const GGUF_LADDER = ["Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "IQ4_XS", "Q3_K_M", "Q2_K"];
 const KV_BY_ENGINE: Record<InferenceEngine, readonly string[]> = {
   transformers: ["auto"],
