@@ -1,3 +1,4 @@
+export * from "./agent/index.js";
 export * from "./catalog/dtypes.js";
 export { findGpu, GPU_LIST } from "./catalog/gpu-lookup.js";
 export type { GpuFlops, GpuInterconnect, GpuSpec } from "./catalog/gpu-types.js";
@@ -8,6 +9,7 @@ export {
   MODEL_ROWS,
   suggestModels,
 } from "./catalog/models.js";
+export * from "./catalog/quality.js";
 export * from "./errors/memlens-error.js";
 export * from "./estimate/activations.js";
 export * from "./estimate/devices.js";
@@ -20,7 +22,6 @@ export * from "./format/format.js";
 export { modelSpecFromHfConfig, SUPPORTED_ARCHITECTURES } from "./models/from-hf-config.js";
 export * from "./models/model-spec.js";
 export * from "./perf/roofline.js";
+export * from "./plan/index.js";
 export * from "./scenario/scenario.js";
 export * from "./units/units.js";
-export * from "./plan/index.js";
-export * from "./catalog/quality.js";
