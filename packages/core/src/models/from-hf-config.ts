@@ -40,7 +40,9 @@ const LLAMA_LIKE = [
   "qwen3_next",
   "deepseek_v2",
   "deepseek_v3",
+  "deepseek_v32",
   "kimi_k2",
+  "glm4_moe",
   "cohere",
   "yi",
 ] as const;
@@ -48,6 +50,7 @@ const LLAMA_LIKE = [
 const BUILDERS: Record<string, Builder> = {
   gpt2: buildGpt2,
   gpt_neox: buildGptNeox,
+  gptj: buildGptj,
   phi: buildPhi,
   "phi-msft": buildPhi,
   falcon: buildFalcon,
@@ -188,7 +191,8 @@ interface LayerKinds {
 function layerKindsOf(cfg: ConfigReader, arch: string, numLayers: number, notes: string[]): LayerKinds {
   const layerTypes = cfg.strArray("layer_types");
   const window = cfg.intOr("sliding_window", null) ?? cfg.intOr("sliding_window_size", null);
-  const isMla = arch === "deepseek_v2" || arch === "deepseek_v3" || arch === "kimi_k2";
+  const isMla =
+    arch === "deepseek_v2" || arch === "deepseek_v3" || arch === "deepseek_v32" || arch === "kimi_k2";
 
   let slidingWindow: (i: number) => number | null = () => null;
   let mixer: LayerKinds["mixer"] = () => (isMla ? "mla" : "attention");
@@ -248,8 +252,8 @@ function layerKindsOf(cfg: ConfigReader, arch: string, numLayers: number, notes:
     const step = cfg.intOr("decoder_sparse_step", 1);
     const only = new Set(cfg.intArray("mlp_only_layers") ?? []);
     moe = (i) => !only.has(i) && (i + 1) % step === 0 && cfg.has("num_experts") && cfg.int("num_experts") > 0;
-  } else if (isMla) {
-    // modeling_deepseek_v3.py: MoE from first_k_dense_replace on, every moe_layer_freq layers.
+  } else if (isMla || arch === "glm4_moe") {
+    // modeling_deepseek_v3.py (and glm4_moe): MoE from first_k_dense_replace on, every moe_layer_freq layers.
     const firstDense = cfg.intOr("first_k_dense_replace", 0);
     const freq = cfg.intOr("moe_layer_freq", 1);
     moe = (i) => cfg.has("n_routed_experts") && i >= firstDense && i % freq === 0;
@@ -283,13 +287,19 @@ function buildDecoder(cfg: ConfigReader, t: TensorList, notes: string[]): LayerS
   const starcoderBias = arch === "starcoder2" && cfg.bool("use_bias", true);
   const attnBias =
     arch === "qwen2" || arch === "qwen2_moe" || starcoderBias || cfg.bool("attention_bias", false);
+  // GLM-4.5 biases q/k/v only (modeling_glm4_moe.py: o_proj bias=False).
   const oBias =
-    starcoderBias || (arch !== "qwen2" && arch !== "qwen2_moe" && cfg.bool("attention_bias", false));
+    starcoderBias ||
+    (arch !== "qwen2" && arch !== "qwen2_moe" && arch !== "glm4_moe" && cfg.bool("attention_bias", false));
   const normBias = arch === "starcoder2"; // StarCoder2 uses LayerNorm with bias
   const mlpBias = starcoderBias || cfg.bool("mlp_bias", false);
   // Per-head q/k RMSNorm weights (Qwen3, Gemma 3, Qwen3-Next); OLMo 2 normalises the whole projection.
   const qkNorm =
-    arch === "qwen3" || arch === "qwen3_moe" || arch === "gemma3_text" || arch === "qwen3_next"
+    arch === "qwen3" ||
+    arch === "qwen3_moe" ||
+    arch === "gemma3_text" ||
+    arch === "qwen3_next" ||
+    (arch === "glm4_moe" && cfg.bool("use_qk_norm", false))
       ? "head"
       : arch === "olmo2"
         ? "full"
@@ -417,6 +427,15 @@ function addMla(
   t.norm(`${a}.kv_a_layernorm`, kvLoraRank, i);
   t.linear(`${a}.kv_b_proj`, numHeads * (nope + v), kvLoraRank, "attention", i);
   t.linear(`${a}.o_proj`, h, numHeads * v, "attention", i);
+  if (cfg.has("index_n_heads") && qLoraRank !== null) {
+    // DeepSeek-V3.2 lightning indexer (inference/model.py Indexer): wq_b, wk, k_norm (LayerNorm), weights_proj.
+    const ih = cfg.int("index_n_heads");
+    const id = cfg.int("index_head_dim");
+    t.linear(`${a}.indexer.wq_b`, ih * id, qLoraRank, "attention", i);
+    t.linear(`${a}.indexer.wk`, id, h, "attention", i);
+    t.norm(`${a}.indexer.k_norm`, id, i, true);
+    t.linear(`${a}.indexer.weights_proj`, ih, h, "attention", i);
+  }
   return {
     kind: "mla",
     numHeads,
@@ -490,10 +509,9 @@ function addMoe(cfg: ConfigReader, arch: string, t: TensorList, m: string, i: nu
   }
   const routerBias = arch === "gpt_oss";
   t.linear(`${m}.gate`, numExperts, h, "router", i, routerBias);
-  if (arch === "deepseek_v3" || arch === "kimi_k2") {
-    if (cfg.str("topk_method") === "noaux_tc")
-      t.add(`${m}.gate.e_score_correction_bias`, [numExperts], "router", i);
-  }
+  // DeepSeek-V3-style routers keep a per-expert score correction bias (noaux_tc; GLM-4.5 too).
+  if (cfg.str("topk_method") === "noaux_tc" || arch === "glm4_moe")
+    t.add(`${m}.gate.e_score_correction_bias`, [numExperts], "router", i);
   t.stackedExperts(`${m}.experts`, numExperts, h, expertInter, i, arch === "gpt_oss");
   if (sharedInter > 0) {
     const name = arch === "qwen2_moe" || arch === "qwen3_next" ? "shared_expert" : "shared_experts";
@@ -660,6 +678,29 @@ function buildGptNeox(cfg: ConfigReader, t: TensorList): LayerSpec[] {
   }
   t.norm("gpt_neox.final_layer_norm", h, null, true);
   if (!cfg.bool("tie_word_embeddings", false)) t.linear("embed_out", vocab, h, "output", null);
+  return layers;
+}
+
+// modeling_gptj.py (GPT-J-6B): parallel attention + MLP after one LayerNorm, biased MLP and head.
+function buildGptj(cfg: ConfigReader, t: TensorList): LayerSpec[] {
+  const h = cfg.intAny(["n_embd", "hidden_size"]);
+  const n = cfg.intAny(["n_layer", "num_hidden_layers"]);
+  const heads = cfg.intAny(["n_head", "num_attention_heads"]);
+  const inter = cfg.intOr("n_inner", null) ?? 4 * h;
+  const vocab = cfg.int("vocab_size");
+  t.add("transformer.wte.weight", [vocab, h], "embedding");
+  const layers: LayerSpec[] = [];
+  for (let i = 0; i < n; i++) {
+    const p = `transformer.h.${i}`;
+    t.norm(`${p}.ln_1`, h, i, true);
+    for (const x of ["q_proj", "k_proj", "v_proj", "out_proj"])
+      t.linear(`${p}.attn.${x}`, h, h, "attention", i);
+    t.linear(`${p}.mlp.fc_in`, inter, h, "mlp", i, true);
+    t.linear(`${p}.mlp.fc_out`, h, inter, "mlp", i, true);
+    layers.push(mhaLayer(i, heads, h / heads, { kind: "dense", intermediateSize: inter, gated: false }));
+  }
+  t.norm("transformer.ln_f", h, null, true);
+  t.linear("lm_head", vocab, h, "output", null, true);
   return layers;
 }
 
