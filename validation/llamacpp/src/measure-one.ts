@@ -83,13 +83,32 @@ async function main(): Promise<void> {
   const statusBefore = procStatus();
   phase = "load";
   const tLoad = Date.now();
-  const model = await llama.loadModel({
-    modelPath: job.modelPath,
-    gpuLayers: 0,
-    useMmap: job.mmap,
-    useDirectIo: false,
-    ignoreMemorySafetyChecks: true,
-  });
+  let model: Awaited<ReturnType<typeof llama.loadModel>>;
+  try {
+    model = await llama.loadModel({
+      modelPath: job.modelPath,
+      gpuLayers: 0,
+      useMmap: job.mmap,
+      useDirectIo: false,
+      ignoreMemorySafetyChecks: true,
+    });
+  } catch (err) {
+    await drainLogs();
+    const loadError = err instanceof Error ? err.message : String(err);
+    writeFileSync(
+      resultPath,
+      JSON.stringify({
+        ok: false,
+        loadError,
+        contextError: null,
+        typeTableMismatches,
+        parsed: parseLlamaLog(lines.map((l) => l.text)),
+        log: lines.map((l) => `[${l.level}] ${l.text}`),
+      }),
+    );
+    await llama.dispose();
+    return;
+  }
   timings["loadMs"] = Date.now() - tLoad;
   await drainLogs();
   const statusAfterLoad = procStatus();

@@ -263,7 +263,9 @@ export function buildMetadata(s: Shape, policy: WeightPolicy): Array<[string, Gg
   const f32 = (value: number): GgufValue => ({ kind: "f32", value });
   const kv: Array<[string, GgufValue]> = [
     ["general.architecture", { kind: "str", value: a }],
-    ["general.name", { kind: "str", value: `memlens synthetic ${s.source} L${s.nLayer}` }],
+    // a neutral name: llama-vocab.cpp keys token-attribute quirks off general.name (e.g. "phi-3")
+    ["general.name", { kind: "str", value: "memlens synthetic" }],
+    ["memlens.source", { kind: "str", value: `${s.source} n_layer=${s.nLayer}` }],
     ["general.file_type", u32(fileTypeOf(policy))],
     ["general.quantization_version", u32(2)],
     [`${a}.vocab_size`, u32(s.nVocab)],
