@@ -138,26 +138,65 @@ export function buildMatrix(): ModelPlan[] {
   //    so 256-block types exercise llama-quant's fallback)
   for (const type of ALL_WEIGHT_TYPES) {
     plans.push(
-      plan("meta-llama/Llama-3.2-1B-Instruct", "llama", 4, pure(type), [s({}), s({ flashAttn: false, nCtx: 2048 })]),
+      plan("meta-llama/Llama-3.2-1B-Instruct", "llama", 4, pure(type), [
+        s({}),
+        s({ flashAttn: false, nCtx: 2048 }),
+      ]),
     );
     plans.push(plan("Qwen/Qwen3-0.6B", "qwen3", 28, pure(type), [s({})]));
     plans.push(plan("google/gemma-3-1b-it", "gemma3", 26, pure(type), [s({})]));
   }
   // B. context sweeps, one model file per shape
   plans.push(
-    plan("meta-llama/Llama-3.2-1B-Instruct", "llama", 16, pure("Q8_0"), contextSweep({ maxCtx: 32768, swa: false })),
+    plan(
+      "meta-llama/Llama-3.2-1B-Instruct",
+      "llama",
+      16,
+      pure("Q8_0"),
+      contextSweep({ maxCtx: 32768, swa: false }),
+    ),
     plan("meta-llama/Llama-3.1-8B", "llama", 2, pure("Q4_K"), contextSweep({ maxCtx: 32768, swa: false })),
-    plan("mistralai/Mistral-7B-v0.3", "llama", 4, pure("Q5_K"), contextSweep({ maxCtx: 32768, swa: false, small: true })),
+    plan(
+      "mistralai/Mistral-7B-v0.3",
+      "llama",
+      4,
+      pure("Q5_K"),
+      contextSweep({ maxCtx: 32768, swa: false, small: true }),
+    ),
     plan("mistralai/Mixtral-8x7B-v0.1", "llama", 2, pure("Q2_K"), shortSweep(false)),
     plan("Qwen/Qwen2.5-1.5B", "qwen2", 8, pure("Q4_0"), contextSweep({ maxCtx: 32768, swa: false })),
     plan("Qwen/Qwen3-0.6B", "qwen3", 28, pure("Q8_0"), contextSweep({ maxCtx: 32768, swa: false })),
     plan("Qwen/Qwen3-8B", "qwen3", 4, pure("Q6_K"), contextSweep({ maxCtx: 32768, swa: false, small: true })),
-    plan("Qwen/Qwen3-30B-A3B", "qwen3moe", 4, pure("Q4_K"), contextSweep({ maxCtx: 32768, swa: false, small: true })),
+    plan(
+      "Qwen/Qwen3-30B-A3B",
+      "qwen3moe",
+      4,
+      pure("Q4_K"),
+      contextSweep({ maxCtx: 32768, swa: false, small: true }),
+    ),
     plan("google/gemma-2-2b", "gemma2", 6, pure("Q8_0"), contextSweep({ maxCtx: 32768, swa: true })),
     plan("google/gemma-3-1b-it", "gemma3", 26, pure("Q4_0"), contextSweep({ maxCtx: 32768, swa: true })),
-    plan("microsoft/Phi-3-mini-4k-instruct", "phi3", 4, pure("Q4_K"), contextSweep({ maxCtx: 8192, swa: false })),
-    plan("deepseek-ai/DeepSeek-V2-Lite", "deepseek2", 4, pure("Q4_0"), contextSweep({ maxCtx: 32768, swa: false })),
-    plan("openai/gpt-oss-20b", "gpt-oss", 2, { kind: "mxfp4-moe" }, contextSweep({ maxCtx: 32768, swa: true })),
+    plan(
+      "microsoft/Phi-3-mini-4k-instruct",
+      "phi3",
+      4,
+      pure("Q4_K"),
+      contextSweep({ maxCtx: 8192, swa: false }),
+    ),
+    plan(
+      "deepseek-ai/DeepSeek-V2-Lite",
+      "deepseek2",
+      4,
+      pure("Q4_0"),
+      contextSweep({ maxCtx: 32768, swa: false }),
+    ),
+    plan(
+      "openai/gpt-oss-20b",
+      "gpt-oss",
+      2,
+      { kind: "mxfp4-moe" },
+      contextSweep({ maxCtx: 32768, swa: true }),
+    ),
     plan("Qwen/Qwen3-Next-80B-A3B-Thinking", "qwen3next", 4, pure("IQ2_XXS"), shortSweep(false)),
   );
   return plans;

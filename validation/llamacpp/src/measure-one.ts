@@ -39,7 +39,8 @@ function procStatus(): Record<string, number> {
 
 async function main(): Promise<void> {
   const [jobPath, resultPath] = process.argv.slice(2);
-  if (jobPath === undefined || resultPath === undefined) throw new Error("usage: measure-one <job.json> <result.json>");
+  if (jobPath === undefined || resultPath === undefined)
+    throw new Error("usage: measure-one <job.json> <result.json>");
   const job = JSON.parse(readFileSync(jobPath, "utf8")) as MeasureJob;
   const lines: LogLine[] = [];
   let phase = "init";
@@ -76,7 +77,9 @@ async function main(): Promise<void> {
     const blck = bindings.getBlockSizeForGgmlType(t.id) as number | undefined;
     const size = bindings.getTypeSizeForGgmlType(t.id) as number | undefined;
     if (blck !== t.blockSize || size !== t.typeSizeBytes) {
-      typeTableMismatches.push(`${t.name}: ggml says ${blck}/${size}, table says ${t.blockSize}/${t.typeSizeBytes}`);
+      typeTableMismatches.push(
+        `${t.name}: ggml says ${blck}/${size}, table says ${t.blockSize}/${t.typeSizeBytes}`,
+      );
     }
   }
   await drainLogs();

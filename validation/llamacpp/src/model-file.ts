@@ -6,7 +6,7 @@
  */
 import { GGML_TYPES, type GgmlType, ggmlType, tensorBytes } from "./ggml-types.js";
 import type { GgufFile, GgufTensor, GgufValue } from "./gguf-writer.js";
-import type { Shape } from "./shapes.js";
+import { readHfConfig, type Shape } from "./shapes.js";
 
 export interface TensorSpec {
   readonly name: string;
@@ -202,20 +202,20 @@ function fitType(target: GgmlType, ne0: number): GgmlType {
   return GGML_TYPES.F16;
 }
 
+function targetType(policy: WeightPolicy, name: string): GgmlType {
+  switch (policy.kind) {
+    case "pure":
+      return ggmlType(policy.type);
+    case "mxfp4-moe":
+      return /_exps\.weight$/.test(name) ? GGML_TYPES.MXFP4 : GGML_TYPES.Q8_0;
+  }
+}
+
 export function assignTypes(layout: readonly TensorSpec[], policy: WeightPolicy): GgufTensor[] {
-  return layout.map((t) => {
-    if (!isQuantizable(t)) return { ...t, type: GGML_TYPES.F32 };
-    const ne0 = t.ne[0] ?? 1;
-    switch (policy.kind) {
-      case "pure":
-        return { ...t, type: fitType(ggmlType(policy.type), ne0) };
-      case "mxfp4-moe":
-        return {
-          ...t,
-          type: fitType(/_exps\.weight$/.test(t.name) ? GGML_TYPES.MXFP4 : GGML_TYPES.Q8_0, ne0),
-        };
-    }
-  });
+  return layout.map((t) => ({
+    ...t,
+    type: isQuantizable(t) ? fitType(targetType(policy, t.name), t.ne[0] ?? 1) : GGML_TYPES.F32,
+  }));
 }
 
 export function policyName(p: WeightPolicy): string {
@@ -290,9 +290,12 @@ export function buildMetadata(s: Shape, policy: WeightPolicy): Array<[string, Gg
     case "gemma2":
       kv.push([`${a}.attn_logit_softcapping`, f32(50)], [`${a}.final_logit_softcapping`, f32(30)]);
       break;
-    case "phi3":
-      kv.push([`${a}.attention.sliding_window`, u32(2047)]);
+    case "phi3": {
+      // conversion/phi.py:169-173 writes the config's sliding_window; llama.cpp then disables SWA for phi3
+      const window = readHfConfig(s.source)["sliding_window"];
+      kv.push([`${a}.attention.sliding_window`, u32(typeof window === "number" ? window : 0)]);
       break;
+    }
     case "deepseek2": {
       const m = s.mla!;
       const moe = s.moe!;

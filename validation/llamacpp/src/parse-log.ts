@@ -68,8 +68,87 @@ function size(printed: string): PrintedSize {
   return { printed, mib, bytes: Math.round(mib * MIB) };
 }
 
+type Rule = readonly [RegExp, (m: RegExpExecArray, out: Mutable<ParsedLog>) => void];
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+const g = (m: RegExpExecArray, i: number): string => m[i] ?? "";
+
+const RULES: readonly Rule[] = [
+  [/print_info: file type\s+=\s+(.+)$/, (m, o) => (o.fileType = g(m, 1).trim())],
+  [/print_info: file size\s+=\s+(.+)$/, (m, o) => (o.fileSize = g(m, 1).trim())],
+  [/print_info: model params\s+=\s+(.+)$/, (m, o) => (o.modelParams = g(m, 1).trim())],
+  [
+    /load_tensors:\s+(\S+) model buffer size =\s+([\d.]+) MiB/,
+    (m, o) => o.modelBuffers.push({ buffer: g(m, 1), ...size(g(m, 2)) }),
+  ],
+  [
+    /llama_context: (n_seq_max|n_ctx|n_ctx_seq|n_batch|n_ubatch|causal_attn|flash_attn|kv_unified|n_outputs_max|n_outputs_max_per_seq|n_rs_seq)\s+=\s+(\S+)/,
+    (m, o) => {
+      o.cparams[g(m, 1)] = g(m, 2);
+    },
+  ],
+  [
+    /llama_context:\s+(\S+)\s+output buffer size =\s+([\d.]+) MiB/,
+    (m, o) => o.outputBuffers.push({ buffer: g(m, 1), ...size(g(m, 2)) }),
+  ],
+  [
+    /llama_kv_cache_iswa: creating\s+(non-SWA|SWA) KV cache, size = (\d+) cells/,
+    (m, o) => {
+      o.iswaCells[g(m, 1)] = Number(g(m, 2));
+    },
+  ],
+  [
+    /llama_kv_cache:\s+(\S+) KV buffer size =\s+([\d.]+) MiB/,
+    (m, o) => o.kvBuffers.push({ buffer: g(m, 1), ...size(g(m, 2)) }),
+  ],
+  [
+    /llama_kv_cache: size =\s+([\d.]+) MiB \(\s*(\d+) cells,\s*(\d+) layers,\s*(\d+)\/(\d+) seqs\), K \((\w+)\):\s+([\d.]+) MiB, V \((\w+)\):\s+([\d.]+) MiB/,
+    (m, o) =>
+      o.kvCaches.push({
+        cache: "kv",
+        size: size(g(m, 1)),
+        cells: Number(g(m, 2)),
+        layers: Number(g(m, 3)),
+        nSeqMax: Number(g(m, 4)),
+        nStream: Number(g(m, 5)),
+        typeK: g(m, 6),
+        k: size(g(m, 7)),
+        typeV: g(m, 8),
+        v: size(g(m, 9)),
+      }),
+  ],
+  [
+    /llama_memory_recurrent:\s+(\S+) RS buffer size =\s+([\d.]+) MiB/,
+    (m, o) => o.rsBuffers.push({ buffer: g(m, 1), ...size(g(m, 2)) }),
+  ],
+  [
+    /llama_memory_recurrent: size =\s+([\d.]+) MiB \(\s*(\d+) cells,\s*(\d+) layers,\s*(\d+) seqs\s+(\d+) rs_seq\), R \((\w+)\):\s+([\d.]+) MiB, S \((\w+)\):\s+([\d.]+) MiB/,
+    (m, o) =>
+      o.recurrent.push({
+        size: size(g(m, 1)),
+        cells: Number(g(m, 2)),
+        layers: Number(g(m, 3)),
+        nSeqMax: Number(g(m, 4)),
+        nRsSeq: Number(g(m, 5)),
+        typeR: g(m, 6),
+        r: size(g(m, 7)),
+        typeS: g(m, 8),
+        s: size(g(m, 9)),
+      }),
+  ],
+  [
+    /sched_reserve:\s+(\S+) compute buffer size =\s+([\d.]+) MiB/,
+    (m, o) => o.computeBuffers.push({ buffer: g(m, 1), ...size(g(m, 2)) }),
+  ],
+  [
+    /graph\S*: nodes = (\d+), splits = (\d+)/,
+    (m, o) => o.graphs.push({ nodes: Number(g(m, 1)), splits: Number(g(m, 2)), line: m.input }),
+  ],
+  [/Flash Attention (enabled|disabled)/i, (m, o) => (o.flashAttnResolved = g(m, 1).toLowerCase())],
+];
+
 export function parseLlamaLog(lines: readonly string[]): ParsedLog {
-  const out: ParsedLog = {
+  const out: Mutable<ParsedLog> = {
     fileType: null,
     fileSize: null,
     modelParams: null,
@@ -87,77 +166,25 @@ export function parseLlamaLog(lines: readonly string[]): ParsedLog {
     errors: [],
     warnings: [],
   };
-  let mutable = out as {
-    -readonly [K in keyof ParsedLog]: ParsedLog[K];
-  };
+  // under llama_kv_cache_iswa, the "creating non-SWA/SWA KV cache" line precedes that cache's lines
   let pendingCache = "kv";
   for (const line of lines) {
-    let m: RegExpExecArray | null;
-    if ((m = /print_info: file type\s+=\s+(.+)$/.exec(line))) mutable.fileType = m[1]!.trim();
-    else if ((m = /print_info: file size\s+=\s+(.+)$/.exec(line))) mutable.fileSize = m[1]!.trim();
-    else if ((m = /print_info: model params\s+=\s+(.+)$/.exec(line))) mutable.modelParams = m[1]!.trim();
-    else if ((m = /load_tensors:\s+(\S+) model buffer size =\s+([\d.]+) MiB/.exec(line)))
-      out.modelBuffers.push({ buffer: m[1]!, ...size(m[2]!) });
-    else if (
-      (m =
-        /llama_context: (n_seq_max|n_ctx|n_ctx_seq|n_batch|n_ubatch|causal_attn|flash_attn|kv_unified|n_outputs_max|n_outputs_max_per_seq|n_rs_seq)\s+=\s+(\S+)/.exec(
-          line,
-        ))
-    )
-      out.cparams[m[1]!] = m[2]!;
-    else if ((m = /llama_context:\s+(\S+)\s+output buffer size =\s+([\d.]+) MiB/.exec(line)))
-      out.outputBuffers.push({ buffer: m[1]!, ...size(m[2]!) });
-    else if ((m = /llama_kv_cache_iswa: creating\s+(non-SWA|SWA) KV cache, size = (\d+) cells/.exec(line))) {
-      pendingCache = m[1]!;
-      out.iswaCells[m[1]!] = Number(m[2]);
-    } else if ((m = /llama_kv_cache:\s+(\S+) KV buffer size =\s+([\d.]+) MiB/.exec(line)))
-      out.kvBuffers.push({ buffer: m[1]!, ...size(m[2]!) });
-    else if (
-      (m =
-        /llama_kv_cache: size =\s+([\d.]+) MiB \(\s*(\d+) cells,\s*(\d+) layers,\s*(\d+)\/(\d+) seqs\), K \((\w+)\):\s+([\d.]+) MiB, V \((\w+)\):\s+([\d.]+) MiB/.exec(
-          line,
-        ))
-    ) {
-      out.kvCaches.push({
-        cache: pendingCache,
-        size: size(m[1]!),
-        cells: Number(m[2]),
-        layers: Number(m[3]),
-        nSeqMax: Number(m[4]),
-        nStream: Number(m[5]),
-        typeK: m[6]!,
-        k: size(m[7]!),
-        typeV: m[8]!,
-        v: size(m[9]!),
-      });
-      pendingCache = "kv";
-    } else if ((m = /llama_memory_recurrent:\s+(\S+) RS buffer size =\s+([\d.]+) MiB/.exec(line)))
-      out.rsBuffers.push({ buffer: m[1]!, ...size(m[2]!) });
-    else if (
-      (m =
-        /llama_memory_recurrent: size =\s+([\d.]+) MiB \(\s*(\d+) cells,\s*(\d+) layers,\s*(\d+) seqs\s+(\d+) rs_seq\), R \((\w+)\):\s+([\d.]+) MiB, S \((\w+)\):\s+([\d.]+) MiB/.exec(
-          line,
-        ))
-    )
-      out.recurrent.push({
-        size: size(m[1]!),
-        cells: Number(m[2]),
-        layers: Number(m[3]),
-        nSeqMax: Number(m[4]),
-        nRsSeq: Number(m[5]),
-        typeR: m[6]!,
-        r: size(m[7]!),
-        typeS: m[8]!,
-        s: size(m[9]!),
-      });
-    else if ((m = /sched_reserve:\s+(\S+) compute buffer size =\s+([\d.]+) MiB/.exec(line)))
-      out.computeBuffers.push({ buffer: m[1]!, ...size(m[2]!) });
-    else if ((m = /graph\S*: nodes = (\d+), splits = (\d+)/.exec(line)))
-      out.graphs.push({ nodes: Number(m[1]), splits: Number(m[2]), line });
-    else if ((m = /Flash Attention (enabled|disabled)/i.exec(line))) mutable.flashAttnResolved = m[1]!.toLowerCase();
+    const iswa = /llama_kv_cache_iswa: creating\s+(non-SWA|SWA) KV cache/.exec(line);
+    if (iswa) pendingCache = g(iswa, 1);
+    for (const [re, apply] of RULES) {
+      const m = re.exec(line);
+      if (m) {
+        const nKv = out.kvCaches.length;
+        apply(m, out);
+        if (out.kvCaches.length > nKv) {
+          out.kvCaches[nKv] = { ...out.kvCaches[nKv]!, cache: pendingCache };
+          pendingCache = "kv";
+        }
+        break;
+      }
+    }
     if (/^\s*(error|failed)|: error|failed to|requires /i.test(line)) out.errors.push(line);
     if (/warn/i.test(line)) out.warnings.push(line);
   }
-  mutable = out;
-  return mutable;
+  return out;
 }

@@ -10,11 +10,11 @@ import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileS
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeGgufSparse } from "./gguf-writer.js";
 import { type LlamaBuildInfo, llamaBuildInfo } from "./llama-build.js";
 import { buildMatrix, type ModelPlan, type Settings } from "./matrix.js";
 import type { MeasureJob } from "./measure-one.js";
 import { buildModelFile, policyName } from "./model-file.js";
-import { writeGgufSparse } from "./gguf-writer.js";
 import { type Shape, shapeFromHfConfig } from "./shapes.js";
 
 const pkgDir = join(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -108,7 +108,8 @@ export function makeRecord(
 ): Record<string, unknown> {
   const parsed = r.parsed ?? null;
   const computeLast = new Map<string, { bytes: number; printed: string }>();
-  for (const c of parsed?.computeBuffers ?? []) computeLast.set(c.buffer, { bytes: c.bytes, printed: c.printed });
+  for (const c of parsed?.computeBuffers ?? [])
+    computeLast.set(c.buffer, { bytes: c.bytes, printed: c.printed });
   const lastGraph = parsed?.graphs?.[parsed.graphs.length - 1];
   const loadError =
     r.loadError !== undefined
@@ -144,18 +145,21 @@ export function makeRecord(
     },
     ok: r.ok === true,
     error: r.ok === true ? null : (r.contextError ?? loadError ?? "unknown failure"),
-    failedAt: r.ok === true ? null : r.loadError !== undefined || r.childFailure !== undefined ? "load" : "context",
+    failedAt:
+      r.ok === true ? null : r.loadError !== undefined || r.childFailure !== undefined ? "load" : "context",
     measured:
       parsed === null
         ? null
         : {
             cparams: parsed.cparams,
             flashAttnResolved: parsed.flashAttnResolved,
-            modelBuffers: parsed.modelBuffers.map((b: { buffer: string; bytes: number; printed: string }) => ({
-              buffer: b.buffer,
-              bytes: b.bytes,
-              printed: b.printed,
-            })),
+            modelBuffers: parsed.modelBuffers.map(
+              (b: { buffer: string; bytes: number; printed: string }) => ({
+                buffer: b.buffer,
+                bytes: b.bytes,
+                printed: b.printed,
+              }),
+            ),
             outputBuffer: mib(parsed.outputBuffers[parsed.outputBuffers.length - 1]),
             kvBuffers: parsed.kvBuffers.map((b: { buffer: string; bytes: number; printed: string }) => ({
               buffer: b.buffer,
@@ -184,7 +188,9 @@ export function makeRecord(
     typeTableMismatches: r.typeTableMismatches ?? null,
     wallMs,
     timings: r.timings ?? null,
-    log: (r.log ?? r.childFailure?.outputTail ?? []).filter((l: string) => !/llama_model_loader: - kv /.test(l)),
+    log: (r.log ?? r.childFailure?.outputTail ?? []).filter(
+      (l: string) => !/llama_model_loader: - kv /.test(l),
+    ),
   };
 }
 
@@ -223,7 +229,9 @@ async function main(): Promise<void> {
         done++;
         if (!rec.ok) failed++;
         const el = ((Date.now() - t0) / 1000).toFixed(0);
-        console.log(`[${done}/${total} ${el}s] ${rec.id} ${rec.ok ? "ok" : `FAILED: ${String(rec.error).slice(0, 160)}`}`);
+        console.log(
+          `[${done}/${total} ${el}s] ${rec.id} ${rec.ok ? "ok" : `FAILED: ${String(rec.error).slice(0, 160)}`}`,
+        );
       }
     } finally {
       rmSync(path, { force: true });

@@ -266,7 +266,8 @@ export function shapeFromHfConfig(hfId: string, arch: GgufArch, nLayer?: number)
         headDimV: headDim,
         nRot: headDim,
         tiedEmbeddings: tied,
-        notes: "fused attn_qkv and ffn_up {n_embd, 2*n_ff} as convert_hf_to_gguf writes Phi-3; SWA key written but disabled by llama.cpp",
+        notes:
+          "fused attn_qkv and ffn_up {n_embd, 2*n_ff} as convert_hf_to_gguf writes Phi-3; SWA key written but disabled by llama.cpp",
       };
     case "deepseek2": {
       // conversion/deepseek.py: MLA stored as MQA (head_count_kv = 1) with
