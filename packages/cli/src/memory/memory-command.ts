@@ -3,6 +3,7 @@ import { describeAllowed, isInputError, MemlensError } from "@memlens/core";
 import { intFlag, parseFlags } from "../args.js";
 import { defaultMemoryDbPath } from "./default-db-path.js";
 import { parseEmbeddingFlag } from "./embedding.js";
+import { toFtsQuery } from "./fts-query.js";
 import {
   isMemoryKind,
   MEMORY_KINDS,
@@ -37,6 +38,26 @@ Default database: $MEMLENS_MEMORY_DB, else $XDG_DATA_HOME/memlens/memory.db, els
 user data directory (~/.local/share, ~/Library/Application Support, %LOCALAPPDATA%).
 `;
 
+/** parseFlags, with the allowed kinds added when --kind itself is malformed (e.g. no value). */
+function parseMemoryFlags<O extends Parameters<typeof parseFlags>[1]>(
+  argv: readonly string[],
+  options: O,
+  positionals = false,
+) {
+  try {
+    return parseFlags(argv, options, positionals);
+  } catch (e) {
+    if (e instanceof MemlensError && e.field === "--kind")
+      throw new MemlensError(
+        "invalid-value",
+        `${e.message}; --kind must be one of ${describeAllowed(MEMORY_KINDS)}`,
+        "--kind",
+        MEMORY_KINDS,
+      );
+    throw e;
+  }
+}
+
 const kindFlag = (v: string | undefined): MemoryKind | undefined => {
   if (v === undefined) return undefined;
   if (!isMemoryKind(v))
@@ -68,13 +89,13 @@ function printHits(hits: readonly MemoryHit[], io: MemoryIo): void {
     const r = h.record;
     const src = r.source ? `  (${oneLine(r.source, 40)})` : "";
     io.stdout.write(
-      `#${r.id}  ${r.kind.padEnd(10)}  ${r.createdAt.slice(0, 10)}  ${h.score.toFixed(3)}  ${oneLine(r.text)}${src}\n`,
+      `#${r.id}  ${r.kind.padEnd(10)}  ${r.createdAt.slice(0, 10)}  ${h.score.toPrecision(3)}  ${oneLine(r.text)}${src}\n`,
     );
   }
 }
 
 async function add(argv: readonly string[], io: MemoryIo, json: boolean): Promise<number> {
-  const { values, positionals } = parseFlags(
+  const { values, positionals } = parseMemoryFlags(
     argv,
     {
       db: { type: "string" },
@@ -106,7 +127,7 @@ async function add(argv: readonly string[], io: MemoryIo, json: boolean): Promis
 }
 
 async function search(argv: readonly string[], io: MemoryIo, json: boolean): Promise<number> {
-  const { values, positionals } = parseFlags(
+  const { values, positionals } = parseMemoryFlags(
     argv,
     {
       db: { type: "string" },
@@ -123,6 +144,7 @@ async function search(argv: readonly string[], io: MemoryIo, json: boolean): Pro
   const embedding = values.embedding === undefined ? undefined : parseEmbeddingFlag(values.embedding);
   if (query.trim() === "" && embedding === undefined)
     throw new MemlensError("invalid-value", "memory search needs QUERY (or --embedding)", "QUERY");
+  if (query.trim() !== "") toFtsQuery(query, "OR", "QUERY"); // refuse a query with no words up front
   const path = values.db ?? defaultMemoryDbPath(io.env);
   let hits: MemoryHit[] = [];
   if (existsSync(path)) {
@@ -154,7 +176,7 @@ async function search(argv: readonly string[], io: MemoryIo, json: boolean): Pro
 }
 
 async function forget(argv: readonly string[], io: MemoryIo, json: boolean): Promise<number> {
-  const { values, positionals } = parseFlags(
+  const { values, positionals } = parseMemoryFlags(
     argv,
     {
       db: { type: "string" },
@@ -210,7 +232,7 @@ async function forget(argv: readonly string[], io: MemoryIo, json: boolean): Pro
 }
 
 async function exportAll(argv: readonly string[], io: MemoryIo, json: boolean): Promise<number> {
-  const { values } = parseFlags(argv, { db: { type: "string" }, json: { type: "boolean" } });
+  const { values } = parseMemoryFlags(argv, { db: { type: "string" }, json: { type: "boolean" } });
   const path = values.db ?? defaultMemoryDbPath(io.env);
   const store = existsSync(path) ? openMemoryStore(path) : undefined;
   try {
