@@ -9,7 +9,7 @@ export const BM25_B = 0.75;
  * in-context ranking and the memory store's ranking agree), with the sign flipped: higher is more
  * relevant, 0 means no query term occurs.
  *
- * @example scoreBm25("kv cache", ["the kv cache", "a recipe"]) // [0.57…, 0]
+ * @example scoreBm25("kv", ["kv cache", "recipe book", "bread loaf"]) // [ln(2.5 / 1.5) ≈ 0.511, 0, 0]
  */
 export function scoreBm25(query: string, documents: readonly string[]): number[] {
   const queryTerms = [...new Set(extractTerms(query))];
