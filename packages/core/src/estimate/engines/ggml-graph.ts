@@ -1,0 +1,401 @@
+/**
+ * A shape-only model of a ggml compute graph and of ggml's graph allocator, so llama.cpp's compute
+ * buffer can be reproduced without running it. Tensors carry type, ne[] and nb[] exactly as ggml
+ * lays them out; the graph is ordered by the same depth-first walk as ggml_build_forward_expand; and
+ * allocation replays ggml-alloc.c: inputs first, in-place reuse for element-wise ops, views that
+ * keep their source alive, best-fit over free blocks with the last block as the fallback.
+ *
+ * Sources (ggml-org/llama.cpp@de3ff815): ggml/src/ggml.c (tensor shapes of each op, ggml_nbytes,
+ * ggml_visit_parents_graph), ggml/src/ggml-alloc.c (ggml_op_can_inplace, ggml_dyn_tallocr_alloc /
+ * free_bytes, ggml_gallocr_allocate_node, ggml_gallocr_alloc_graph_impl).
+ */
+import { lookupGgmlType } from "../../catalog/dtypes.js";
+
+export type GgmlOp =
+  | "NONE"
+  | "GET_ROWS"
+  | "MUL_MAT"
+  | "MUL_MAT_ID"
+  | "ADD"
+  | "ADD_ID"
+  | "MUL"
+  | "DIV"
+  | "SCALE"
+  | "RMS_NORM"
+  | "NORM"
+  | "ROPE"
+  | "SOFT_MAX"
+  | "UNARY"
+  | "GLU"
+  | "CLAMP"
+  | "CONT"
+  | "CPY"
+  | "SET_ROWS"
+  | "VIEW"
+  | "RESHAPE"
+  | "PERMUTE"
+  | "TRANSPOSE"
+  | "FLASH_ATTN_EXT"
+  | "CONCAT"
+  | "PAD"
+  | "ARGSORT"
+  | "TOP_K"
+  | "SUM_ROWS"
+  | "REPEAT"
+  | "FILL"
+  | "SSM_CONV"
+  | "SSM_SCAN"
+  | "OTHER";
+
+// ggml-alloc.c ggml_op_can_inplace (the ops present in GgmlOp).
+const INPLACE: ReadonlySet<GgmlOp> = new Set<GgmlOp>([
+  "FILL",
+  "SCALE",
+  "ADD",
+  "ADD_ID",
+  "MUL",
+  "DIV",
+  "UNARY",
+  "ROPE",
+  "RMS_NORM",
+  "CLAMP",
+  "SOFT_MAX",
+]);
+
+const VIEW_OPS: ReadonlySet<GgmlOp> = new Set<GgmlOp>(["VIEW", "RESHAPE", "PERMUTE", "TRANSPOSE"]);
+
+export interface GTensor {
+  readonly id: number;
+  readonly op: GgmlOp;
+  readonly type: string;
+  readonly ne: readonly [number, number, number, number];
+  readonly nb: readonly [number, number, number, number];
+  readonly src: readonly GTensor[];
+  /** Root tensor whose memory this one views (ggml keeps the root, never a view of a view). */
+  readonly viewSrc: GTensor | null;
+  readonly viewOffs: number;
+  /** Memory that exists outside the graph allocator (weights, KV cache). */
+  readonly external: boolean;
+  input: boolean;
+  output: boolean;
+  name: string;
+  /** Backend (buffer) the scheduler runs this node on; 0 when there is one. */
+  backend: number;
+}
+
+const typeInfo = (type: string): { size: number; block: number } => {
+  const t = lookupGgmlType(type);
+  return { size: t.typeSizeBytes, block: t.blockSize };
+};
+
+/** ggml_nbytes. */
+export function nbytes(t: Pick<GTensor, "type" | "ne" | "nb">): number {
+  for (const n of t.ne) if (n <= 0) return 0;
+  const { size, block } = typeInfo(t.type);
+  let bytes = block === 1 ? size : (t.ne[0] * t.nb[0]) / block;
+  for (let i = block === 1 ? 0 : 1; i < 4; i++) bytes += (t.ne[i]! - 1) * t.nb[i]!;
+  return bytes;
+}
+
+function contiguousStrides(type: string, ne: readonly number[]): [number, number, number, number] {
+  const { size, block } = typeInfo(type);
+  const nb0 = size;
+  const nb1 = (nb0 * ne[0]!) / block;
+  const nb2 = nb1 * ne[1]!;
+  const nb3 = nb2 * ne[2]!;
+  return [nb0, nb1, nb2, nb3];
+}
+
+const ne4 = (ne: readonly number[]): [number, number, number, number] => [
+  ne[0] ?? 1,
+  ne[1] ?? 1,
+  ne[2] ?? 1,
+  ne[3] ?? 1,
+];
+
+/** Builds tensors and records graph order (ggml_build_forward_expand). */
+export class GgmlGraph {
+  private nextId = 0;
+  readonly nodes: GTensor[] = [];
+  readonly leafs: GTensor[] = [];
+  private readonly visited = new Set<GTensor>();
+  /** Backend new nodes are assigned to (the scheduler's choice, set by the graph builder). */
+  backend = 0;
+
+  private make(
+    op: GgmlOp,
+    type: string,
+    ne: readonly number[],
+    src: readonly GTensor[],
+    view?: { of: GTensor; nb?: readonly number[]; offs?: number },
+    external = false,
+  ): GTensor {
+    const shape = ne4(ne);
+    let viewSrc: GTensor | null = null;
+    let viewOffs = 0;
+    if (view) {
+      viewSrc = view.of.viewSrc ?? view.of;
+      viewOffs = (view.of.viewSrc ? view.of.viewOffs : 0) + (view.offs ?? 0);
+    }
+    return {
+      id: this.nextId++,
+      op,
+      type,
+      ne: shape,
+      nb: view?.nb ? ne4(view.nb) : contiguousStrides(type, shape),
+      src,
+      viewSrc,
+      viewOffs,
+      external,
+      input: false,
+      output: false,
+      name: "",
+      backend: this.backend,
+    };
+  }
+
+  /** A tensor with memory of its own outside the graph (a weight or a KV cache tensor). */
+  external(type: string, ne: readonly number[], name = ""): GTensor {
+    const t = this.make("NONE", type, ne, [], undefined, true);
+    t.name = name;
+    return t;
+  }
+
+  /** A graph input (ggml_set_input): allocated before any node. */
+  input(type: string, ne: readonly number[], name = ""): GTensor {
+    const t = this.make("NONE", type, ne, []);
+    t.input = true;
+    t.name = name;
+    return t;
+  }
+
+  // --- ops (result shapes as ggml.c computes them) ---
+
+  getRows(a: GTensor, ids: GTensor): GTensor {
+    const type = a.type === "I32" ? "I32" : "F32";
+    return this.make("GET_ROWS", type, [a.ne[0], ids.ne[0], ids.ne[1], ids.ne[2]], [a, ids]);
+  }
+  mulMat(a: GTensor, b: GTensor): GTensor {
+    return this.make("MUL_MAT", "F32", [a.ne[1], b.ne[1], b.ne[2], b.ne[3]], [a, b]);
+  }
+  mulMatId(as: GTensor, b: GTensor, ids: GTensor): GTensor {
+    return this.make("MUL_MAT_ID", "F32", [as.ne[1], ids.ne[0], b.ne[2], 1], [as, b, ids]);
+  }
+  /** Element-wise ops whose result has a's shape (add, mul, scale, norms, rope, softmax, unary...). */
+  unary(op: GgmlOp, a: GTensor, ...rest: (GTensor | null | undefined)[]): GTensor {
+    const src = [a, ...rest.filter((x): x is GTensor => !!x)];
+    return this.make(op, a.type, a.ne, src);
+  }
+  add(a: GTensor, b: GTensor): GTensor {
+    return this.unary("ADD", a, b);
+  }
+  mul(a: GTensor, b: GTensor): GTensor {
+    return this.unary("MUL", a, b);
+  }
+  /** GLU split ops (swiglu_split, geglu_split): a's shape. */
+  glu(a: GTensor, b: GTensor): GTensor {
+    return this.make("GLU", a.type, a.ne, [a, b]);
+  }
+  cont(a: GTensor, ne?: readonly number[]): GTensor {
+    return this.make("CONT", a.type, ne ?? a.ne, [a]);
+  }
+  cast(a: GTensor, type: string): GTensor {
+    return this.make("CPY", type, a.ne, [a]);
+  }
+  reshape(a: GTensor, ne: readonly number[]): GTensor {
+    return this.make("RESHAPE", a.type, ne, [a], { of: a });
+  }
+  view(a: GTensor, ne: readonly number[], nb: readonly number[], offs: number): GTensor {
+    const full = ne4(ne);
+    const strides = [typeInfo(a.type).size, ...nb];
+    return this.make("VIEW", a.type, full, [a], { of: a, nb: ne4(strides), offs });
+  }
+  permute(a: GTensor, axes: readonly [number, number, number, number]): GTensor {
+    const ne = [0, 0, 0, 0];
+    const nb = [0, 0, 0, 0];
+    for (let i = 0; i < 4; i++) {
+      ne[axes[i]!] = a.ne[i]!;
+      nb[axes[i]!] = a.nb[i]!;
+    }
+    return this.make("PERMUTE", a.type, ne, [a], { of: a, nb });
+  }
+  transpose(a: GTensor): GTensor {
+    return this.permute(a, [1, 0, 2, 3]);
+  }
+  /** ggml_set_rows / ggml_cpy: the result is a view of the destination. */
+  store(op: "SET_ROWS" | "CPY", dst: GTensor, src: readonly GTensor[]): GTensor {
+    return this.make(op, dst.type, dst.ne, src, { of: dst, nb: dst.nb });
+  }
+  flashAttn(q: GTensor, k: GTensor, v: GTensor, mask: GTensor | null, sinks?: GTensor | null): GTensor {
+    const src = [q, k, v, ...(mask ? [mask] : []), ...(sinks ? [sinks] : [])];
+    return this.make("FLASH_ATTN_EXT", "F32", [v.ne[0], q.ne[2], q.ne[1], q.ne[3]], src);
+  }
+  /** Any op producing a new tensor of the given shape. */
+  op(op: GgmlOp, type: string, ne: readonly number[], src: readonly GTensor[]): GTensor {
+    return this.make(op, type, ne, src);
+  }
+
+  /** ggml_build_forward_expand: appends `t` and its unvisited ancestors in depth-first order. */
+  expand(t: GTensor): void {
+    this.visit(t);
+  }
+  private visit(t: GTensor): void {
+    if (this.visited.has(t)) return;
+    this.visited.add(t);
+    for (const s of t.src) this.visit(s);
+    if (t.op === "NONE") this.leafs.push(t);
+    else this.nodes.push(t);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ggml-alloc.c: the dynamic tensor allocator
+
+interface FreeBlock {
+  offset: number;
+  size: number;
+}
+
+class DynAllocator {
+  blocks: FreeBlock[] = [{ offset: 0, size: Number.MAX_SAFE_INTEGER }];
+  maxSize = 0;
+  constructor(readonly alignment: number) {}
+  private align(n: number): number {
+    return Math.ceil(n / this.alignment) * this.alignment;
+  }
+  alloc(bytes: number): number {
+    const size = this.align(bytes);
+    // best fit among all blocks but the last
+    let best = -1;
+    let bestSize = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < this.blocks.length - 1; i++) {
+      const b = this.blocks[i]!;
+      if (b.size >= size && b.size <= bestSize) {
+        best = i;
+        bestSize = b.size;
+      }
+    }
+    // else the last block (one chunk of unbounded size: CPU and CUDA buffer types have no max size)
+    if (best === -1) best = this.blocks.length - 1;
+    const block = this.blocks[best]!;
+    const offset = block.offset;
+    block.offset += size;
+    block.size -= size;
+    if (block.size === 0) this.blocks.splice(best, 1);
+    this.maxSize = Math.max(this.maxSize, offset + size);
+    return offset;
+  }
+  free(offset: number, bytes: number): void {
+    const size = this.align(bytes);
+    for (let i = 0; i < this.blocks.length; i++) {
+      const b = this.blocks[i]!;
+      if (b.offset + b.size === offset) {
+        b.size += size;
+        const next = this.blocks[i + 1];
+        if (next && b.offset + b.size === next.offset) {
+          b.size += next.size;
+          this.blocks.splice(i + 1, 1);
+        }
+        return;
+      }
+      if (offset + size === b.offset) {
+        b.offset = offset;
+        b.size += size;
+        const prev = this.blocks[i - 1];
+        if (prev && prev.offset + prev.size === b.offset) {
+          prev.size += b.size;
+          this.blocks.splice(i, 1);
+        }
+        return;
+      }
+    }
+    let at = 0;
+    while (at < this.blocks.length && this.blocks[at]!.offset < offset) at++;
+    this.blocks.splice(at, 0, { offset, size });
+  }
+}
+
+interface HashNode {
+  nChildren: number;
+  nViews: number;
+  buffer: number;
+  offset: number;
+  allocated: boolean;
+}
+
+const sameLayout = (a: GTensor, b: GTensor): boolean =>
+  a.type === b.type && a.ne.every((n, i) => n === b.ne[i]) && a.nb.every((n, i) => n === b.nb[i]);
+
+/**
+ * Replays ggml_gallocr_alloc_graph_impl over the graph and returns the buffer size each backend
+ * needs (the allocator's high-water mark). `alignment[b]` is backend b's buffer alignment.
+ */
+export function allocateGraph(g: GgmlGraph, alignment: readonly number[]): number[] {
+  const allocs = alignment.map((a) => new DynAllocator(a));
+  const hash = new Map<GTensor, HashNode>();
+  const hn = (t: GTensor): HashNode => {
+    let h = hash.get(t);
+    if (!h) {
+      h = { nChildren: 0, nViews: 0, buffer: 0, offset: 0, allocated: false };
+      hash.set(t, h);
+    }
+    return h;
+  };
+  const isView = (t: GTensor) => t.viewSrc !== null;
+  const isAllocated = (t: GTensor) => t.external || (t.viewSrc?.external ?? false) || hn(t).allocated;
+  const allocate = (node: GTensor, buffer: number): void => {
+    const h = hn(node);
+    if (isAllocated(node) || isView(node)) return;
+    h.allocated = true;
+    if (INPLACE.has(node.op)) {
+      for (const parent of node.src) {
+        const ph = hn(parent);
+        if (!ph.allocated || parent.external) continue;
+        if (parent.output) continue;
+        if (!sameLayout(node, parent)) continue;
+        if (ph.nChildren === 1 && ph.nViews === 0 && !isView(parent)) {
+          h.buffer = ph.buffer;
+          h.offset = ph.offset;
+          ph.allocated = false;
+          return;
+        }
+      }
+    }
+    h.buffer = buffer;
+    h.offset = allocs[buffer]!.alloc(nbytes(node));
+  };
+  const free = (t: GTensor): void => {
+    if (t.output) return;
+    const h = hn(t);
+    allocs[h.buffer]!.free(h.offset, nbytes(t));
+    h.allocated = false;
+  };
+
+  for (const leaf of g.leafs) allocate(leaf, leaf.backend);
+  for (const node of g.nodes) {
+    if (isView(node)) hn(node.viewSrc!).nViews += 1;
+    if (node.input) allocate(node, node.backend);
+    for (const s of node.src) {
+      hn(s).nChildren += 1;
+      if (s.input) allocate(s, node.backend);
+    }
+  }
+  for (const node of g.nodes) {
+    for (const p of node.src) allocate(p, node.backend);
+    allocate(node, node.backend);
+    for (const p of node.src) {
+      const ph = hn(p);
+      ph.nChildren -= 1;
+      if (ph.nChildren === 0 && ph.nViews === 0) {
+        if (isView(p)) {
+          const vs = hn(p.viewSrc!);
+          vs.nViews -= 1;
+          if (vs.nViews === 0 && vs.nChildren === 0 && vs.allocated) free(p.viewSrc!);
+        } else if (ph.allocated) free(p);
+      }
+    }
+  }
+  return allocs.map((a) => a.maxSize);
+}
+
+export const isViewOp = (op: GgmlOp): boolean => VIEW_OPS.has(op);
