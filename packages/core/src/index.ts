@@ -17,6 +17,12 @@ export { CUDA_CONTEXT_BYTES, transformersEngine } from "./estimate/engines/trans
 export * from "./estimate/estimate.js";
 export * from "./estimate/estimate-types.js";
 export * from "./estimate/kv-cache.js";
+export * from "./estimate/lora.js";
+export * from "./estimate/optimizer.js";
+export * from "./estimate/training.js";
+export * from "./estimate/training-activations.js";
+export * from "./estimate/training-profile.js";
+export * from "./estimate/training-states.js";
 export * from "./estimate/weights.js";
 export * from "./format/format.js";
 export { modelSpecFromHfConfig, SUPPORTED_ARCHITECTURES } from "./models/from-hf-config.js";

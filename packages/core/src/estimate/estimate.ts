@@ -9,6 +9,7 @@ import { type InferenceEngine, parseScenario, type Scenario, scenarioToJson } fr
 import { transformersEngine } from "./engines/transformers.js";
 import type { DeviceEstimate, EngineInput, EngineMemory, EngineModel, Estimate } from "./estimate-types.js";
 import { kvBytesPerToken, layerKvBytesPerToken, tokensKeptByLayer } from "./kv-cache.js";
+import { estimateTraining } from "./training.js";
 import { estimateWeights, parseWeightFormat, weightFormatName } from "./weights.js";
 
 export const MEMLENS_VERSION = "0.1.0";
@@ -54,8 +55,7 @@ export function resolveModelSpec(scenario: Scenario, given?: ModelSpec): ModelSp
 export function estimate(rawScenario: unknown, options: EstimateOptions = {}): Estimate {
   const scenario = parseScenario(rawScenario);
   const spec = resolveModelSpec(scenario, options.modelSpec);
-  if (scenario.task === "training")
-    throw new MemlensError("unsupported", 'task "training" is not modelled yet', "task", ["inference"]);
+  if (scenario.task === "training") return estimateTraining(scenario, spec, MEMLENS_VERSION);
 
   const hw = scenario.hardware;
   const gpu: GpuSpec | undefined = "gpu" in hw ? findGpu(hw.gpu) : undefined;
