@@ -330,7 +330,11 @@ const sameLayout = (a: GTensor, b: GTensor): boolean =>
  * Replays ggml_gallocr_alloc_graph_impl over the graph and returns the buffer size each backend
  * needs (the allocator's high-water mark). `alignment[b]` is backend b's buffer alignment.
  */
-export function allocateGraph(g: GgmlGraph, alignment: readonly number[]): number[] {
+export function allocateGraph(
+  g: GgmlGraph,
+  alignment: readonly number[],
+  trace?: (event: "alloc" | "free", t: GTensor, offset: number, maxSize: number) => void,
+): number[] {
   const allocs = alignment.map((a) => new DynAllocator(a));
   const hash = new Map<GTensor, HashNode>();
   const hn = (t: GTensor): HashNode => {
@@ -363,12 +367,14 @@ export function allocateGraph(g: GgmlGraph, alignment: readonly number[]): numbe
     }
     h.buffer = buffer;
     h.offset = allocs[buffer]!.alloc(nbytes(node));
+    trace?.("alloc", node, h.offset, allocs[buffer]!.maxSize);
   };
   const free = (t: GTensor): void => {
     if (t.output) return;
     const h = hn(t);
     allocs[h.buffer]!.free(h.offset, nbytes(t));
     h.allocated = false;
+    trace?.("free", t, h.offset, allocs[h.buffer]!.maxSize);
   };
 
   for (const leaf of g.leafs) allocate(leaf, leaf.backend);

@@ -479,7 +479,8 @@ export function buildLlamaCppGraph(model: LlamaCppModel, p: LlamaGraphParams): G
       } else if (w.has(`blk.${il}.ffn_up.weight`)) cur = denseFfn(il, cur);
       const postFfw = w.get(`blk.${il}.post_ffw_norm.weight`);
       if (postFfw) cur = norm(cur, postFfw);
-      cur = g.add(cur, ffnInp);
+      // operand order decides which tensor an in-place add reuses (models/phi3.cpp adds residual + cur)
+      cur = arch === "phi3" ? g.add(ffnInp, cur) : g.add(cur, ffnInp);
     } else cur = ffnInp;
     inpL = cur;
   }
