@@ -6,6 +6,7 @@ import { modelSpecFromHfConfig } from "../models/from-hf-config.js";
 import type { ModelSpec } from "../models/model-spec.js";
 import { DEFAULT_EFFICIENCY, type Efficiency, estimatePerformance } from "../perf/roofline.js";
 import { type InferenceEngine, parseScenario, type Scenario, scenarioToJson } from "../scenario/scenario.js";
+import { llamaCppEngine } from "./engines/llamacpp.js";
 import { transformersEngine } from "./engines/transformers.js";
 import type { DeviceEstimate, EngineInput, EngineMemory, EngineModel, Estimate } from "./estimate-types.js";
 import { kvBytesPerToken, layerKvBytesPerToken, tokensKeptByLayer } from "./kv-cache.js";
@@ -17,6 +18,7 @@ export const MEMLENS_VERSION = "0.1.0";
 /** Engines by scenario name. Others register here as their allocation rules are modelled. */
 export const INFERENCE_ENGINE_MODELS: Partial<Record<InferenceEngine, EngineModel>> = {
   transformers: transformersEngine,
+  "llama.cpp": llamaCppEngine,
 };
 
 /** Registers (or replaces) an engine's allocation model. */

@@ -63,6 +63,23 @@ export interface EngineOptions {
   readonly typeK?: string;
   readonly typeV?: string;
   readonly mmap?: boolean;
+  /** llama.cpp: --tensor-split proportions per GPU. */
+  readonly tensorSplit?: readonly number[];
+  /** llama.cpp: --override-tensor rules, "regex=CPU" or "regex=CUDA1". */
+  readonly overrideTensors?: readonly string[];
+  /** llama.cpp: --cpu-moe (all experts in host memory) and --n-cpu-moe N (experts of the first N layers). */
+  readonly cpuMoe?: boolean;
+  readonly nCpuMoe?: number;
+  /** llama.cpp: --swa-full, --kv-unified, --no-kv-offload (kvOffload false), --no-op-offload, --no-host. */
+  readonly swaFull?: boolean;
+  readonly kvUnified?: boolean;
+  readonly kvOffload?: boolean;
+  readonly opOffload?: boolean;
+  readonly noHost?: boolean;
+  /** llama.cpp build: "gpu" (default with GPU hardware) or "cpu" (no GPU backend). */
+  readonly backend?: "gpu" | "cpu";
+  /** llama.cpp CPU features deciding weight repacking: avx2 (default), avx512, amx, neon, none. */
+  readonly cpuFeatures?: "avx2" | "avx512" | "amx" | "neon" | "none";
   readonly memFractionStatic?: number;
   /** transformers: attn_implementation ("sdpa" default, "eager", "flash"). */
   readonly attention?: "eager" | "sdpa" | "flash";
@@ -275,6 +292,43 @@ function parseEngineOptions(v: unknown): EngineOptions {
       set(k, v[k]);
     }
   if (v.mmap !== undefined) set("mmap", bool(v.mmap, "engineOptions.mmap", true));
+  // llama.cpp placement and cache options (engines/llamacpp.ts)
+  if (v.tensorSplit !== undefined) {
+    const ts = v.tensorSplit;
+    if (
+      !Array.isArray(ts) ||
+      ts.length === 0 ||
+      !ts.every((x) => typeof x === "number" && x >= 0 && Number.isFinite(x))
+    )
+      bad("engineOptions.tensorSplit", "must be a non-empty array of non-negative numbers, e.g. [3, 1]");
+    set("tensorSplit", ts);
+  }
+  if (v.overrideTensors !== undefined) {
+    const ot = v.overrideTensors;
+    if (!Array.isArray(ot) || !ot.every((x) => typeof x === "string" && x.includes("=")))
+      bad("engineOptions.overrideTensors", 'must be an array of "regex=CPU" or "regex=CUDA0" rules');
+    set("overrideTensors", ot);
+  }
+  for (const k of ["cpuMoe", "swaFull", "kvUnified", "kvOffload", "opOffload", "noHost"] as const)
+    if (v[k] !== undefined) set(k, bool(v[k], `engineOptions.${k}`, false));
+  if (v.nCpuMoe !== undefined) {
+    const n = v.nCpuMoe;
+    if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > 10000)
+      bad("engineOptions.nCpuMoe", `must be a whole number from 0 to 10000, got ${JSON.stringify(n)}`);
+    set("nCpuMoe", n);
+  }
+  if (v.backend !== undefined)
+    set("backend", oneOf(v.backend, "engineOptions.backend", ["gpu", "cpu"] as const, "gpu"));
+  if (v.cpuFeatures !== undefined)
+    set(
+      "cpuFeatures",
+      oneOf(
+        v.cpuFeatures,
+        "engineOptions.cpuFeatures",
+        ["avx2", "avx512", "amx", "neon", "none"] as const,
+        "avx2",
+      ),
+    );
   if (v.attention !== undefined)
     set(
       "attention",

@@ -148,7 +148,7 @@ export function llamaCppSettings(
   batch = scenario.batch,
   gpuFreeBytes?: readonly number[],
 ): LlamaCppSettings {
-  const o = scenario.engineOptions as Scenario["engineOptions"] & Partial<LlamaCppExtraOptions>;
+  const o = scenario.engineOptions;
   const kvName = scenario.kvCache;
   const typeK = llamaCppCacheType(o.typeK ?? kvName, o.typeK ? "engineOptions.typeK" : "kvCache");
   const typeV = llamaCppCacheType(o.typeV ?? kvName, o.typeV ? "engineOptions.typeV" : "kvCache");
@@ -192,21 +192,6 @@ export function llamaCppSettings(
     noHost: o.noHost ?? false,
     cpuFeatures: o.cpuFeatures ?? "avx2",
   };
-}
-
-/** llama.cpp options beyond SCENARIO.md's list (engineOptions; see parseEngineOptions). */
-export interface LlamaCppExtraOptions {
-  readonly tensorSplit: readonly number[];
-  readonly overrideTensors: readonly string[];
-  readonly cpuMoe: boolean;
-  readonly nCpuMoe: number;
-  readonly swaFull: boolean;
-  readonly kvUnified: boolean;
-  readonly kvOffload: boolean;
-  readonly opOffload: boolean;
-  readonly noHost: boolean;
-  readonly backend: "gpu" | "cpu";
-  readonly cpuFeatures: CpuFeatures;
 }
 
 /** "regex=CPU" or "regex=CUDA1" (llama.cpp -ot syntax). */
@@ -306,10 +291,9 @@ export function layerDevices(
   s: Pick<LlamaCppSettings, "gpuCount" | "gpuLayers" | "tensorSplit" | "gpuFreeBytes">,
 ): { layers: (number | "host")[]; output: number | "host" } {
   const nDev = s.gpuCount;
-  const weights =
-    s.tensorSplit && s.tensorSplit.some((x) => x > 0)
-      ? Array.from({ length: nDev }, (_, i) => s.tensorSplit![i] ?? 0)
-      : (s.gpuFreeBytes ?? Array.from({ length: nDev }, () => 1));
+  const weights = s.tensorSplit?.some((x) => x > 0)
+    ? Array.from({ length: nDev }, (_, i) => s.tensorSplit![i] ?? 0)
+    : (s.gpuFreeBytes ?? Array.from({ length: nDev }, () => 1));
   const splits: number[] = [];
   let sum = 0;
   for (let i = 0; i < nDev; i++) {
@@ -759,15 +743,51 @@ export function llamaCppEngineFields(m: LlamaCppMemory, gpuCount: number) {
 
 /** GPUs llama.cpp runs on: the scenario's devices, none for a CPU-only build. */
 function gpuCountOf(input: EngineInput): number {
-  const o = input.scenario.engineOptions as Partial<LlamaCppExtraOptions>;
-  if (o.backend === "cpu") return 0;
+  if (input.scenario.engineOptions.backend === "cpu") return 0;
   return input.deviceCount;
+}
+
+/** llama.h LLAMA_MAX_SEQ: the most sequences a context can hold. */
+export const LLAMA_MAX_SEQ = 256;
+
+function infeasible(gpuCount: number): EngineMemory {
+  const huge = Number.MAX_SAFE_INTEGER;
+  const d: DeviceBytes = {
+    weights: 0,
+    kvCache: huge,
+    activations: 0,
+    gradients: 0,
+    optimizerStates: 0,
+    overhead: 0,
+    total: huge,
+  };
+  return {
+    devices: Array.from({ length: Math.max(1, gpuCount) }, () => d),
+    engine: {},
+    kvLayout: {
+      kDtype: "fp16",
+      vDtype: "fp16",
+      mla: "latent",
+      recurrent: "llamacpp",
+      recurrentDtypeBytes: 4,
+    },
+    notes: [],
+  };
 }
 
 export const llamaCppEngine: EngineModel = {
   memory(input: EngineInput, contextLength: number, batch: number): EngineMemory {
     const model = cachedModel(input);
     const gpuCount = gpuCountOf(input);
+    if (batch > LLAMA_MAX_SEQ) {
+      if (batch === input.scenario.batch)
+        throw new MemlensError(
+          "invalid-value",
+          `batch ${batch}: llama.cpp serves at most ${LLAMA_MAX_SEQ} parallel sequences (LLAMA_MAX_SEQ)`,
+          "batch",
+        );
+      return infeasible(gpuCount);
+    }
     const settings = llamaCppSettings(input.scenario, model.hparams.nLayer, gpuCount, contextLength, batch);
     const m = llamaCppMemory(model, settings);
     const notes = [...m.notes];
