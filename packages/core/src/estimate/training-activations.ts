@@ -489,7 +489,7 @@ export function layerActivations(x: TrainingActivationInput, layer: LayerSpec): 
     inputBytes,
     forwardWorkspaceBytes: ceil(forwardTemp),
     backwardWorkspaceBytes: ceil(backwardTemp),
-    recomputedCoreBytes: ceil(savedBytes - selectiveBytes + attnScoresTemp),
+    recomputedCoreBytes: savedBytes - selectiveBytes,
     savedSlackBytes,
   };
 }

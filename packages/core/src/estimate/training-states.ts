@@ -306,12 +306,21 @@ export function deviceModelStates(x: ModelStatesInput): DeviceModelStates {
       "DDP gradient buckets are a second copy of the gradients (gradient_as_bucket_view=False, PyTorch's default).",
     );
   }
-  if (sharding.kind === "zero") {
+  if (deepspeed && n > 1) {
+    // DeepSpeed reduces gradients through a flat bucket (reduce_bucket_size / allreduce_bucket_size).
     bufferBytes += Math.min(reduceBucketElements, trainableParameters) * gradBytesPer;
-    if (sharding.stage === 3) {
-      // DeepSpeed estimate_zero3_model_states_mem_needs: largest_layer_memory = 4 × largest_layer_params.
-      gatheredBytes += 4 * largestModuleParameters(spec);
-    }
+  }
+  // What sharding the parameters saves; a gathered layer can never cost more than holding them all.
+  const paramSavings = Math.max(
+    0,
+    Math.floor(trainableParameters * paramBytesPer + frozenBytes) -
+      Math.ceil(trainableParamBytes) -
+      Math.ceil(frozenWeightBytes),
+  );
+  if (sharding.kind === "zero" && sharding.stage === 3) {
+    // DeepSpeed estimate_zero3_model_states_mem_needs: largest_layer_memory = 4 × largest_layer_params
+    // (16-bit params and grads of the largest module), capped at what partitioning saves.
+    gatheredBytes += Math.min(4 * largestModuleParameters(spec), paramSavings);
   }
   if (sharding.kind === "fsdp") {
     // FSDP wraps each decoder layer (transformer_auto_wrap_policy); the root unit holds embeddings and
@@ -324,7 +333,7 @@ export function deviceModelStates(x: ModelStatesInput): DeviceModelStates {
       else layerParams.set(s.layer, (layerParams.get(s.layer) ?? 0) + e);
     }
     const unit = Math.max(rootParams, ...layerParams.values());
-    if (!fsdpGradOp) gatheredBytes += 2 * unit * pr.computeBytes;
+    if (!fsdpGradOp) gatheredBytes += Math.min(2 * unit * pr.computeBytes, paramSavings);
     gatheredBytes += unit * pr.computeBytes;
   }
   // torch AMP keeps the 16-bit cast of every FP32 weight it multiplies (autocast weight cache, saved

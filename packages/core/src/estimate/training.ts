@@ -8,7 +8,6 @@ import {
   type TrainingEngine,
   type TrainingOptions,
 } from "../scenario/scenario.js";
-import { cudaReservedBytes } from "./cuda-allocator.js";
 import { stageOfLayers } from "./devices.js";
 import { CUDA_CONTEXT_BYTES } from "./engines/transformers.js";
 import type { DeviceBytes, DeviceEstimate, Estimate } from "./estimate-types.js";
@@ -485,13 +484,15 @@ export function trainingMemory(
       activations = useFwd ? fwdAct : bwdAct;
     }
     const allocatedPeak = weights + gradients + optimizer + activations + ms.bufferBytes;
-    // Caching-allocator block slack of the tensors alive at the peak.
-    const actSlack =
-      moment === "optimizer-step"
-        ? 0
-        : recompute === "full"
-          ? layers.length * (cudaReservedBytes(acts[0]?.inputBytes ?? 0) - (acts[0]?.inputBytes ?? 0))
-          : acts.reduce((s, a) => s + a.savedSlackBytes, 0) * (offloadActs ? 0 : 1);
+    // Caching-allocator block slack of the activations alive at the peak, at the saved tensors'
+    // rounding ratio (blocks over 1 MiB round up to 2 MiB).
+    const slackRatio =
+      acts.reduce((s, a) => s + a.savedSlackBytes, 0) /
+      Math.max(
+        1,
+        acts.reduce((s, a) => s + a.savedBytes, 0),
+      );
+    const actSlack = Math.ceil(activations * slackRatio);
     const overhead = CUDA_CONTEXT_BYTES + ms.bufferBytes + ms.allocatorSlackBytes + actSlack;
     const total = weights + gradients + optimizer + activations + overhead;
     for (let r = 0; r < tp; r++) {
