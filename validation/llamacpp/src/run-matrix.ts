@@ -93,6 +93,11 @@ export function runChild(job: MeasureJob, workDir: string, timeoutMs: number): C
   }
 }
 
+/** llama.cpp's own [error] lines, without the log prefix (they name the reason). */
+export function errorLines(log: readonly string[]): string[] {
+  return log.filter((l) => l.startsWith("[error] ")).map((l) => l.slice("[error] ".length));
+}
+
 function mib(x: { bytes: number; printed: string } | undefined): { bytes: number; printed: string } | null {
   return x === undefined ? null : { bytes: x.bytes, printed: x.printed };
 }
@@ -144,7 +149,12 @@ export function makeRecord(
       kvUnified: false,
     },
     ok: r.ok === true,
-    error: r.ok === true ? null : (r.contextError ?? loadError ?? "unknown failure"),
+    error:
+      r.ok === true
+        ? null
+        : r.contextError !== null && r.contextError !== undefined
+          ? [r.contextError, ...new Set<string>(errorLines(r.log ?? []))].join(" | ")
+          : (loadError ?? "unknown failure"),
     failedAt:
       r.ok === true ? null : r.loadError !== undefined || r.childFailure !== undefined ? "load" : "context",
     measured:
