@@ -141,7 +141,7 @@ describe("modern layers", () => {
   it("MoE saves each routed token's expert intermediates (top-k) and the FP32 router probabilities", () => {
     const moe = catalogModelSpec("Qwen/Qwen3-30B-A3B");
     const l0 = moe.layers[0];
-    if (!l0 || l0.ffn.kind !== "moe") throw new Error("moe");
+    if (l0?.ffn.kind !== "moe") throw new Error("moe");
     const x: TrainingActivationInput = { ...base, spec: moe, adaptedModules: new Set(), loraRank: 0 };
     const l = layerActivations(x, l0);
     const router = l.saved.find((t) => t.name.startsWith("router"));

@@ -29,7 +29,9 @@ const common = fc.record({
   attention: fc.constantFrom("sdpa", "flash", "eager"),
 });
 
-function scenarioOf(c: fc.RecordValue<typeof common extends fc.Arbitrary<infer T> ? T : never>) {
+type Common = typeof common extends fc.Arbitrary<infer T> ? T : never;
+
+function scenarioOf(c: Common) {
   return {
     model: { id: c.model },
     hardware: { gpu: "H100-SXM-80GB", count: c.gpus },
