@@ -106,11 +106,11 @@ export function residentTokens(eviction: KvEviction, tokens: number, promptToken
     case "streaming-llm":
       return Math.min(tokens, (eviction.sinkTokens ?? 4) + eviction.windowTokens);
     case "h2o": {
-      if (tokens < promptTokens) return tokens;
+      if (tokens <= promptTokens) return tokens; // the prefill step still holds the whole prompt
       return Math.min(tokens, h2oBudget(eviction, promptTokens));
     }
     case "snapkv": {
-      if (tokens < promptTokens) return tokens;
+      if (tokens <= promptTokens) return tokens; // the prefill step still holds the whole prompt
       return Math.min(promptTokens, eviction.budgetTokens) + (tokens - promptTokens);
     }
   }

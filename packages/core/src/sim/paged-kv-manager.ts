@@ -85,7 +85,7 @@ export class PagedKvManager implements KvManager {
 
   lookupPrefix(req: SimRequest): number {
     const hit = req.kv.hitBlocks;
-    hit.length = 0;
+    if (hit.length > 0) hit.length = 0;
     if (!this.caching) return 0;
     const hashes = this.hashesOf(req);
     if (!hashes) return 0;
@@ -155,7 +155,7 @@ export class PagedKvManager implements KvManager {
     if (newBlocks > 0) pool.getNewBlocks(newBlocks, kv.blocks);
     this.setSlots(req, slotTokens, kv.blocks.length * bs - slotTokens);
     if (this.caching) {
-      const hashes = kv.hashes;
+      const hashes = this.hashesOf(req);
       if (hashes) {
         const full = Math.min(Math.floor(Math.min(slotTokens, numTokens(req)) / bs), hashes.length);
         if (full > kv.numCachedBlocks) {
@@ -208,9 +208,9 @@ export class PagedKvManager implements KvManager {
   free(req: SimRequest, _reason: "finished" | "preempted"): void {
     const kv = req.kv;
     this.pool.freeBlocks(kv.blocks, true);
-    kv.blocks.length = 0;
+    kv.blocks = [];
     kv.numCachedBlocks = 0;
-    kv.hitBlocks.length = 0;
+    if (kv.hitBlocks.length > 0) kv.hitBlocks.length = 0;
     this.setSlots(req, 0, 0);
   }
 

@@ -92,6 +92,8 @@ export interface SimulateServingOptions {
   readonly timeSeriesPoints?: number;
   /** Keep per-request timings in the result (default false). */
   readonly recordRequests?: boolean;
+  /** Check the KV managers' invariants after every step and throw on a violation (slow; for tests). */
+  readonly checkInvariants?: boolean;
 }
 
 /** Serving metrics, named as the `memlens simulate --json` contract expects. */
@@ -484,8 +486,12 @@ export function simulateServing(
       case "step-end":
         engines[item.engine]!.finishStep(now);
         busy[item.engine] = 0;
+        if (options.checkInvariants) {
+          const errors = built[item.engine]!.kv.checkInvariants();
+          if (errors.length > 0)
+            throw new Error(`KV invariants broken at t=${now}: ${errors.slice(0, 3).join("; ")}`);
+        }
         kick(item.engine, now);
-        // A finished step may unblock the other engine (freed memory) only through its own events.
         break;
       case "transfer-done": {
         engines[0]!.release(item.req);
