@@ -179,6 +179,8 @@ export interface SimulationResult {
     readonly role: string;
     readonly kvCacheBlocks: number;
     readonly blockSize: number;
+    /** Slots still held after the run: 0 unless KV leaked. */
+    readonly usedSlotsAtEnd: number;
   }[];
   readonly requests?: readonly RequestTiming[];
 }
@@ -234,8 +236,13 @@ function buildKv(o: KvCacheOptions, maxModelLen: number, field: string): BuiltKv
       return {
         kv,
         cost,
+        // Peak over the request's life: the whole prompt before H2O/SnapKV compress it, or the end.
         fitsAlone: (req, tokens) =>
-          blocksForTokens(eviction, sizes, blockSize, tokens, req.promptTokens) <= blocks - 1,
+          Math.max(
+            blocksForTokens(eviction, sizes, blockSize, Math.min(tokens, req.promptTokens), req.promptTokens),
+            blocksForTokens(eviction, sizes, blockSize, tokens, req.promptTokens),
+          ) <=
+          blocks - 1,
       };
     }
     case "contiguous": {
@@ -602,6 +609,7 @@ export function simulateServing(
       role: roles[i]!,
       kvCacheBlocks: b.kv.totalBlocks,
       blockSize: b.kv.blockSize,
+      usedSlotsAtEnd: b.kv.usedSlots(),
     })),
     ...(options.recordRequests ? { requests: timings } : {}),
   };
