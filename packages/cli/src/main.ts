@@ -3,6 +3,7 @@ import { runEstimate } from "./commands/estimate.js";
 import { runGpus } from "./commands/gpus.js";
 import { runModels } from "./commands/models.js";
 import { runPlan } from "./commands/plan.js";
+import { runTrainFit } from "./commands/train-fit.js";
 import type { CliIo } from "./io.js";
 
 export type { CliIo };
@@ -19,6 +20,10 @@ export const COMMANDS: Record<string, { run: Command; summary: string }> = {
   models: { run: runModels, summary: "the embedded model catalog" },
   gpus: { run: runGpus, summary: "the embedded GPU catalog" },
   plan: { run: runPlan, summary: "make it fit: search settings, Pareto front, ranked single changes" },
+  "train-fit": {
+    run: runTrainFit,
+    summary: "training: largest micro-batch / sequence that fits, cheapest settings that fit",
+  },
 };
 
 const USAGE = () => `memlens: how much memory an LLM takes, whether it fits, how fast it runs

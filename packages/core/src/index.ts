@@ -24,6 +24,7 @@ export * from "./estimate/estimate-types.js";
 export * from "./estimate/kv-cache.js";
 export * from "./estimate/lora.js";
 export * from "./estimate/optimizer.js";
+export * from "./estimate/train-fit.js";
 export * from "./estimate/training.js";
 export * from "./estimate/training-activations.js";
 export * from "./estimate/training-profile.js";

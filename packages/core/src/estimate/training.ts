@@ -591,7 +591,7 @@ export function estimateTraining(
   const moment = mem.peakMoments[worst] ?? "forward";
   const notes: string[] = [...spec.notes];
   notes.push(
-    `${setup.profile.framework}, ${t.precision}, ${t.optimizer}: ${states.optimizerDescription}; mixed precision with an FP32 master copy is 16 bytes per trainable parameter with Adam (2 + 2 + 12, ZeRO paper §3.1).`,
+    `${setup.profile.framework}, ${t.precision}, ${t.optimizer}: ${states.optimizerDescription}${t.optimizer === "adamw" && t.precision.endsWith("mixed") ? "; mixed precision with an FP32 master copy is 16 bytes per trainable parameter with Adam (2 + 2 + 12, ZeRO paper §3.1)" : ""}.`,
   );
   const sh = setup.sharding;
   notes.push(
@@ -656,6 +656,9 @@ export function estimateTraining(
     memlensVersion: version,
     scenario: {
       ...scenarioToJson(scenario),
+      // In training the tokens per sequence and the sequences per step are the training block's.
+      contextLength: t.sequenceLength,
+      batch: t.microBatch,
       weights: setup.frozenFormat
         ? weightFormatName(setup.frozenFormat)
         : setup.profile.paramBytes === 4
