@@ -7,7 +7,9 @@ import type { ModelSpec } from "../models/model-spec.js";
 import { DEFAULT_EFFICIENCY, type Efficiency, estimatePerformance } from "../perf/roofline.js";
 import { type InferenceEngine, parseScenario, type Scenario, scenarioToJson } from "../scenario/scenario.js";
 import { llamaCppEngine } from "./engines/llamacpp.js";
+import { sglangEngine } from "./engines/sglang.js";
 import { transformersEngine } from "./engines/transformers.js";
+import { vllmEngine } from "./engines/vllm.js";
 import type { DeviceEstimate, EngineInput, EngineMemory, EngineModel, Estimate } from "./estimate-types.js";
 import { kvBytesPerToken, layerKvBytesPerToken, tokensKeptByLayer } from "./kv-cache.js";
 import { estimateTraining } from "./training.js";
@@ -19,6 +21,8 @@ export const MEMLENS_VERSION = "0.1.0";
 export const INFERENCE_ENGINE_MODELS: Partial<Record<InferenceEngine, EngineModel>> = {
   transformers: transformersEngine,
   "llama.cpp": llamaCppEngine,
+  vllm: vllmEngine,
+  sglang: sglangEngine,
 };
 
 /** Registers (or replaces) an engine's allocation model. */
@@ -87,12 +91,25 @@ export function estimate(rawScenario: unknown, options: EstimateOptions = {}): E
     bytes: b,
     fits: b.total <= capacityBytes,
   }));
-  const fits = devices.every((d) => d.fits);
-  const fitsAt = (ctx: number, batch: number): boolean =>
-    engineModel.memory(input, ctx, batch).devices.every((d) => d.total <= capacityBytes);
+  // Pool-sizing engines (vLLM, SGLang) fill memory with a KV pool whatever the context and report
+  // kvPoolTokens: tokens of contextLength-long sequences the pool holds. Such a scenario fits when
+  // the pool holds one sequence (the engine refuses to start otherwise); concurrency is how many
+  // sequences it holds. Other engines fit when every device's total is within its capacity.
+  const poolHolds = (m: EngineMemory, ctx: number): boolean =>
+    m.kvPoolTokens === undefined || m.kvPoolTokens >= ctx;
+  const fits = devices.every((d) => d.fits) && poolHolds(mem, scenario.contextLength);
+  const fitsAt = (ctx: number, batch: number): boolean => {
+    const m = engineModel.memory(input, ctx, batch);
+    return m.devices.every((d) => d.total <= capacityBytes) && poolHolds(m, ctx);
+  };
 
   const maxContextLength = largestFitting(1, 1 << 24, (c) => fitsAt(c, scenario.batch));
-  const maxConcurrentSequences = largestFitting(1, 1 << 20, (b) => fitsAt(scenario.contextLength, b)) ?? 0;
+  const maxConcurrentSequences =
+    mem.kvPoolTokens !== undefined
+      ? fits
+        ? Math.floor(mem.kvPoolTokens / scenario.contextLength)
+        : 0
+      : (largestFitting(1, 1 << 20, (b) => fitsAt(scenario.contextLength, b)) ?? 0);
 
   const weights = estimateWeights(spec, format);
   const kvPerToken = kvBytesPerToken(spec, mem.kvLayout);
@@ -142,7 +159,10 @@ export function estimate(rawScenario: unknown, options: EstimateOptions = {}): E
     scenario: {
       ...scenarioToJson(scenario),
       weights: weightFormatName(format),
-      kvCache: mem.kvLayout.kDtype === mem.kvLayout.vDtype ? mem.kvLayout.kDtype : `${mem.kvLayout.kDtype}/${mem.kvLayout.vDtype}`,
+      kvCache:
+        mem.kvLayout.kDtype === mem.kvLayout.vDtype
+          ? mem.kvLayout.kDtype
+          : `${mem.kvLayout.kDtype}/${mem.kvLayout.vDtype}`,
     },
     model: {
       name: spec.id,

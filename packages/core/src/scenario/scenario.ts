@@ -81,6 +81,8 @@ export interface EngineOptions {
   /** llama.cpp CPU features deciding weight repacking: avx2 (default), avx512, amx, neon, none. */
   readonly cpuFeatures?: "avx2" | "avx512" | "amx" | "neon" | "none";
   readonly memFractionStatic?: number;
+  /** Engine release whose allocation rules apply, e.g. "0.19.0" for vLLM (engines/vllm.ts). */
+  readonly engineVersion?: string;
   /** transformers: attn_implementation ("sdpa" default, "eager", "flash"). */
   readonly attention?: "eager" | "sdpa" | "flash";
 }
@@ -261,6 +263,14 @@ function parseEngineOptions(v: unknown): EngineOptions {
   };
   set("gpuMemoryUtilization", fraction(v.gpuMemoryUtilization, "engineOptions.gpuMemoryUtilization"));
   set("memFractionStatic", fraction(v.memFractionStatic, "engineOptions.memFractionStatic"));
+  if (v.engineVersion !== undefined) {
+    if (typeof v.engineVersion !== "string" || !/^v?\d+(\.\d+)*/.test(v.engineVersion))
+      bad(
+        "engineOptions.engineVersion",
+        'must be a release such as "0.19.0" (or "v0" for vLLM\'s legacy engine)',
+      );
+    set("engineVersion", v.engineVersion);
+  }
   if (v.blockSize !== undefined)
     set("blockSize", positiveInt(v.blockSize, "engineOptions.blockSize", 16, 4096));
   if (v.maxNumBatchedTokens !== undefined)

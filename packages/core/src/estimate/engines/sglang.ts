@@ -1,0 +1,152 @@
+import { MIB } from "../../units/units.js";
+import type { DeviceBytes, EngineInput, EngineMemory, EngineModel } from "../estimate-types.js";
+import type { KvLayoutOptions } from "../kv-cache.js";
+import { computeDtypeOf } from "../weights.js";
+import { cudaContextBytes, cudaVisibleMemory, vllmKvDtype } from "./vllm.js";
+import { vllmRankWeights } from "./vllm-weights.js";
+
+/**
+ * SGLang's static memory split, reproduced from python/sglang/srt/server_args.py
+ * (_handle_gpu_memory_settings: mem_fraction_static) and
+ * python/sglang/srt/model_executor/model_runner.py (profile_max_num_token):
+ *   rest_memory = free after loading − free at start × (1 − mem_fraction_static)
+ *   max_total_num_tokens = rest_memory // cell_size
+ * cell_size = KV heads per rank × head_dim × layers × 2 × dtype bytes, or for MLA
+ * (kv_lora_rank + qk_rope_head_dim) × layers × dtype bytes. Weights load as in vLLM (SGLang
+ * uses the same vocab-parallel and column/row-parallel layers).
+ */
+
+export interface SglangDefaults {
+  readonly chunkedPrefillSize: number;
+  readonly cudaGraphMaxBs: number;
+  readonly memFractionStatic: number;
+}
+
+/**
+ * server_args.py _handle_gpu_memory_settings for a CUDA GPU of `gpuMemMiB` (nvidia-smi total):
+ * chunked_prefill_size and cuda_graph_max_bs by memory tier, then
+ * reserved = 512 + max(chunked_prefill_size, 2048) × 1.5 + cuda_graph_max_bs × 2 + tp × pp / 8 × 1024
+ * MiB (at least 10 GiB above 60 GiB of memory), mem_fraction_static = round((mem − reserved) / mem, 3).
+ */
+export function sglangDefaults(gpuMemMiB: number, tp: number, pp: number): SglangDefaults {
+  let chunked: number;
+  let graphBs: number;
+  if (gpuMemMiB < 20 * 1024) [chunked, graphBs] = [2048, 8];
+  else if (gpuMemMiB < 35 * 1024) [chunked, graphBs] = [2048, tp < 4 ? 24 : 80];
+  else if (gpuMemMiB < 60 * 1024) [chunked, graphBs] = [4096, tp < 4 ? 32 : 160];
+  else if (gpuMemMiB < 160 * 1024) [chunked, graphBs] = [8192, tp < 4 ? 256 : 512];
+  else [chunked, graphBs] = [16384, 512];
+  let reserved = 512 + Math.max(chunked, 2048) * 1.5 + graphBs * 2 + ((tp * pp) / 8) * 1024;
+  if (gpuMemMiB > 60 * 1024) reserved = Math.max(reserved, 10 * 1024);
+  const mfs = Math.round(((gpuMemMiB - reserved) / gpuMemMiB) * 1000) / 1000;
+  return { chunkedPrefillSize: chunked, cudaGraphMaxBs: graphBs, memFractionStatic: mfs };
+}
+
+export interface SglangStartup {
+  readonly defaults: SglangDefaults;
+  readonly memFractionStatic: number;
+  readonly freeAtStartBytes: number;
+  readonly weightsBytes: number;
+  readonly cellBytes: number;
+  readonly maxTotalNumTokens: number;
+  /** K (and V) buffer bytes per GPU as "KV Cache is allocated ... K size" prints them. */
+  readonly kSizeBytes: number;
+  readonly vSizeBytes: number;
+}
+
+/** SGLang's start-up split for a scenario (one GPU of the first pipeline stage). */
+export function sglangStartup(input: EngineInput): SglangStartup {
+  const { spec, scenario } = input;
+  const tp = scenario.parallel.tensor;
+  const pp = scenario.parallel.pipeline;
+  const visible = cudaVisibleMemory(input);
+  const defaults = sglangDefaults(visible / MIB, tp, pp);
+  const mfs = scenario.engineOptions.memFractionStatic ?? defaults.memFractionStatic;
+  const free = visible - cudaContextBytes(tp * pp);
+  const weights = vllmRankWeights(spec, input.format, tp, pp).loadedBytes[0] ?? 0;
+  const kvDtype = vllmKvDtype(input);
+  const e = kvDtype === "fp8" ? 1 : kvDtype === "fp32" ? 4 : 2;
+  const first = spec.layers.find((l) => l.mixer.kind === "attention" || l.mixer.kind === "mla")?.mixer;
+  // model_runner.profile_max_num_token: num_hidden_layers of the whole model (per stage under PP).
+  const layers = Math.ceil(spec.numLayers / pp);
+  let kPerToken = 0;
+  let vPerToken = 0;
+  if (first?.kind === "mla") kPerToken = (first.kvLoraRank + first.qkRopeHeadDim) * layers * e;
+  else if (first?.kind === "attention") {
+    // ModelConfig.get_num_kv_heads: max(1, num_kv_heads // tp).
+    const heads = Math.max(1, Math.floor(first.numKvHeads / tp));
+    kPerToken = heads * first.headDim * layers * e;
+    vPerToken = heads * first.valueHeadDim * layers * e;
+  }
+  const cell = kPerToken + vPerToken;
+  // rest = (free − weights) − free × (1 − mfs) = free × mfs − weights.
+  const rest = free * mfs - weights;
+  const tokens = cell > 0 ? Math.max(0, Math.floor(rest / cell)) : 0;
+  // memory_pool.py MHATokenToKVPool: buffers of size + page_size (1) tokens per layer.
+  return {
+    defaults,
+    memFractionStatic: mfs,
+    freeAtStartBytes: free,
+    weightsBytes: weights,
+    cellBytes: cell,
+    maxTotalNumTokens: tokens,
+    kSizeBytes: (tokens + 1) * kPerToken,
+    vSizeBytes: (tokens + 1) * vPerToken,
+  };
+}
+
+/**
+ * SGLang: weights plus a token pool sized from mem_fraction_static (SGLang's own default for the
+ * GPU when the scenario gives none); the remaining 1 − mem_fraction_static is left for
+ * activations and CUDA graphs. Fits when the pool holds one `contextLength` request.
+ */
+export const sglangEngine: EngineModel = {
+  memory(input: EngineInput, contextLength: number, _batch: number): EngineMemory {
+    const s = sglangStartup(input);
+    const tp = input.scenario.parallel.tensor;
+    const world = tp * input.scenario.parallel.pipeline;
+    const context = cudaContextBytes(world);
+    const pool = s.kSizeBytes + s.vSizeBytes;
+    const headroom = Math.max(0, Math.floor(s.freeAtStartBytes * (1 - s.memFractionStatic)));
+    const one: DeviceBytes = {
+      weights: s.weightsBytes,
+      kvCache: pool,
+      activations: headroom,
+      gradients: 0,
+      optimizerStates: 0,
+      overhead: context,
+      total: s.weightsBytes + pool + headroom + context,
+    };
+    const modelDtype = computeDtypeOf(input.format, input.spec);
+    const kv = vllmKvDtype(input);
+    const kvLayout: KvLayoutOptions = {
+      kDtype: kv,
+      vDtype: kv,
+      mla: "latent",
+      recurrent: "hf",
+      recurrentDtypeBytes: modelDtype === "fp32" ? 4 : 2,
+    };
+    const notes = [
+      `SGLang: mem_fraction_static ${s.memFractionStatic}${input.scenario.engineOptions.memFractionStatic === undefined ? " (SGLang's default for this GPU: chunked_prefill_size " + s.defaults.chunkedPrefillSize + ", cuda_graph_max_bs " + s.defaults.cudaGraphMaxBs + ")" : ""}; token pool = free memory × mem_fraction_static − weights.`,
+      "Activations are the 1 − mem_fraction_static headroom SGLang leaves for prefill activations and CUDA graphs.",
+    ];
+    if (s.maxTotalNumTokens <= 0)
+      notes.push("SGLang would not start: not enough memory for the KV cache pool.");
+    return {
+      devices: Array.from({ length: world }, () => one),
+      engine: {
+        memFractionStatic: s.memFractionStatic,
+        chunkedPrefillSize: s.defaults.chunkedPrefillSize,
+        cudaGraphMaxBs: s.defaults.cudaGraphMaxBs,
+        weightsBytes: s.weightsBytes,
+        maxTotalNumTokens: s.maxTotalNumTokens,
+        kvCacheBytes: pool,
+        kSizeBytes: s.kSizeBytes,
+        vSizeBytes: s.vSizeBytes,
+      },
+      kvLayout,
+      notes,
+      kvPoolTokens: s.maxTotalNumTokens >= contextLength ? s.maxTotalNumTokens : 0,
+    };
+  },
+};
