@@ -63,19 +63,25 @@ describe("ZeRO paper analytical model states (Table 1, Figure 1)", () => {
     }
   });
 
-  it("Table 2 theoretical maximum model sizes on 32 GB V100s (MP × DP 64)", () => {
-    // Largest Ψ whose model states fit 32 GB per GPU with Ψ/MP per model-parallel rank.
-    const maxPsi = (mp: number, stage: 0 | 1 | 2 | 3) =>
-      (32e9 / zeroModelStateBytes(1e9, MIXED_PRECISION_ADAM, 64, stage).total) * 1e9 * mp;
-    // "1 64 2B 7.6B 14.4B 128B" and "16 1024 32B 121.6B 230.4B 2T"
-    expect(maxPsi(1, 0) / 1e9).toBeCloseTo(2, 6);
-    expect(maxPsi(1, 1) / 1e9).toBeCloseTo(7.64, 2);
-    expect(maxPsi(1, 2) / 1e9).toBeCloseTo(14.42, 2);
-    expect(maxPsi(1, 3) / 1e9).toBeCloseTo(128, 6);
-    expect(maxPsi(16, 0) / 1e9).toBeCloseTo(32, 6);
-    expect(maxPsi(16, 1) / 1e9).toBeCloseTo(122.27, 2); // printed 121.6B (7.6B × 16)
-    expect(maxPsi(16, 2) / 1e9).toBeCloseTo(230.76, 2); // printed 230.4B (14.4B × 16)
-    expect(maxPsi(16, 3) / 1e12).toBeCloseTo(2.048, 6); // printed 2T
+  // Table 2 ("1 64 2B 7.6B 14.4B 128B" ... "16 1024 32B 121.6B 230.4B 2T"): the largest Ψ whose model
+  // states fit 32 GB per V100 with N_d = 64, Ψ/MP per model-parallel rank. The paper rounds the
+  // per-rank size (7.64 → 7.6, 14.42 → 14.4) before multiplying by MP.
+  it.each([
+    [1, 2, 7.6, 14.4, "128B"],
+    [2, 4, 15.2, 28.8, "256B"],
+    [4, 8, 30.4, 57.6, "0.5T"],
+    [8, 16, 60.8, 115.2, "1T"],
+    [16, 32, 121.6, 230.4, "2T"],
+  ] as const)("Table 2, MP = %i: %sB / %sB / %sB / %s theoretical maxima", (mp, base, os, osg, osgp) => {
+    const perRankB = (stage: 0 | 1 | 2 | 3) =>
+      32e9 / zeroModelStateBytes(1e9, MIXED_PRECISION_ADAM, 64, stage).total;
+    const printed = (x: number) => Math.round(x * 10) / 10;
+    expect(printed(perRankB(0)) * mp).toBeCloseTo(base, 6);
+    expect(printed(perRankB(1)) * mp).toBeCloseTo(os, 6);
+    expect(printed(perRankB(2)) * mp).toBeCloseTo(osg, 6);
+    const gpp = perRankB(3) * mp;
+    expect(gpp).toBeCloseTo(128 * mp, 6);
+    expect(gpp < 500 ? `${gpp}B` : `${Math.round(gpp / 100) / 10}T`).toBe(osgp);
   });
 });
 
