@@ -7,6 +7,15 @@
 
 export { blockHashesOfCoarseIds, blockHashesOfTokens, hashBlock } from "./block-hash.js";
 export { BlockPool } from "./block-pool.js";
+export {
+  type DistServeProfile,
+  distServeCoefficients,
+  distServeStepTime,
+  parseDistServeProfile,
+  parseSplitwisePerfModel,
+  type SplitwiseRow,
+  splitwiseStepRecords,
+} from "./calibration-data.js";
 export { ContiguousKvManager, type ContiguousReservation } from "./contiguous-kv-manager.js";
 export type { Engine, EngineHooks, KvCost } from "./engine.js";
 export { EventQueue } from "./event-queue.js";

@@ -144,6 +144,11 @@ export interface LinearStepFitOptions {
   readonly method?: "staged" | "joint";
   /** Also fit e·prefillAttentionPairs (default false: the four-term model). */
   readonly prefillAttentionTerm?: boolean;
+  /**
+   * `uniform` (default): least squares on seconds; `relative`: weights 1/t² so every record counts
+   * by its relative error (use when step times span orders of magnitude). Multiplies `weight`.
+   */
+  readonly weighting?: "uniform" | "relative";
 }
 
 /** A fitted linear model and how well it fits. */
@@ -194,6 +199,8 @@ export function fitLinearStepTime(
   if (records.length === 0)
     throw new MemlensError("invalid-value", "fitLinearStepTime needs at least one step record", "records");
   const withE = options.prefillAttentionTerm ?? false;
+  if (options.weighting === "relative")
+    records = records.map((r) => ({ ...r, weight: (r.weight ?? 1) / (r.seconds * r.seconds) }));
   const decode = records.filter((r) => r.batch.prefillTokens === 0);
   const prefill = records.filter((r) => r.batch.prefillTokens > 0);
   const method = options.method ?? (decode.length >= 3 && prefill.length >= 2 ? "staged" : "joint");
