@@ -339,7 +339,8 @@ export function deviceModelStates(x: ModelStatesInput): DeviceModelStates {
   // torch AMP keeps the 16-bit cast of every FP32 weight it multiplies (autocast weight cache, saved
   // for backward); frozen FP32 weights (QLoRA lm_head) are cast the same way.
   let autocastCopyBytes = 0;
-  if (pr.autocast) {
+  // FSDP mixed precision gathers parameters already cast (MixedPrecision.param_dtype): no copies.
+  if (pr.autocast && sharding.kind !== "fsdp") {
     for (const s of spec.tensors) {
       if (!isLinearRole(s) || !onStage(s.layer, s.role, pl)) continue;
       if (s.role === "embedding" || s.role === "position-embedding") continue;
