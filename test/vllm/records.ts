@@ -46,9 +46,6 @@ export interface Rebuild {
 // 0.95 as set, max_num_seqs 1024 and max_num_batched_tokens 8192 for the OpenAI server on ≥ 70 GiB GPUs).
 const H100 = { gpu: "H100-SXM-80GB" } as const;
 const LLMD = { hardware: H100, gmu: 0.95, contextLength: 8192, batch: 1024, version: "0.19.0" } as const;
-// Qwen3-235B-A22B-FP8 is the base architecture with its linear layers in FP8 and one FP32 scale per
-// 128×128 block; memlens' "fp8" keeps one scale per tensor, 0.02% fewer bytes on those layers.
-const FP8_BLOCK = "the FP8 checkpoint is the base config with FP8 linear layers (block scales add 0.02%)";
 const SAME_SHAPES = "the instruction-tuned checkpoint has the base model's config.json shapes";
 
 export const REBUILD: Readonly<Record<string, Rebuild>> = {
@@ -156,9 +153,7 @@ export const REBUILD: Readonly<Record<string, Rebuild>> = {
   // vllm#21348 (July 2025, V1, version not stated: July 2025 releases were 0.9.2–0.10.0): default
   // gpu_memory_utilization 0.9, max_model_len = the model's 40,960, max_num_seqs 1024 on H100.
   "vllm-issue21348-qwen3-235b-a22b-fp8-4xh100-tp4": {
-    model: "Qwen/Qwen3-235B-A22B",
-    alias: FP8_BLOCK,
-    weights: "fp8",
+    model: "Qwen/Qwen3-235B-A22B-FP8",
     hardware: H100,
     tp: 4,
     gmu: 0.9,
@@ -167,9 +162,7 @@ export const REBUILD: Readonly<Record<string, Rebuild>> = {
     version: "0.10.0",
   },
   "sglang-issue21348-qwen3-235b-a22b-fp8-4xh100-tp4": {
-    model: "Qwen/Qwen3-235B-A22B",
-    alias: FP8_BLOCK,
-    weights: "fp8",
+    model: "Qwen/Qwen3-235B-A22B-FP8",
     hardware: H100,
     tp: 4,
     memFractionStatic: 0.93,
