@@ -1,0 +1,350 @@
+/** The knowledge base's charts, one pure builder each (see spec.ts). */
+import { type ByteUnit, fmtBytes, fmtTokens, inUnit, unitLabel } from "../lib/format.js";
+import { type ChartSpec, mark, type Row } from "./spec.js";
+
+const CAPACITY_COLOR = "#d93f3f";
+const MUTED = "#8a94a6";
+
+// ---------------------------------------------------------------------------------------------
+// Stacked piles (fundamentals, training, planner)
+// ---------------------------------------------------------------------------------------------
+
+export interface StackRow {
+  /** Bar (row) label: "Inference", "Training", "GPU0", "ZeRO-2". */
+  readonly bar: string;
+  /** Segment label: "Weights", "KV cache"... */
+  readonly part: string;
+  readonly bytes: number;
+  readonly color: string;
+  /** Dimmed bars (not the selected one). */
+  readonly dim?: boolean;
+}
+
+export function stackedBytesChart(o: {
+  id: string;
+  title: string;
+  rows: readonly StackRow[];
+  capacityBytes: number | null;
+  capacityLabel?: string;
+  unit: ByteUnit;
+}): ChartSpec {
+  const bars = [...new Set(o.rows.map((r) => r.bar))];
+  const data: Row[] = o.rows.map((r) => ({
+    bar: r.bar,
+    part: r.part,
+    value: inUnit(r.bytes, o.unit),
+    color: r.color,
+    opacity: r.dim ? 0.35 : 1,
+  }));
+  const totals = bars.map((b) => ({
+    bar: b,
+    total: o.rows.filter((r) => r.bar === b).reduce((a, r) => a + r.bytes, 0),
+  }));
+  const marks = [
+    mark("barX", data, { x: "value", y: "bar", fill: "color", fillOpacity: "opacity", inset: 0.5 }),
+    mark(
+      "text",
+      totals.map((t) => ({ bar: t.bar, value: inUnit(t.total, o.unit), label: fmtBytes(t.total, o.unit) })),
+      { x: "value", y: "bar", text: "label", dx: 6, textAnchor: "start", fill: "currentColor" },
+    ),
+  ];
+  if (o.capacityBytes !== null)
+    marks.push(
+      mark("ruleX", [{ value: inUnit(o.capacityBytes, o.unit) }], {
+        x: "value",
+        stroke: CAPACITY_COLOR,
+        strokeWidth: 2,
+        strokeDasharray: "4,3",
+      }),
+    );
+  const summary = totals
+    .map((t) => {
+      const parts = o.rows
+        .filter((r) => r.bar === t.bar)
+        .map((r) => `${r.part} ${fmtBytes(r.bytes, o.unit)}`)
+        .join(", ");
+      return `${t.bar}: ${fmtBytes(t.total, o.unit)} (${parts})`;
+    })
+    .join(". ");
+  return {
+    id: o.id,
+    ariaLabel: o.title,
+    summary:
+      summary +
+      (o.capacityBytes !== null
+        ? `. ${o.capacityLabel ?? "Capacity"}: ${fmtBytes(o.capacityBytes, o.unit)} (dashed line).`
+        : "."),
+    height: 36 + 38 * bars.length,
+    marginLeft: Math.min(110, 8 + 7 * Math.max(...bars.map((b) => b.length))),
+    marginRight: 78,
+    x: { label: `Memory (${unitLabel(o.unit)})`, grid: true, nice: true },
+    y: { label: null, type: "band", domain: bars, padding: 0.25 },
+    marks,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Weights by format
+// ---------------------------------------------------------------------------------------------
+
+export interface FormatRow {
+  readonly format: string;
+  readonly bytes: number;
+  readonly group: "dense" | "quantized" | "gguf";
+}
+
+const GROUP_COLOR = { dense: "#5b8cff", quantized: "#2bb673", gguf: "#f0a020" } as const;
+
+export function weightsByFormatChart(o: {
+  rows: readonly FormatRow[];
+  selected: string;
+  capacityBytes: number;
+  gpuName: string;
+  modelName: string;
+  unit: ByteUnit;
+}): ChartSpec {
+  const sorted = [...o.rows].sort((a, b) => b.bytes - a.bytes);
+  const data: Row[] = sorted.map((r) => ({
+    format: r.format,
+    value: inUnit(r.bytes, o.unit),
+    color: GROUP_COLOR[r.group],
+    opacity: r.format === o.selected ? 1 : 0.45,
+  }));
+  const sel = o.rows.find((r) => r.format === o.selected);
+  return {
+    id: "weights-by-format",
+    ariaLabel: `Weight memory of ${o.modelName} in every storage format, with the ${o.gpuName} capacity`,
+    summary:
+      `${o.modelName}: ${sorted.map((r) => `${r.format} ${fmtBytes(r.bytes, o.unit)}`).join(", ")}. ` +
+      `${o.gpuName} holds ${fmtBytes(o.capacityBytes, o.unit)}.` +
+      (sel ? ` Selected: ${sel.format}.` : ""),
+    height: 24 + 16 * sorted.length,
+    marginLeft: 78,
+    marginRight: 24,
+    x: { label: `Weights (${unitLabel(o.unit)})`, grid: true, nice: true },
+    y: { label: null, type: "band", domain: sorted.map((r) => r.format), padding: 0.15 },
+    marks: [
+      mark("barX", data, { x: "value", y: "format", fill: "color", fillOpacity: "opacity" }),
+      mark("ruleX", [{ value: inUnit(o.capacityBytes, o.unit) }], {
+        x: "value",
+        stroke: CAPACITY_COLOR,
+        strokeWidth: 2,
+        strokeDasharray: "4,3",
+      }),
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Curves over context length (KV growth, attention workspace, constant state)
+// ---------------------------------------------------------------------------------------------
+
+export interface CurvePoint {
+  readonly series: string;
+  readonly tokens: number;
+  readonly bytes: number;
+  readonly color: string;
+}
+
+export function curveChart(o: {
+  id: string;
+  title: string;
+  points: readonly CurvePoint[];
+  unit: ByteUnit;
+  yLabel: string;
+  marker?: number;
+  reference?: { label: string; bytes: number } | null;
+  logY?: boolean;
+}): ChartSpec {
+  const data: Row[] = o.points.map((p) => ({
+    series: p.series,
+    tokens: p.tokens,
+    value: Math.max(inUnit(p.bytes, o.unit), o.logY ? 1e-6 : 0),
+    color: p.color,
+  }));
+  const series = [...new Set(o.points.map((p) => p.series))];
+  const last = series.map((s) => {
+    const pts = o.points.filter((p) => p.series === s);
+    return pts[pts.length - 1]!;
+  });
+  const marks = [
+    mark("lineY", data, { x: "tokens", y: "value", stroke: "color", z: "series", strokeWidth: 2.5 }),
+    mark("dot", data, { x: "tokens", y: "value", fill: "color", r: 2.5 }),
+  ];
+  if (o.marker !== undefined)
+    marks.push(mark("ruleX", [{ tokens: o.marker }], { x: "tokens", stroke: MUTED, strokeDasharray: "2,3" }));
+  if (o.reference)
+    marks.push(
+      mark("ruleY", [{ value: inUnit(o.reference.bytes, o.unit) }], {
+        y: "value",
+        stroke: CAPACITY_COLOR,
+        strokeDasharray: "4,3",
+        strokeWidth: 1.5,
+      }),
+      mark("text", [{ value: inUnit(o.reference.bytes, o.unit), label: o.reference.label }], {
+        y: "value",
+        text: "label",
+        frameAnchor: "left",
+        dy: -7,
+        dx: 4,
+        textAnchor: "start",
+        fill: CAPACITY_COLOR,
+      }),
+    );
+  return {
+    id: o.id,
+    ariaLabel: o.title,
+    summary:
+      last
+        .map((p) => `${p.series}: ${fmtBytes(p.bytes, o.unit)} at ${fmtTokens(p.tokens)} tokens`)
+        .join("; ") + (o.reference ? `; ${o.reference.label}: ${fmtBytes(o.reference.bytes, o.unit)}.` : "."),
+    height: 260,
+    marginLeft: 56,
+    marginRight: 16,
+    x: { label: "Context length (tokens)", type: "log", tickFormat: "tokens", grid: true },
+    y: {
+      label: `${o.yLabel} (${unitLabel(o.unit)})`,
+      grid: true,
+      ...(o.logY ? { type: "log" as const, tickFormat: "si" as const } : { nice: true }),
+    },
+    marks,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bars by label (attention kinds, recompute meters)
+// ---------------------------------------------------------------------------------------------
+
+export interface LabelledBar {
+  readonly label: string;
+  readonly bytes: number;
+  readonly color: string;
+  readonly highlight?: boolean;
+}
+
+export function labelledBytesChart(o: {
+  id: string;
+  title: string;
+  bars: readonly LabelledBar[];
+  unit: ByteUnit;
+  xLabel: string;
+}): ChartSpec {
+  const data: Row[] = o.bars.map((b) => ({
+    label: b.label,
+    value: inUnit(b.bytes, o.unit),
+    color: b.color,
+    opacity: b.highlight === false ? 0.45 : 1,
+    text: fmtBytes(b.bytes, o.unit),
+  }));
+  return {
+    id: o.id,
+    ariaLabel: o.title,
+    summary: o.bars.map((b) => `${b.label}: ${fmtBytes(b.bytes, o.unit)}`).join("; ") + ".",
+    height: 30 + 30 * o.bars.length,
+    marginLeft: Math.min(200, 10 + 6.2 * Math.max(...o.bars.map((b) => b.label.length))),
+    marginRight: 74,
+    x: { label: `${o.xLabel} (${unitLabel(o.unit)})`, grid: true, nice: true },
+    y: { label: null, type: "band", domain: o.bars.map((b) => b.label), padding: 0.2 },
+    marks: [
+      mark("barX", data, { x: "value", y: "label", fill: "color", fillOpacity: "opacity" }),
+      mark("text", data, {
+        x: "value",
+        y: "label",
+        text: "text",
+        dx: 5,
+        textAnchor: "start",
+        fill: "currentColor",
+      }),
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// GPU catalog scatter (hardware)
+// ---------------------------------------------------------------------------------------------
+
+export function gpuScatterChart(o: {
+  points: readonly { id: string; vendor: string; capacityBytes: number; bandwidthBytesPerSecond: number }[];
+  selected: string;
+  unit: ByteUnit;
+}): ChartSpec {
+  const VENDOR = { nvidia: "#2bb673", amd: "#e0556b", apple: "#5b8cff" } as Record<string, string>;
+  const data: Row[] = o.points.map((p) => ({
+    id: p.id,
+    capacity: inUnit(p.capacityBytes, o.unit),
+    bandwidth: p.bandwidthBytesPerSecond / 1e12,
+    color: VENDOR[p.vendor] ?? MUTED,
+    r: p.id === o.selected ? 7 : 4,
+    opacity: p.id === o.selected ? 1 : 0.55,
+  }));
+  const sel = o.points.find((p) => p.id === o.selected);
+  return {
+    id: "gpu-scatter",
+    ariaLabel: "Every catalog GPU by memory capacity and memory bandwidth",
+    summary: sel
+      ? `${sel.id}: ${fmtBytes(sel.capacityBytes, o.unit)} at ${(sel.bandwidthBytesPerSecond / 1e12).toFixed(2)} TB/s; ${o.points.length} GPUs in the catalog.`
+      : `${o.points.length} GPUs in the catalog.`,
+    height: 280,
+    marginLeft: 48,
+    marginRight: 20,
+    x: { label: `Memory capacity (${unitLabel(o.unit)})`, type: "log", grid: true, tickFormat: "plain" },
+    y: { label: "Bandwidth (TB/s)", type: "log", grid: true, tickFormat: "plain" },
+    marks: [
+      mark("dot", data, { x: "capacity", y: "bandwidth", fill: "color", r: "r", fillOpacity: "opacity" }),
+      mark("text", sel ? data.filter((d) => d.id === o.selected) : [], {
+        x: "capacity",
+        y: "bandwidth",
+        text: "id",
+        dy: -12,
+        fontWeight: "bold",
+        fill: "currentColor",
+      }),
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Context window over turns (agent memory)
+// ---------------------------------------------------------------------------------------------
+
+export function contextTurnsChart(o: {
+  steps: readonly { turn: number; turnTokens: number; summaryTokens: number }[];
+  budgetTokens: number | null;
+}): ChartSpec {
+  const data: Row[] = [];
+  for (const s of o.steps) {
+    data.push({ turn: s.turn, part: "Turns kept verbatim", tokens: s.turnTokens, color: "#7c5cff" });
+    if (s.summaryTokens > 0)
+      data.push({ turn: s.turn, part: "Summary", tokens: s.summaryTokens, color: "#f0a020" });
+  }
+  const lastStep = o.steps[o.steps.length - 1];
+  return {
+    id: "context-turns",
+    ariaLabel: "Tokens in the context window after each turn, with the budget",
+    summary: lastStep
+      ? `After turn ${lastStep.turn}: ${lastStep.turnTokens + lastStep.summaryTokens} tokens in context (${lastStep.summaryTokens} of them summary)${o.budgetTokens !== null ? `; budget ${o.budgetTokens}` : ""}.`
+      : "No turns yet.",
+    height: 220,
+    marginLeft: 52,
+    x: {
+      label: "Turn",
+      type: "band",
+      padding: 0.15,
+      ...(o.steps.length > 24 ? { ticks: o.steps.filter((s) => s.turn % 5 === 0).map((s) => s.turn) } : {}),
+    },
+    y: { label: "Tokens in context", grid: true, nice: true },
+    marks: [
+      mark("barY", data, { x: "turn", y: "tokens", fill: "color" }),
+      ...(o.budgetTokens !== null
+        ? [
+            mark("ruleY", [{ tokens: o.budgetTokens }], {
+              y: "tokens",
+              stroke: CAPACITY_COLOR,
+              strokeDasharray: "4,3",
+              strokeWidth: 1.5,
+            }),
+          ]
+        : []),
+    ],
+  };
+}

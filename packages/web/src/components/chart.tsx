@@ -1,0 +1,37 @@
+/** Renders a ChartSpec with Observable Plot, at the width of its container. */
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { renderChart } from "../charts/render.js";
+import type { ChartSpec } from "../charts/spec.js";
+
+export function Chart({ spec }: { spec: ChartSpec }) {
+  const host = useRef<HTMLDivElement>(null);
+  const version = useRef(0);
+  const [width, setWidth] = useState(0);
+
+  useEffect(() => {
+    const el = host.current;
+    if (!el) return;
+    const ro = new ResizeObserver((entries) => {
+      const w = Math.floor(entries[0]?.contentRect.width ?? 0);
+      setWidth((old) => (Math.abs(old - w) >= 4 ? w : old));
+    });
+    ro.observe(el);
+    setWidth(Math.floor(el.clientWidth));
+    return () => ro.disconnect();
+  }, []);
+
+  useLayoutEffect(() => {
+    const el = host.current;
+    if (!el || width <= 0) return;
+    el.replaceChildren(renderChart(spec, width));
+    version.current++;
+    el.dataset.version = String(version.current);
+  }, [spec, width]);
+
+  return (
+    <figure class="chart" data-chart={spec.id}>
+      <div class="chart-host" ref={host} data-chart-host={spec.id} />
+      <figcaption class="chart-summary">{spec.summary}</figcaption>
+    </figure>
+  );
+}

@@ -1,0 +1,271 @@
+/** The planner: the full scenario form, core's estimate, and core's ranked changes. */
+import { allowedWeightNames, formatRate, formatSeconds, INFERENCE_ENGINES, KV_DTYPES } from "@memlens/core";
+import { useMemo } from "preact/hooks";
+import { type StackRow, stackedBytesChart } from "../charts/charts.js";
+import { Chart } from "../components/chart.js";
+import { Field, Problem, Select, Stat } from "../components/controls.js";
+import { GpuPicker, ModelPicker, UnitSwitch } from "../components/pickers.js";
+import { PILE_COLOR, PILE_LABEL, type Pile } from "../compute/piles.js";
+import { plan } from "../compute/planner.js";
+import { modelledEngines } from "../compute/scenario.js";
+import { fmtBytes, fmtInt, fmtRatio } from "../lib/format.js";
+import { useGpu, useModel, useUnit } from "../state/selection.js";
+import { useEnumParam, useIntParam, useStringParam } from "../state/store.js";
+
+const PARTS: Pile[] = ["weights", "kvCache", "activations", "overhead"];
+const KV_CHOICES = ["auto", ...KV_DTYPES] as const;
+
+function NumberField({
+  id,
+  label,
+  value,
+  min,
+  max,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  value: number;
+  min: number;
+  max: number;
+  onChange: (v: number) => void;
+}) {
+  return (
+    <Field id={id} label={label} hint={`${fmtInt(min)} to ${fmtInt(max)}`}>
+      <input
+        id={id}
+        type="number"
+        inputMode="numeric"
+        min={min}
+        max={max}
+        step={1}
+        value={value}
+        aria-describedby={`${id}-hint`}
+        onChange={(e) => {
+          const n = Number((e.currentTarget as HTMLInputElement).value);
+          if (Number.isInteger(n) && n >= min && n <= max) onChange(n);
+          else (e.currentTarget as HTMLInputElement).value = String(value);
+        }}
+      />
+    </Field>
+  );
+}
+
+export function PlannerPage() {
+  const { choice } = useModel();
+  const { gpu } = useGpu();
+  const [unit] = useUnit();
+  const engines = modelledEngines();
+  const [engine, setEngine] = useEnumParam("pl.e", "transformers", INFERENCE_ENGINES);
+  const weightNames = useMemo(() => allowedWeightNames(), []);
+  const [weightsRaw, setWeights] = useStringParam("pl.w", "");
+  const weights = weightsRaw === "" || weightNames.includes(weightsRaw) ? weightsRaw : "";
+  const [kv, setKv] = useEnumParam("pl.kv", "auto", KV_CHOICES);
+  const [ctx, setCtx] = useIntParam("pl.ctx", 8192, 1, 1 << 24);
+  const [batch, setBatch] = useIntParam("pl.b", 1, 1, 65536);
+  const [count, setCount] = useIntParam("pl.n", 1, 1, 64);
+  const [tpRaw, setTp] = useIntParam("pl.tp", 1, 1, 64);
+  const tp = Math.min(tpRaw, count);
+
+  const r = useMemo(
+    () =>
+      plan(choice, {
+        engine,
+        weights,
+        kvCache: kv,
+        contextLength: ctx,
+        batch,
+        gpuId: gpu.id,
+        gpuCount: count,
+        tensorParallel: tp,
+      }),
+    [choice, engine, weights, kv, ctx, batch, gpu, count, tp],
+  );
+  const e = r.estimate.ok ? r.estimate.value : null;
+  const chart = useMemo(() => {
+    if (!e) return null;
+    const rows: StackRow[] = [];
+    for (const d of e.devices)
+      for (const p of PARTS)
+        if (d.bytes[p] > 0)
+          rows.push({ bar: d.name, part: PILE_LABEL[p], bytes: d.bytes[p], color: PILE_COLOR[p] });
+    return stackedBytesChart({
+      id: "planner-devices",
+      title: `Memory per GPU for ${choice.spec.id} on ${count} × ${gpu.id}`,
+      rows,
+      capacityBytes: gpu.memoryBytes,
+      capacityLabel: `${gpu.id} capacity`,
+      unit,
+    });
+  }, [e, choice, count, gpu, unit]);
+
+  return (
+    <div class="planner">
+      <h1 tabIndex={-1} class="page-title">
+        Planner
+      </h1>
+      <p class="lead">
+        One deployment question, answered by core's <code>estimate()</code>: memory per GPU, whether it fits,
+        the longest context and the most concurrent sequences that fit, roofline speed, and single changes
+        ranked by what they save.
+      </p>
+      <form class="planner-form" onSubmit={(ev) => ev.preventDefault()} aria-label="Scenario">
+        <ModelPicker id="pl-model" />
+        <Select
+          id="pl-engine"
+          label="Engine"
+          value={engine}
+          options={INFERENCE_ENGINES.map((x) => ({
+            value: x,
+            label: engines.includes(x) ? x : `${x} (not modelled yet)`,
+          }))}
+          onChange={setEngine}
+        />
+        <Select
+          id="pl-weights"
+          label="Weights"
+          value={weights}
+          options={[
+            { value: "", label: "As published" },
+            ...weightNames.map((n) => ({ value: n, label: n })),
+          ]}
+          onChange={setWeights}
+        />
+        <Select
+          id="pl-kv"
+          label="KV cache dtype"
+          value={kv}
+          options={KV_CHOICES.map((k) => ({ value: k, label: k }))}
+          onChange={setKv}
+        />
+        <NumberField
+          id="pl-ctx"
+          label="Context length (tokens)"
+          value={ctx}
+          min={1}
+          max={1 << 24}
+          onChange={setCtx}
+        />
+        <NumberField
+          id="pl-batch"
+          label="Concurrent sequences"
+          value={batch}
+          min={1}
+          max={65536}
+          onChange={setBatch}
+        />
+        <GpuPicker id="pl-gpu" />
+        <NumberField id="pl-count" label="GPU count" value={count} min={1} max={64} onChange={setCount} />
+        <NumberField id="pl-tp" label="Tensor parallel" value={tp} min={1} max={count} onChange={setTp} />
+        <UnitSwitch />
+      </form>
+      {!r.estimate.ok ? (
+        <Problem>
+          <span data-testid="planner-error">{r.estimate.message}</span>
+        </Problem>
+      ) : null}
+      {e && chart ? (
+        <section class="results" aria-labelledby="results-h">
+          <h2 id="results-h">Answer</h2>
+          <div class="stats">
+            <Stat
+              label="Fits"
+              value={e.fits ? 1 : 0}
+              text={e.fits ? "yes" : "no"}
+              testid="planner-fits"
+              tone={e.fits ? "good" : "bad"}
+            />
+            <Stat
+              label="Busiest GPU"
+              value={Math.max(...e.devices.map((d) => d.bytes.total))}
+              text={`${fmtBytes(Math.max(...e.devices.map((d) => d.bytes.total)), unit)} of ${fmtBytes(gpu.memoryBytes, unit)}`}
+              testid="planner-peak"
+            />
+            <Stat
+              label={`Max context at batch ${batch}`}
+              value={e.maxContextLength}
+              text={e.maxContextLength === null ? "none" : `${fmtInt(e.maxContextLength)} tokens`}
+              testid="planner-max-context"
+            />
+            <Stat
+              label={`Max sequences at ${fmtInt(ctx)} tokens`}
+              value={e.maxConcurrentSequences}
+              text={fmtInt(e.maxConcurrentSequences)}
+              testid="planner-max-batch"
+            />
+            <Stat
+              label="KV per token"
+              value={e.kvBytesPerToken}
+              text={`${fmtInt(e.kvBytesPerToken)} B`}
+              testid="planner-kv-token"
+            />
+            <Stat
+              label="Prefill"
+              value={e.performance.prefillTokensPerSecond}
+              text={formatRate(e.performance.prefillTokensPerSecond)}
+              testid="planner-prefill"
+            />
+            <Stat
+              label={`Decode (${e.performance.bound}-bound)`}
+              value={e.performance.decodeTokensPerSecond}
+              text={formatRate(e.performance.decodeTokensPerSecond)}
+              testid="planner-decode"
+            />
+            <Stat
+              label="Time to first token"
+              value={e.performance.timeToFirstTokenSeconds}
+              text={formatSeconds(e.performance.timeToFirstTokenSeconds)}
+              testid="planner-ttft"
+            />
+          </div>
+          <Chart spec={chart} />
+          <h3>What to change</h3>
+          {r.changes.ok && r.changes.value.length > 0 ? (
+            <div class="table-wrap">
+              <table class="changes" data-testid="planner-changes">
+                <thead>
+                  <tr>
+                    <th scope="col">Change</th>
+                    <th scope="col">Memory saved (busiest GPU)</th>
+                    <th scope="col">Decode speed</th>
+                    <th scope="col">Perplexity cost</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {r.changes.value.map((c) => (
+                    <tr key={c.description}>
+                      <td>{c.description}</td>
+                      <td>{fmtBytes(c.memorySavedBytes, unit)}</td>
+                      <td>{fmtRatio(c.decodeSpeedup)}</td>
+                      <td>
+                        {c.perplexityDelta === null
+                          ? "unpublished"
+                          : c.perplexityDelta === 0
+                            ? "none"
+                            : `+${c.perplexityDelta}`}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ) : (
+            <p>{r.changes.ok ? "No single change in core's ladders fits better." : r.changes.message}</p>
+          )}
+          <h3>Notes</h3>
+          <ul class="notes" data-testid="planner-notes">
+            {e.notes.map((n) => (
+              <li key={n}>{n}</li>
+            ))}
+          </ul>
+          <details>
+            <summary>
+              Scenario JSON (for <code>memlens estimate</code>)
+            </summary>
+            <pre>{JSON.stringify(r.scenario, null, 2)}</pre>
+          </details>
+        </section>
+      ) : null}
+    </div>
+  );
+}

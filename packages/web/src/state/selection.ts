@@ -1,0 +1,27 @@
+/** The page-wide selection every widget reads: model, GPU and byte unit (URL: model, gpu, u). */
+import type { GpuSpec } from "@memlens/core";
+import { BYTE_UNITS, type ByteUnit } from "../lib/format.js";
+import {
+  DEFAULT_GPU,
+  DEFAULT_MODEL,
+  type ModelChoice,
+  resolveGpuKey,
+  resolveModelKey,
+} from "../lib/models.js";
+import { setParam, useEnumParam, useParam } from "./store.js";
+
+export function useModel(): { choice: ModelChoice; problem: string | null } {
+  return resolveModelKey(useParam("model"));
+}
+
+export const setModel = (key: string): void => setParam("model", key, DEFAULT_MODEL);
+
+export function useGpu(): { gpu: GpuSpec; problem: string | null } {
+  return resolveGpuKey(useParam("gpu"));
+}
+
+export const setGpu = (id: string): void => setParam("gpu", id, DEFAULT_GPU);
+
+export function useUnit(): [ByteUnit, (u: ByteUnit) => void] {
+  return useEnumParam<ByteUnit>("u", "gib", BYTE_UNITS);
+}
