@@ -1,4 +1,5 @@
 import { MemlensError } from "../errors/memlens-error.js";
+import { HashIndex } from "./hash-index.js";
 
 /**
  * vLLM v1's block pool, rule for rule (`vllm/v1/core/block_pool.py` BlockPool and
@@ -27,9 +28,11 @@ export class BlockPool {
   private readonly head: number;
   private readonly tail: number;
   private free = 0;
-  /** hash → first block with it; further duplicates in `dupes`. */
-  private readonly hashToBlock = new Map<number, number>();
-  private readonly dupes = new Map<number, number[]>();
+  /** hash → first cached block with it (vLLM get_one_block returns the first inserted). */
+  private readonly hashToBlock: HashIndex;
+  /** Blocks sharing a hash form a circular doubly linked list in insertion order (O(1) evict). */
+  private readonly dupNext: Int32Array;
+  private readonly dupPrev: Int32Array;
   /** Cached blocks whose hash was dropped to reuse the block. */
   evictions = 0;
   /** Cached blocks handed out again by `touch` (prefix-cache hits at block level). */
@@ -46,6 +49,9 @@ export class BlockPool {
     this.enableCaching = enableCaching;
     this.refCount = new Int32Array(numBlocks);
     this.blockHash = new Float64Array(numBlocks).fill(-1);
+    this.hashToBlock = new HashIndex(numBlocks);
+    this.dupNext = new Int32Array(numBlocks);
+    this.dupPrev = new Int32Array(numBlocks);
     this.prev = new Int32Array(numBlocks + 2);
     this.next = new Int32Array(numBlocks + 2);
     this.head = numBlocks;
@@ -83,8 +89,7 @@ export class BlockPool {
 
   /** `get_cached_block`: any block with this hash, or -1. */
   getCachedBlock(hash: number): number {
-    const b = this.hashToBlock.get(hash);
-    return b === undefined ? -1 : b;
+    return this.hashToBlock.get(hash);
   }
 
   /** `get_new_blocks`: pops `n` blocks from the head of the free queue, evicting their hashes. */
@@ -137,12 +142,17 @@ export class BlockPool {
       if (b === 0 || this.blockHash[b]! >= 0) continue; // null, or already cached (a prefix hit)
       const h = hashes[i]!;
       this.blockHash[b] = h;
-      const first = this.hashToBlock.get(h);
-      if (first === undefined) this.hashToBlock.set(h, b);
-      else {
-        const d = this.dupes.get(h);
-        if (d) d.push(b);
-        else this.dupes.set(h, [b]);
+      const head = this.hashToBlock.get(h);
+      if (head < 0) {
+        this.hashToBlock.set(h, b);
+        this.dupNext[b] = b;
+        this.dupPrev[b] = b;
+      } else {
+        const tail = this.dupPrev[head]!;
+        this.dupNext[tail] = b;
+        this.dupPrev[b] = tail;
+        this.dupNext[b] = head;
+        this.dupPrev[head] = b;
       }
     }
   }
@@ -152,17 +162,13 @@ export class BlockPool {
     const h = this.blockHash[b]!;
     this.blockHash[b] = -1;
     this.evictions++;
-    const first = this.hashToBlock.get(h);
-    const d = this.dupes.get(h);
-    if (first === b) {
-      if (d && d.length > 0) {
-        this.hashToBlock.set(h, d.shift()!);
-        if (d.length === 0) this.dupes.delete(h);
-      } else this.hashToBlock.delete(h);
-    } else if (d) {
-      const i = d.indexOf(b);
-      if (i >= 0) d.splice(i, 1);
-      if (d.length === 0) this.dupes.delete(h);
+    const next = this.dupNext[b]!;
+    if (next === b) this.hashToBlock.delete(h);
+    else {
+      const prev = this.dupPrev[b]!;
+      this.dupNext[prev] = next;
+      this.dupPrev[next] = prev;
+      if (this.hashToBlock.get(h) === b) this.hashToBlock.set(h, next);
     }
   }
 
@@ -211,12 +217,21 @@ export class BlockPool {
       if ((r === 0) !== (inQueue[b] === 1)) errors.push(`block ${b}: ref ${r} but in queue ${inQueue[b]}`);
       const h = this.blockHash[b]!;
       if (h >= 0) {
-        const first = this.hashToBlock.get(h);
-        if (first !== b && !(this.dupes.get(h) ?? []).includes(b))
-          errors.push(`block ${b} has hash ${h} but is not in the hash map`);
+        const head = this.hashToBlock.get(h);
+        let found = false;
+        if (head >= 0) {
+          let x = head;
+          do {
+            if (x === b) found = true;
+            if (this.blockHash[x] !== h) errors.push(`block ${x} in the list of hash ${h} has another hash`);
+            x = this.dupNext[x]!;
+          } while (x !== head && !found);
+        }
+        if (!found) errors.push(`block ${b} has hash ${h} but is not in the hash map`);
       }
     }
-    for (const [h, b] of this.hashToBlock) if (this.blockHash[b] !== h) errors.push(`map ${h} → ${b} stale`);
+    for (const [h, b] of this.hashToBlock.entries())
+      if (this.blockHash[b] !== h) errors.push(`map ${h} → ${b} stale`);
     return errors;
   }
 }
