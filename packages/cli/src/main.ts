@@ -1,6 +1,9 @@
 import { isInputError, MemlensError } from "@memlens/core";
+import { runCompare } from "./commands/compare.js";
 import { runEstimate } from "./commands/estimate.js";
+import { runFit } from "./commands/fit.js";
 import { runGpus } from "./commands/gpus.js";
+import { runInspect } from "./commands/inspect.js";
 import { runModels } from "./commands/models.js";
 import { runPlan } from "./commands/plan.js";
 import { runTrainFit } from "./commands/train-fit.js";
@@ -20,6 +23,9 @@ export const COMMANDS: Record<string, { run: Command; summary: string }> = {
   models: { run: runModels, summary: "the embedded model catalog" },
   gpus: { run: runGpus, summary: "the embedded GPU catalog" },
   plan: { run: runPlan, summary: "make it fit: search settings, Pareto front, ranked single changes" },
+  inspect: { run: runInspect, summary: "read a GGUF / safetensors header: exact tensor types, bytes, shape" },
+  fit: { run: runFit, summary: "llama.cpp --fit: largest context and most GPU layers within the margin" },
+  compare: { run: runCompare, summary: "an engine start-up log (llama.cpp, ollama) vs memlens, line by line" },
   "train-fit": {
     run: runTrainFit,
     summary: "training: largest micro-batch / sequence that fits, cheapest settings that fit",

@@ -40,6 +40,7 @@ export * from "./models/gguf.js";
 export * from "./models/gguf-model.js";
 export * from "./models/gguf-writer.js";
 export * from "./models/model-spec.js";
+export * from "./models/safetensors.js";
 export * from "./perf/roofline.js";
 export * from "./plan/index.js";
 export * from "./scenario/scenario.js";

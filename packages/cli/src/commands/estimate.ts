@@ -11,6 +11,7 @@ import {
   modelSpecFromHfConfig,
 } from "@memlens/core";
 import { intFlag, parseFlags } from "../args.js";
+import { modelSpecFromSafetensors, readGgufFile, readSafetensorsFiles } from "../files/model-files.js";
 import { type CliIo, parseJsonText, readJsonFile, readStdin, styler } from "../io.js";
 
 const HELP = `memlens estimate: memory per GPU, whether it fits, max context and concurrency, and speed
@@ -61,7 +62,13 @@ export async function scenarioFromArgs(
   if (v.model !== undefined) {
     const m = v.model;
     const looksLikePath = m.endsWith(".json") || m.startsWith(".") || m.startsWith("/") || existsSync(m);
-    s.model = looksLikePath ? { config: m } : { id: m };
+    s.model = !looksLikePath
+      ? { id: m }
+      : m.endsWith(".gguf")
+        ? { gguf: m }
+        : m.endsWith(".safetensors") || m.endsWith(".safetensors.index.json")
+          ? { safetensors: m }
+          : { config: m };
   }
   if (v.engine !== undefined) s.engine = v.engine;
   if (v.task !== undefined) s.task = v.task;
@@ -104,19 +111,20 @@ export async function scenarioFromArgs(
   return { scenario: s, json: v.json === true, help: v.help === true };
 }
 
-/** Reads the model a scenario names from disk (config.json; GGUF/safetensors come with `inspect`). */
+/** Reads the model a scenario names from disk: a config.json, or a GGUF / safetensors header. */
 export function modelSpecFromScenarioFiles(scenario: Record<string, unknown>): ModelSpec | undefined {
   const m = scenario.model as Record<string, unknown> | undefined;
   if (!m || typeof m !== "object") return undefined;
   if (typeof m.config === "string")
     return modelSpecFromHfConfig(readJsonFile(m.config, "model.config"), m.config);
-  for (const k of ["gguf", "safetensors"])
-    if (typeof m[k] === "string")
-      throw new MemlensError(
-        "unsupported",
-        `model.${k}: reading ${k} headers is not available yet`,
-        `model.${k}`,
-      );
+  if (typeof m.gguf === "string") {
+    const spec = readGgufFile(m.gguf, "model.gguf").spec;
+    // the file's own type is what llama.cpp loads
+    if (scenario.weights === undefined && spec.gguf.fileType) scenario.weights = spec.gguf.fileType;
+    return spec;
+  }
+  if (typeof m.safetensors === "string")
+    return modelSpecFromSafetensors(readSafetensorsFiles(m.safetensors, "model.safetensors"));
   return undefined;
 }
 

@@ -30,6 +30,12 @@ export interface LlamaGraphParams {
   readonly layerBackend?: (il: number) => number;
   readonly outputBackend?: number;
   readonly inputBackend?: number;
+  /**
+   * llama.cpp before its 2026 graph changes (and ik_llama.cpp): no vector-embedding input beside the
+   * token path, and an F32 KQ mask (padded to GGML_KQ_MASK_PAD = 64 rows) cast to F16 for flash
+   * attention, instead of an F16 mask built directly.
+   */
+  readonly legacyInputs?: boolean;
 }
 
 /** Per-layer K/V widths as the cache stores them (llama-kv-cache.cpp constructor). */
@@ -103,10 +109,9 @@ export function buildLlamaCppGraph(model: LlamaCppModel, p: LlamaGraphParams): G
   const tokEmbd = w.req("token_embd.weight");
   const tokens = g.input("I32", [T], "inp_tokens");
   const getRows = g.getRows(tokEmbd, tokens);
-  const embdIn = g.input(F32, [h.nEmbd, T], "inp_embd");
   // ggml_build_forward_select: both branches enter the graph, the token path is computed.
   g.expand(getRows);
-  g.expand(embdIn);
+  if (!p.legacyInputs) g.expand(g.input(F32, [h.nEmbd, T], "inp_embd"));
   let inpL = getRows;
   g.expand(inpL);
 
@@ -118,11 +123,15 @@ export function buildLlamaCppGraph(model: LlamaCppModel, p: LlamaGraphParams): G
   const iswa = h.isSwa.some(Boolean);
   const isMla = h.mla !== null;
   const nStreamTok = T / ns;
-  const maskType = p.flashAttn ? "F16" : F32;
+  const maskType = p.flashAttn && !p.legacyInputs ? "F16" : F32;
+  const maskRows = p.legacyInputs ? Math.ceil(nStreamTok / 64) * 64 : nStreamTok;
   const inputsFor = (swa: boolean) => {
-    const kIdx = g.input("I64", [T], "k_idxs");
-    const vIdx = isMla ? null : g.input("I64", [vTrans ? T * kvWidths(h, 0, true).v : T], "v_idxs");
-    const mask = g.input(maskType, [swa ? p.nKvSwa : p.nKv, nStreamTok, 1, ns], "kq_mask");
+    // before ggml_set_rows (mid-2025) the cache was written with ggml_cpy into a view: no index inputs
+    const kIdx = p.legacyInputs ? null : g.input("I64", [T], "k_idxs");
+    const vIdx =
+      isMla || p.legacyInputs ? null : g.input("I64", [vTrans ? T * kvWidths(h, 0, true).v : T], "v_idxs");
+    let mask = g.input(maskType, [swa ? p.nKvSwa : p.nKv, maskRows, 1, ns], "kq_mask");
+    if (p.legacyInputs && p.flashAttn) mask = g.cast(mask, "F16");
     return { kIdx, vIdx, mask };
   };
   const base = inputsFor(false);
@@ -194,12 +203,22 @@ export function buildLlamaCppGraph(model: LlamaCppModel, p: LlamaGraphParams): G
       g.expand(k);
     }
     // cpy_k: [n_embd_gqa, n_tokens] rows into the cache
-    {
+    if (p.legacyInputs) {
+      // llama_kv_cache_unified::cpy_k/cpy_v (2025): ggml_cpy into a view of the cache
+      const kView = g.view(kCache, [kGqa * T], [], 0);
+      g.expand(g.store("CPY", kView, [k, kView]));
+      if (v && vCache) {
+        const nGqa = v.ne[0] * v.ne[1];
+        const vDst = g.view(vCache, vT ? [T, nGqa] : [nGqa * T], vT ? [rowSize(p.typeV, kvSize)] : [], 0);
+        const vSrc = vT ? g.transpose(g.reshape(v, [nGqa, T])) : v;
+        g.expand(g.store("CPY", vDst, [vSrc, vDst]));
+      }
+    } else {
       const kFlat = g.view(k, [k.ne[0] * k.ne[1], T], [k.nb[2]], 0);
       const dst = ns > 1 ? g.reshape(kCache, [kGqa, kvSize * ns]) : kCache;
-      g.expand(g.store("SET_ROWS", dst, [kFlat, inp.kIdx, dst]));
+      g.expand(g.store("SET_ROWS", dst, [kFlat, inp.kIdx!, dst]));
     }
-    if (v && vCache && inp.vIdx) {
+    if (!p.legacyInputs && v && vCache && inp.vIdx) {
       const nGqa = v.ne[0] * v.ne[1];
       if (!vT) {
         const vFlat = g.view(v, [nGqa, T], [v.nb[2]], 0);

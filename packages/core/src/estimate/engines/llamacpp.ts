@@ -56,6 +56,8 @@ export interface LlamaCppSettings {
   /** --no-host: CPU weights in plain CPU buffers instead of the GPU's pinned host buffer. */
   readonly noHost: boolean;
   readonly cpuFeatures: CpuFeatures;
+  /** Reproduce llama.cpp's pre-2026 reserve graph (F32 KQ mask cast to F16, no embedding input). */
+  readonly legacyGraph?: boolean;
 }
 
 /** One buffer llama.cpp logs, named as it names it ("CUDA0", "CPU_Mapped", "CUDA_Host"). */
@@ -318,6 +320,8 @@ export function layerDevices(
 // the memory model
 
 const gpuName = (i: number) => `CUDA${i}`;
+/** ggml-cuda.cu ggml_backend_cuda_host_buffer_type: pinned host memory, named "CUDA_Host". */
+const HOST_BUFFER = "CUDA_Host";
 
 /**
  * Every buffer llama.cpp allocates for `model` with these settings.
@@ -329,7 +333,7 @@ export function llamaCppMemory(model: LlamaCppModel, s: LlamaCppSettings): Llama
   const { layers: devs, output: outDev } = layerDevices(h.nLayer, s);
   const hostBuftFor = (op: ReturnType<typeof weightOp>, t: LlamaCppTensor): string => {
     // make_cpu_buft_list: the first GPU's pinned host buffer comes before the repack buffers.
-    if (s.gpuCount > 0 && !s.noHost) return `${gpuName(0)}_Host`;
+    if (s.gpuCount > 0 && !s.noHost) return HOST_BUFFER;
     return cpuExtraBuffer(t, op, s.cpuFeatures) ?? (s.mmap ? "CPU_Mapped" : "CPU");
   };
   const overrideFor = (name: string) => s.overrides.find((o) => new RegExp(o.pattern).test(name));
@@ -486,7 +490,7 @@ export function llamaCppMemory(model: LlamaCppModel, s: LlamaCppSettings): Llama
 
   // --- output buffer (llama_context::output_reserve) ---
   const outputBuffer: LlamaCppBuffer = {
-    name: s.gpuCount > 0 && outDev !== "host" ? `${gpuName(0)}_Host` : "CPU",
+    name: s.gpuCount > 0 && outDev !== "host" ? HOST_BUFFER : "CPU",
     device: "host",
     bytes: h.nVocab * nSeq * 4,
   };
@@ -509,6 +513,7 @@ export function llamaCppMemory(model: LlamaCppModel, s: LlamaCppSettings): Llama
     layerBackend: (il) => backendOf(devs[il] ?? "host"),
     outputBackend: backendOf(outDev),
     inputBackend: cpuBackend,
+    legacyInputs: s.legacyGraph === true,
   });
   let computeSizes: number[];
   if (s.gpuCount === 0) computeSizes = allocateGraph(graph, [CPU_ALIGN]);
@@ -522,7 +527,11 @@ export function llamaCppMemory(model: LlamaCppModel, s: LlamaCppSettings): Llama
       opOffload: s.opOffload,
       nTokens,
     });
-    computeSizes = allocateGraph(graph, [...Array.from({ length: s.gpuCount }, () => CUDA_ALIGN), CPU_ALIGN]);
+    computeSizes = allocateGraph(
+      graph,
+      [...Array.from({ length: s.gpuCount }, () => CUDA_ALIGN), CPU_ALIGN],
+      debugTrace,
+    );
     notes.push(
       "GPU compute buffers follow ggml's scheduler approximately (weights on other devices are copied in, large-batch ops on host weights are offloaded).",
     );
@@ -530,7 +539,7 @@ export function llamaCppMemory(model: LlamaCppModel, s: LlamaCppSettings): Llama
   const computeBuffers: LlamaCppBuffer[] = computeSizes
     .map((bytes, b) =>
       b === cpuBackend
-        ? { name: s.gpuCount > 0 ? `${gpuName(0)}_Host` : "CPU", device: "host" as const, bytes }
+        ? { name: s.gpuCount > 0 ? HOST_BUFFER : "CPU", device: "host" as const, bytes }
         : { name: gpuName(b), device: b, bytes },
     )
     .filter((b) => b.bytes > 1 || b.device === "host");
@@ -549,6 +558,12 @@ export function llamaCppMemory(model: LlamaCppModel, s: LlamaCppSettings): Llama
     outputDevice: outDev,
     notes,
   };
+}
+
+/** Test hook: observes every allocation of the multi-backend replay. */
+export let debugTrace: Parameters<typeof allocateGraph>[2];
+export function setLlamaCppAllocTrace(f: typeof debugTrace): void {
+  debugTrace = f;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -584,33 +599,42 @@ function scheduleGraph(g: GgmlGraph, c: ScheduleConfig): void {
     }
   }
   const batchOf = (t: GTensor) => (t.op === "GET_ROWS" ? 0 : t.op === "MUL_MAT_ID" ? t.ne[2] : t.ne[1]);
+  // pass 1 (ggml_backend_sched_backend_id_from_cur): pre-allocated destinations, inputs, weights
+  const assigned = new Map<GTensor, number>();
+  const isViewOp = (t: GTensor) => t.viewSrc !== null && t.op !== "SET_ROWS" && t.op !== "CPY";
   for (const node of g.nodes) {
-    const root = node.viewSrc;
-    const il = root ? kvLayer(root) : null;
+    if (isViewOp(node)) continue;
+    const il = node.viewSrc ? kvLayer(node.viewSrc) : null;
     if (il !== null) {
-      node.backend = c.kvBackend(il);
+      assigned.set(node, c.kvBackend(il));
       continue;
     }
-    if (node.viewSrc) {
-      node.backend = node.viewSrc.backend;
-      continue;
-    }
-    let chosen: number | null = null;
-    for (const s of node.src) {
-      const kl = kvLayer(s);
-      if (kl !== null) {
-        chosen = c.kvBackend(kl);
+    if (node.op === "ROPE" || node.op === "FLASH_ATTN_EXT") continue;
+    for (const s of node.src)
+      if (isWeight(s)) {
+        const wb = s.backend;
+        // a higher-priority backend takes large-batch ops on host weights (op offload)
+        assigned.set(node, wb === cpu && c.opOffload && cpu > 0 && batchOf(node) >= 32 ? 0 : wb);
         break;
       }
+  }
+  // pass 2: expand GPU assignments up, then down (ignoring the CPU), then any backend up and down
+  const order = g.nodes.filter((n) => !isViewOp(n));
+  const expand = (nodes: GTensor[], gpuOnly: boolean) => {
+    let cur = -1;
+    for (const n of nodes) {
+      const b = assigned.get(n);
+      if (b !== undefined) cur = gpuOnly && b === cpu ? -1 : b;
+      else if (cur !== -1) assigned.set(n, cur);
     }
-    if (chosen === null && node.op !== "ROPE" && node.op !== "FLASH_ATTN_EXT")
-      for (const s of node.src)
-        if (isWeight(s)) {
-          const wb = s.backend;
-          chosen = wb === cpu && c.opOffload && cpu > 0 && batchOf(node) >= 32 ? 0 : wb;
-          break;
-        }
-    if (chosen !== null) node.backend = chosen;
+  };
+  expand([...order].reverse(), true);
+  expand(order, true);
+  expand([...order].reverse(), false);
+  expand(order, false);
+  for (const n of g.nodes) {
+    if (isViewOp(n)) n.backend = n.viewSrc!.backend;
+    else n.backend = assigned.get(n) ?? n.backend;
   }
   // splits and copies
   const copies = new Map<string, GTensor>();
@@ -645,7 +669,8 @@ function scheduleGraph(g: GgmlGraph, c: ScheduleConfig): void {
       const key = `${s.id}:${b}`;
       let copy = copies.get(key);
       if (!copy) {
-        copy = g.op("CPY", s.type, s.ne, []);
+        // the copy depends on its source, so the source lives until the copy is made (input_dep)
+        copy = g.op("CPY", s.type, s.ne, [s]);
         copy.backend = b;
         copies.set(key, copy);
         out.push(copy);
