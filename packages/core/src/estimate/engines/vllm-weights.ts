@@ -119,6 +119,42 @@ export function vllmShardOf(spec: ModelSpec, t: TensorSpec, tp: number): TensorS
   }
 }
 
+const roundUp = (n: number, to: number): number => Math.ceil(n / to) * to;
+
+/**
+ * The shard as the quantized kernel stores it. MXFP4 experts (gpt-oss):
+ * vllm/model_executor/layers/quantization/mxfp4.py Mxfp4MoEMethod.create_weights pads the
+ * intermediate size per partition to a multiple of 128 and the hidden size to 256 (Marlin and
+ * the first Hopper kernels: "n % 256 == 0 and k % 128 == 0").
+ */
+function kernelShape(t: TensorSpec, shard: TensorSpec, format: WeightFormat): TensorSpec {
+  if (format.kind !== "mxfp4" || t.role !== "expert") return shard;
+  const s = [...shard.shape];
+  const down = /down/.test(t.name);
+  if (s.length === 3) {
+    s[1] = roundUp(s[1]!, down ? 256 : 128);
+    s[2] = roundUp(s[2]!, down ? 128 : 256);
+  } else if (s.length === 2 && !down) s[1] = roundUp(s[1]!, 128);
+  else if (s.length === 2) s[1] = roundUp(s[1]!, 256);
+  return { ...shard, shape: s };
+}
+
+/**
+ * GPTQ through Marlin (gptq_marlin.py / MarlinLinearKernel.process_weights_after_loading): the
+ * weights are repacked to the same 4 bits, but symmetric checkpoints' qzeros are replaced by an
+ * empty tensor, so their bytes (groups × out / 2) are not on the GPU after loading.
+ */
+function marlinDroppedBytes(shard: TensorSpec, format: WeightFormat): number {
+  if (format.kind !== "int4" || format.method !== "gptq") return 0;
+  if (!["attention", "mlp", "shared-expert", "expert"].includes(shard.role) || shard.shape.length < 2)
+    return 0;
+  if (!shard.name.endsWith("weight") && shard.role !== "expert") return 0;
+  const n = shard.shape[shard.shape.length - 2]!;
+  const k = shard.shape[shard.shape.length - 1]!;
+  const count = shard.shape.length === 3 ? shard.shape[0]! : 1;
+  return count * Math.ceil(k / format.groupSize) * (n / 2);
+}
+
 /** Bytes of a tensor shard; quantized kernels that cannot split a shard fall back to a share. */
 function shardBytes(
   spec: ModelSpec,
@@ -127,9 +163,9 @@ function shardBytes(
   format: WeightFormat,
   base: "fp32" | "fp16" | "bf16",
 ): number {
-  const shard = vllmShardOf(spec, t, tp);
+  const shard = kernelShape(t, vllmShardOf(spec, t, tp), format);
   try {
-    return tensorBytes(shard, format, base);
+    return tensorBytes(shard, format, base) - marlinDroppedBytes(shard, format);
   } catch {
     // e.g. a GPTQ shard whose input dimension is not a whole number of groups.
     return (tensorBytes(t, format, base) * countElements(shard.shape)) / countElements(t.shape);

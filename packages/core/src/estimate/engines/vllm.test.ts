@@ -5,11 +5,11 @@ import { parseScenario } from "../../scenario/scenario.js";
 import { GIB } from "../../units/units.js";
 import { estimate } from "../estimate.js";
 import type { EngineInput } from "../estimate-types.js";
-import { parseWeightFormat } from "../weights.js";
+import { estimateWeights, parseWeightFormat } from "../weights.js";
 import { sglangDefaults, sglangStartup } from "./sglang.js";
 import { vllmBehaviour, vllmStartup } from "./vllm.js";
 import { vllmBlocksPerRequest, vllmKvLayout, vllmPageBytes } from "./vllm-kv.js";
-import { vllmLayersPerStage, vllmShardOf, vllmVocabRowsPerRank } from "./vllm-weights.js";
+import { vllmLayersPerStage, vllmRankWeights, vllmShardOf, vllmVocabRowsPerRank } from "./vllm-weights.js";
 
 function inputOf(raw: Record<string, unknown>): EngineInput {
   const scenario = parseScenario({ engine: "vllm", ...raw });
@@ -26,6 +26,9 @@ function inputOf(raw: Record<string, unknown>): EngineInput {
     deviceCount: hw.count,
   };
 }
+
+const estimateWeightsTotal = (spec: ReturnType<typeof catalogModelSpec>, w: string): number =>
+  estimateWeights(spec, parseWeightFormat(w, spec)).totalBytes;
 
 const kvOptions = {
   blockSize: 16,
@@ -195,5 +198,23 @@ describe("SGLang", () => {
     const e = estimate({ ...input.scenario, model: { id: "deepseek-ai/DeepSeek-V2-Lite" } });
     expect(e.engine.maxTotalNumTokens).toBe(s.maxTotalNumTokens);
     expect(e.fits).toBe(true);
+  });
+});
+
+describe("vLLM quantized layouts", () => {
+  it("pads gpt-oss MXFP4 experts to the kernel's multiples (hidden 2880 → 3072)", () => {
+    const spec = catalogModelSpec("openai/gpt-oss-20b");
+    const plain = estimateWeightsTotal(spec, "mxfp4");
+    const loaded = vllmRankWeights(spec, parseWeightFormat("mxfp4", spec), 1, 1).parameterBytes[0]!;
+    expect(loaded / plain).toBeGreaterThan(1.05);
+    expect(loaded / plain).toBeLessThan(1.12);
+  });
+
+  it("drops symmetric GPTQ zero points after the Marlin repack", () => {
+    const spec = catalogModelSpec("meta-llama/Llama-3.1-8B");
+    const plain = estimateWeightsTotal(spec, "gptq");
+    const loaded = vllmRankWeights(spec, parseWeightFormat("gptq", spec), 1, 1).parameterBytes[0]!;
+    expect(loaded).toBeLessThan(plain);
+    expect(plain - loaded).toBeLessThan(plain * 0.01);
   });
 });
