@@ -23,6 +23,8 @@ export interface VllmLog {
   /** "V1 LLM engine" / "V0 engine" when the log says so. */
   readonly engine: "v0" | "v1" | null;
   readonly model: string | null;
+  /** The log says the CUDA graph estimate is subtracted (v0.21+). */
+  readonly cudaGraphProfiling: boolean;
   readonly settings: {
     tensorParallel?: number;
     pipelineParallel?: number;
@@ -72,9 +74,10 @@ export function parseVllmLog(text: string | readonly string[]): VllmLog {
     version: string | null;
     engine: "v0" | "v1" | null;
     model: string | null;
+    cudaGraphProfiling: boolean;
     settings: VllmLog["settings"];
     figures: VllmLog["figures"];
-  } = { version: null, engine: null, model: null, settings: {}, figures: {} };
+  } = { version: null, engine: null, model: null, cudaGraphProfiling: false, settings: {}, figures: {} };
   const f = log.figures;
   const s = log.settings;
   for (const raw of lines) {
@@ -169,6 +172,7 @@ export function parseVllmLog(text: string | readonly string[]): VllmLog {
       f.maxConcurrency = { value: Number(m[2]), line, tokensPerRequest: intOf(m[1]!) };
       s.maxModelLen ??= intOf(m[1]!);
     }
+    if (/CUDA graph memory profiling is enabled/.test(line)) log.cudaGraphProfiling = true;
     m = /Estimated CUDA graph memory:\s*([\d.]+)\s*GiB/.exec(line);
     if (m) f.cudaGraphEstimate = { value: gib(m[1]!), line };
     m = /Graph capturing finished in [\d.]+ secs?, took\s+([\d.]+)\s*GiB/.exec(line);
@@ -271,9 +275,16 @@ export function compareVllm(lines: readonly string[], options: CompareOptions = 
     assumptions.push(`max_num_seqs not in the log: vLLM's default ${defaultSeqs} for this GPU size.`);
   const weights = (o.weights as string | undefined) ?? weightsOf(log, log.model ?? spec.id);
   const engine = log.engine ?? "v1";
-  const version =
+  let version =
     (oEngine.engineVersion as string | undefined) ?? (engine === "v0" ? "v0" : (log.version ?? undefined));
-  if (!version) assumptions.push("vLLM version not in the log: memlens' default start-up arithmetic.");
+  if (!version) {
+    // v0.21+ announce that the CUDA graph estimate comes out of the KV budget; without that line
+    // the log is from an earlier v1 release, whose arithmetic memlens runs as 0.20.
+    version = log.cudaGraphProfiling ? "0.21.0" : "0.20.0";
+    assumptions.push(
+      `vLLM version not in the log: ${log.cudaGraphProfiling ? "v0.21 or later (CUDA graph memory taken from the KV budget)" : 'before v0.21 (no "CUDA graph memory profiling is enabled" line)'}.`,
+    );
+  }
   const engineOptions: Record<string, unknown> = {
     gpuMemoryUtilization: gmu,
     ...(version ? { engineVersion: version } : {}),
