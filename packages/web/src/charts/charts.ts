@@ -5,6 +5,20 @@ import { type ChartSpec, mark, type Row } from "./spec.js";
 const CAPACITY_COLOR = "#d93f3f";
 const MUTED = "#8a94a6";
 
+/** Distinct (label, colour) pairs in first-seen order. */
+function legendOf(rows: readonly { label: string; color: string }[]): { label: string; color: string }[] {
+  const seen = new Map<string, string>();
+  for (const r of rows) if (!seen.has(r.label)) seen.set(r.label, r.color);
+  return [...seen.entries()].map(([label, color]) => ({ label, color }));
+}
+
+/** Powers of two between lo and hi, every `step`-th (log-axis ticks that read as 1K, 4K, 16K...). */
+export function powerTicks(lo: number, hi: number, step = 2): number[] {
+  const out: number[] = [];
+  for (let e = Math.ceil(Math.log2(lo)); 2 ** e <= hi; e += step) out.push(2 ** e);
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Stacked piles (fundamentals, training, planner)
 // ---------------------------------------------------------------------------------------------
@@ -56,6 +70,14 @@ export function stackedBytesChart(o: {
         strokeWidth: 2,
         strokeDasharray: "4,3",
       }),
+      mark("text", [{ value: inUnit(o.capacityBytes, o.unit), label: o.capacityLabel ?? "capacity" }], {
+        x: "value",
+        text: "label",
+        frameAnchor: "top",
+        dy: -10,
+        fill: CAPACITY_COLOR,
+        fontWeight: "bold",
+      }),
     );
   const summary = totals
     .map((t) => {
@@ -74,9 +96,11 @@ export function stackedBytesChart(o: {
       (o.capacityBytes !== null
         ? `. ${o.capacityLabel ?? "Capacity"}: ${fmtBytes(o.capacityBytes, o.unit)} (dashed line).`
         : "."),
-    height: 36 + 38 * bars.length,
+    height: 52 + 38 * bars.length,
+    marginTop: 22,
     marginLeft: Math.min(110, 8 + 7 * Math.max(...bars.map((b) => b.length))),
     marginRight: 78,
+    legend: legendOf(o.rows.map((r) => ({ label: r.part, color: r.color }))),
     x: { label: `Memory (${unitLabel(o.unit)})`, grid: true, nice: true },
     y: { label: null, type: "band", domain: bars, padding: 0.25 },
     marks,
@@ -118,8 +142,14 @@ export function weightsByFormatChart(o: {
       `${o.modelName}: ${sorted.map((r) => `${r.format} ${fmtBytes(r.bytes, o.unit)}`).join(", ")}. ` +
       `${o.gpuName} holds ${fmtBytes(o.capacityBytes, o.unit)}.` +
       (sel ? ` Selected: ${sel.format}.` : ""),
-    height: 24 + 16 * sorted.length,
+    height: 40 + 20 * sorted.length,
     marginLeft: 78,
+    legend: [
+      { label: "Dense", color: GROUP_COLOR.dense },
+      { label: "GPU quantization", color: GROUP_COLOR.quantized },
+      { label: "GGUF", color: GROUP_COLOR.gguf },
+      { label: `${o.gpuName} capacity`, color: CAPACITY_COLOR },
+    ],
     marginRight: 24,
     x: { label: `Weights (${unitLabel(o.unit)})`, grid: true, nice: true },
     y: { label: null, type: "band", domain: sorted.map((r) => r.format), padding: 0.15 },
@@ -201,7 +231,20 @@ export function curveChart(o: {
     height: 260,
     marginLeft: 56,
     marginRight: 16,
-    x: { label: "Context length (tokens)", type: "log", tickFormat: "tokens", grid: true },
+    legend: [
+      ...legendOf(o.points.map((p) => ({ label: p.series, color: p.color }))),
+      ...(o.reference ? [{ label: o.reference.label, color: CAPACITY_COLOR }] : []),
+    ],
+    x: {
+      label: "Context length (tokens)",
+      type: "log",
+      tickFormat: "tokens",
+      grid: true,
+      ticks: powerTicks(
+        Math.min(...o.points.map((p) => p.tokens)),
+        Math.max(...o.points.map((p) => p.tokens)),
+      ),
+    },
     y: {
       label: `${o.yLabel} (${unitLabel(o.unit)})`,
       grid: true,
@@ -287,8 +330,19 @@ export function gpuScatterChart(o: {
     height: 280,
     marginLeft: 48,
     marginRight: 20,
-    x: { label: `Memory capacity (${unitLabel(o.unit)})`, type: "log", grid: true, tickFormat: "plain" },
-    y: { label: "Bandwidth (TB/s)", type: "log", grid: true, tickFormat: "plain" },
+    x: {
+      label: `Memory capacity (${unitLabel(o.unit)})`,
+      type: "log",
+      grid: true,
+      tickFormat: "plain",
+      ticks: o.unit === "gib" ? [8, 16, 32, 64, 128, 256] : [10, 20, 50, 100, 200],
+    },
+    y: { label: "Bandwidth (TB/s)", type: "log", grid: true, tickFormat: "plain", ticks: [0.25, 0.5, 1, 2, 4, 8] },
+    legend: [
+      { label: "NVIDIA", color: VENDOR.nvidia! },
+      { label: "AMD", color: VENDOR.amd! },
+      { label: "Apple (unified memory)", color: VENDOR.apple! },
+    ],
     marks: [
       mark("dot", data, { x: "capacity", y: "bandwidth", fill: "color", r: "r", fillOpacity: "opacity" }),
       mark("text", sel ? data.filter((d) => d.id === o.selected) : [], {
@@ -326,6 +380,11 @@ export function contextTurnsChart(o: {
       : "No turns yet.",
     height: 220,
     marginLeft: 52,
+    legend: [
+      { label: "Turns kept verbatim", color: "#7c5cff" },
+      { label: "Summary", color: "#f0a020" },
+      ...(o.budgetTokens !== null ? [{ label: "Budget", color: CAPACITY_COLOR }] : []),
+    ],
     x: {
       label: "Turn",
       type: "band",

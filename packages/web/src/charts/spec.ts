@@ -44,6 +44,8 @@ export interface ChartSpec {
   readonly x?: AxisSpec;
   readonly y?: AxisSpec;
   readonly marks: readonly MarkSpec[];
+  /** Colour key drawn as an HTML list under the chart (Plot's own legends are not used). */
+  readonly legend?: readonly { readonly label: string; readonly color: string }[];
 }
 
 export const mark = (

@@ -31,6 +31,16 @@ export function Chart({ spec }: { spec: ChartSpec }) {
   return (
     <figure class="chart" data-chart={spec.id}>
       <div class="chart-host" ref={host} data-chart-host={spec.id} />
+      {spec.legend && spec.legend.length > 0 ? (
+        <ul class="legend-list inline chart-legend">
+          {spec.legend.map((l) => (
+            <li key={l.label}>
+              <i style={{ background: l.color }} aria-hidden="true" />
+              {l.label}
+            </li>
+          ))}
+        </ul>
+      ) : null}
       <figcaption class="chart-summary">{spec.summary}</figcaption>
     </figure>
   );

@@ -71,16 +71,39 @@ export function memoryKindOf(spec: ModelSpec): MemoryKind {
   return k === "mqa" || k === "gqa" ? k : "mha";
 }
 
-let catalogKinds: { id: string; kind: MemoryKind; parameters: number }[] | null = null;
+/** Every kind a model uses (Gemma 3 1B: MQA and sliding window; Qwen3-Next: GQA and linear). */
+export function memoryKindsOf(spec: ModelSpec): Set<MemoryKind> {
+  const kinds = new Set<MemoryKind>();
+  for (const l of spec.layers) {
+    const m = l.mixer;
+    if (m.kind === "mamba" || m.kind === "linear-attention") kinds.add("ssm");
+    else if (m.kind === "mla") kinds.add("mla");
+    else {
+      if (m.slidingWindow !== null) kinds.add("swa");
+      const k = attentionKindOf(m);
+      kinds.add(k === "mqa" || k === "gqa" ? k : "mha");
+    }
+  }
+  return kinds;
+}
 
-/** Every catalog model with its memory kind (built once, on first use). */
-export function catalogByKind(): readonly { id: string; kind: MemoryKind; parameters: number }[] {
+interface CatalogKind {
+  readonly id: string;
+  readonly kind: MemoryKind;
+  readonly kinds: ReadonlySet<MemoryKind>;
+  readonly parameters: number;
+}
+
+let catalogKinds: CatalogKind[] | null = null;
+
+/** Every catalog model with its memory kinds (built once, on first use). */
+export function catalogByKind(): readonly CatalogKind[] {
   if (!catalogKinds) {
     catalogKinds = [];
     for (const r of MODEL_ROWS) {
       try {
         const s = catalogModelSpec(r.id);
-        catalogKinds.push({ id: r.id, kind: memoryKindOf(s), parameters: s.parameters });
+        catalogKinds.push({ id: r.id, kind: memoryKindOf(s), kinds: memoryKindsOf(s), parameters: s.parameters });
       } catch {
         // A catalog row core cannot parse is left out of the comparison.
       }
@@ -89,14 +112,17 @@ export function catalogByKind(): readonly { id: string; kind: MemoryKind; parame
   return catalogKinds;
 }
 
-/** For each memory kind, the catalog model nearest in size to `parameters` (log scale). */
+/**
+ * For each memory kind, one catalog model that uses it: models whose main kind it is first, then
+ * the nearest in size to `parameters` (log scale).
+ */
 export function exemplars(parameters: number): { kind: MemoryKind; id: string }[] {
   const out: { kind: MemoryKind; id: string }[] = [];
   for (const kind of MEMORY_KINDS) {
     let best: { id: string; d: number } | null = null;
     for (const m of catalogByKind()) {
-      if (m.kind !== kind) continue;
-      const d = Math.abs(Math.log(m.parameters / parameters));
+      if (!m.kinds.has(kind)) continue;
+      const d = Math.abs(Math.log(m.parameters / parameters)) + (m.kind === kind ? 0 : 100);
       if (!best || d < best.d || (d === best.d && m.id < best.id)) best = { id: m.id, d };
     }
     if (best) out.push({ kind, id: best.id });
