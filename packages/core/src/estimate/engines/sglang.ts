@@ -67,8 +67,12 @@ export function sglangStartup(input: EngineInput): SglangStartup {
   const kvDtype = vllmKvDtype(input);
   const e = kvDtype === "fp8" ? 1 : kvDtype === "fp32" ? 4 : 2;
   const first = spec.layers.find((l) => l.mixer.kind === "attention" || l.mixer.kind === "mla")?.mixer;
-  // model_runner.profile_max_num_token: num_hidden_layers of the whole model (per stage under PP).
-  const layers = Math.ceil(spec.numLayers / pp);
+  // model_runner.profile_max_num_token: num_hidden_layers (per stage under PP); hybrid models
+  // count only their attention layers (the recurrent ones live in a separate mamba pool).
+  const attentionLayers = spec.layers.filter(
+    (l) => l.mixer.kind === "attention" || l.mixer.kind === "mla",
+  ).length;
+  const layers = Math.ceil(attentionLayers / pp);
   let kPerToken = 0;
   let vPerToken = 0;
   if (first?.kind === "mla") kPerToken = (first.kvLoraRank + first.qkRopeHeadDim) * layers * e;
@@ -130,8 +134,16 @@ export const sglangEngine: EngineModel = {
       `SGLang: mem_fraction_static ${s.memFractionStatic}${input.scenario.engineOptions.memFractionStatic === undefined ? " (SGLang's default for this GPU: chunked_prefill_size " + s.defaults.chunkedPrefillSize + ", cuda_graph_max_bs " + s.defaults.cudaGraphMaxBs + ")" : ""}; token pool = free memory × mem_fraction_static − weights.`,
       "Activations are the 1 − mem_fraction_static headroom SGLang leaves for prefill activations and CUDA graphs.",
     ];
-    if (s.maxTotalNumTokens <= 0)
+    const maxPos = input.spec.maxPositionEmbeddings;
+    const tooLong = maxPos !== null && contextLength > maxPos;
+    if (s.cellBytes === 0)
+      notes.push("No attention layers: SGLang's recurrent-state pools are not modelled.");
+    else if (s.maxTotalNumTokens <= 0)
       notes.push("SGLang would not start: not enough memory for the KV cache pool.");
+    if (tooLong)
+      notes.push(
+        `SGLang refuses a context_length of ${contextLength} above the model's ${maxPos} positions.`,
+      );
     return {
       devices: Array.from({ length: world }, () => one),
       engine: {
@@ -146,7 +158,7 @@ export const sglangEngine: EngineModel = {
       },
       kvLayout,
       notes,
-      kvPoolTokens: s.maxTotalNumTokens >= contextLength ? s.maxTotalNumTokens : 0,
+      kvPoolTokens: !tooLong && s.maxTotalNumTokens >= contextLength ? s.maxTotalNumTokens : 0,
     };
   },
 };
