@@ -65,8 +65,10 @@ export class PagedKvManager implements KvManager {
 
   private hashesOf(req: SimRequest): Float64Array | null {
     const kv = req.kv;
-    if (!kv.hashesReady) {
-      kv.hashesReady = true;
+    if (kv.hashesBlockSize !== this.blockSize) {
+      // Computed once per request (per block size: disaggregated engines may differ).
+      kv.hashesBlockSize = this.blockSize;
+      kv.hashes = null;
       const c = req.content;
       if (c?.kind === "tokens") {
         let ids: Int32Array = c.promptIds;

@@ -63,7 +63,8 @@ export interface KvRequestState {
   numCachedBlocks: number;
   /** Full-block hashes of the known content, computed on first use; null when none. */
   hashes: Float64Array | null;
-  hashesReady: boolean;
+  /** Block size the hashes were computed for (0 = not computed yet). */
+  hashesBlockSize: number;
   /** Tokens that have KV slots (computed + scheduled). */
   slotTokens: number;
   /** Slots reserved but not holding a token (block tail, or contiguous reservation). */
@@ -104,7 +105,7 @@ export function createSimRequest(id: number, w: WorkloadRequest): SimRequest {
       blocks: [],
       numCachedBlocks: 0,
       hashes: null,
-      hashesReady: false,
+      hashesBlockSize: 0,
       slotTokens: 0,
       wasteSlots: 0,
       hitBlocks: [],

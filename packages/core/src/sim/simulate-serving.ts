@@ -19,7 +19,11 @@ export interface KvCacheOptions {
    * pre-PagedAttention baseline) or SGLang's radix-tree token cache. CLI: `--kv-manager`.
    */
   readonly manager?: "paged" | "contiguous" | "radix";
-  /** Blocks in the pool, null block included, as vLLM logs `num_gpu_blocks`. CLI: `--num-gpu-blocks`. */
+  /**
+   * Blocks in the pool, null block included, as vLLM logs `num_gpu_blocks` (CLI `--num-gpu-blocks`).
+   * Contiguous: the same memory, (numGpuBlocks − 1) × blockSize token slots. Radix: pages of
+   * `blockSize` tokens.
+   */
   readonly numGpuBlocks?: number;
   /** KV memory per engine in bytes; blocks = floor(bytes / (blockSize × bytes per token of `storage`)). */
   readonly memoryBytes?: number;

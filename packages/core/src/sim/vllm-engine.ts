@@ -187,7 +187,7 @@ export class VllmEngine implements Engine {
       req.generated++;
       this.hooks.onToken(req, now);
       if (this.role === "prefill") {
-        req.kv.slotTokens = req.computed; // KV stays until the transfer completes (release)
+        // Its KV stays on this engine until the transfer completes (release).
         this.markDone(req);
         removed++;
         this.hooks.onHandoff(req, now);
