@@ -238,6 +238,17 @@ function cudaAllocBytes(t: LlamaCppTensor): number {
   return size;
 }
 
+/**
+ * AMX's packed (VNNI) layout adds per block: 4 bytes of s8s8 compensation for Q8_0, 4 bytes for
+ * Q4_K/Q5_K, 2 for IQ4_XS (ggml-cpu/amx/mmq.cpp get_row_size, ggml_backend_amx_get_alloc_size).
+ */
+function amxAllocBytes(t: LlamaCppTensor): number {
+  const type = lookupGgmlType(t.type);
+  const extra = ({ Q8_0: 4, Q4_K: 4, Q5_K: 4, IQ4_XS: 2 } as Record<string, number>)[t.type] ?? 0;
+  const rows = t.ne.slice(1).reduce((a, b) => a * b, 1);
+  return (t.ne[0]! / type.blockSize) * (type.typeSizeBytes + extra) * rows;
+}
+
 type Layer = "input" | "output" | number;
 
 function layerOfTensor(name: string, nLayer: number): Layer {
@@ -263,13 +274,11 @@ function weightOp(name: string, ne: readonly number[]): "get_rows" | "mul_mat" |
 function cpuExtraBuffer(t: LlamaCppTensor, op: ReturnType<typeof weightOp>, f: CpuFeatures): string | null {
   const dims = t.ne.reduce((n, x, i) => (x > 1 ? i + 1 : n), 1);
   const ne1 = t.ne[1] ?? 1;
-  if (
-    f === "amx" &&
-    op === "mul_mat" &&
-    dims === 2 &&
-    /^(Q4_0|Q4_1|Q8_0|Q4_K|Q5_K|Q6_K|IQ4_XS)$/.test(t.type)
-  )
-    return "AMX";
+  // ggml-cpu/amx/amx.cpp supports_op: MUL_MAT, 32 | output rows, row length a multiple of the tile
+  if (f === "amx" && op === "mul_mat" && dims === 2 && ne1 % 32 === 0) {
+    const align = /^(Q4_0|Q4_1|Q8_0)$/.test(t.type) ? 32 : /^(Q4_K|Q5_K|Q6_K|IQ4_XS)$/.test(t.type) ? 256 : 0;
+    if (align > 0 && t.ne[0]! % align === 0) return "AMX";
+  }
   const repack =
     (op === "mul_mat" && dims === 2) || (op === "mul_mat_id" && dims === 3)
       ? f === "neon"
@@ -383,7 +392,12 @@ export function llamaCppMemory(model: LlamaCppModel, s: LlamaCppSettings): Llama
       mapped.push(x);
       continue;
     }
-    const size = x.p.device === "host" ? pad(x.t.bytes, CPU_ALIGN) : pad(cudaAllocBytes(x.t), CUDA_ALIGN);
+    const size =
+      x.p.buft === "AMX"
+        ? pad(amxAllocBytes(x.t), CPU_ALIGN)
+        : x.p.device === "host"
+          ? pad(x.t.bytes, CPU_ALIGN)
+          : pad(cudaAllocBytes(x.t), CUDA_ALIGN);
     const prev = buffers.get(x.p.buft);
     buffers.set(x.p.buft, { name: x.p.buft, device: x.p.device, bytes: (prev?.bytes ?? 0) + size });
   }
