@@ -95,50 +95,60 @@ class ByteWriter {
     this.bytes(b);
   }
   scalar(type: GgufValueType, v: number | bigint | boolean): void {
-    const at = () => {
-      const n = { uint8: 1, int8: 1, uint16: 2, int16: 2, uint32: 4, int32: 4, float32: 4 } as const;
-      const size = n[type as keyof typeof n] ?? 8;
-      this.grow(size);
-      const o = this.length;
-      this.length += size;
-      return o;
+    const sizes: Partial<Record<GgufValueType, number>> = {
+      uint8: 1,
+      int8: 1,
+      bool: 1,
+      uint16: 2,
+      int16: 2,
+      uint32: 4,
+      int32: 4,
+      float32: 4,
+      uint64: 8,
+      int64: 8,
+      float64: 8,
     };
+    const size = sizes[type];
+    if (size === undefined) throw new Error(`${type} is not a scalar type`);
+    // grow first: `this.view` is replaced when the buffer grows
+    this.grow(size);
+    const o = this.length;
+    this.length += size;
+    const d = this.view;
     switch (type) {
       case "uint8":
-        this.view.setUint8(at(), Number(v));
+        d.setUint8(o, Number(v));
         return;
       case "int8":
-        this.view.setInt8(at(), Number(v));
-        return;
-      case "uint16":
-        this.view.setUint16(at(), Number(v), true);
-        return;
-      case "int16":
-        this.view.setInt16(at(), Number(v), true);
-        return;
-      case "uint32":
-        this.view.setUint32(at(), Number(v), true);
-        return;
-      case "int32":
-        this.view.setInt32(at(), Number(v), true);
-        return;
-      case "float32":
-        this.view.setFloat32(at(), Number(v), true);
-        return;
-      case "float64":
-        this.view.setFloat64(at(), Number(v), true);
-        return;
-      case "uint64":
-        this.view.setBigUint64(at(), BigInt(v), true);
-        return;
-      case "int64":
-        this.view.setBigInt64(at(), BigInt(v), true);
+        d.setInt8(o, Number(v));
         return;
       case "bool":
-        this.u8(v ? 1 : 0);
+        d.setUint8(o, v ? 1 : 0);
+        return;
+      case "uint16":
+        d.setUint16(o, Number(v), true);
+        return;
+      case "int16":
+        d.setInt16(o, Number(v), true);
+        return;
+      case "uint32":
+        d.setUint32(o, Number(v), true);
+        return;
+      case "int32":
+        d.setInt32(o, Number(v), true);
+        return;
+      case "float32":
+        d.setFloat32(o, Number(v), true);
+        return;
+      case "float64":
+        d.setFloat64(o, Number(v), true);
+        return;
+      case "uint64":
+        d.setBigUint64(o, BigInt(v), true);
         return;
       default:
-        throw new Error(`${type} is not a scalar type`);
+        d.setBigInt64(o, BigInt(v), true);
+        return;
     }
   }
   value(v: GgufWriteValue): void {
