@@ -269,6 +269,33 @@ describe("safetensors", () => {
     expect(d.tensorBytes).toBe(128000 + 256);
     expect(d.bytesByDtype).toEqual({ BF16: 128000, F32: 256 });
     expect(d.model).toBeNull();
+    // with a config.json beside the shards, the checkpoint is a model memlens can estimate
+    writeFileSync(
+      join(sub, "config.json"),
+      JSON.stringify({
+        model_type: "llama",
+        hidden_size: 64,
+        num_hidden_layers: 2,
+        num_attention_heads: 4,
+        num_key_value_heads: 2,
+        intermediate_size: 128,
+        vocab_size: 1000,
+        max_position_embeddings: 2048,
+        torch_dtype: "bfloat16",
+      }),
+    );
+    const e = await run([
+      "estimate",
+      "--model",
+      join(sub, "model.safetensors.index.json"),
+      "--ctx",
+      "1024",
+      "--json",
+    ]);
+    expect(e.code).toBe(0);
+    const est = JSON.parse(e.out);
+    expect(est.model.architecture).toBe("llama");
+    expect(est.notes.join(" ")).toMatch(/128,256 bytes of tensors in 2 safetensors files/);
   });
 });
 
