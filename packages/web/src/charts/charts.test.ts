@@ -10,7 +10,13 @@ import {
 import { describe, expect, it } from "vitest";
 import { kvLayout } from "../compute/kv.js";
 import { weightsView } from "../compute/weights.js";
-import { curveChart, labelledBytesChart, powerTicks, stackedBytesChart, weightsByFormatChart } from "./charts.js";
+import {
+  curveChart,
+  labelledBytesChart,
+  powerTicks,
+  stackedBytesChart,
+  weightsByFormatChart,
+} from "./charts.js";
 
 const spec = catalogModelSpec("meta-llama/Llama-3.1-8B");
 const rtx = findGpu("RTX-4090");
@@ -18,7 +24,14 @@ const rtx = findGpu("RTX-4090");
 describe("chart specs", () => {
   it("weights by format: one bar per format, value = core's bytes in GiB, capacity rule", () => {
     const v = weightsView(spec, "Q4_K_M");
-    const chart = weightsByFormatChart({ rows: v.rows, selected: "Q4_K_M", capacityBytes: rtx.memoryBytes, gpuName: rtx.id, modelName: spec.id, unit: "gib" });
+    const chart = weightsByFormatChart({
+      rows: v.rows,
+      selected: "Q4_K_M",
+      capacityBytes: rtx.memoryBytes,
+      gpuName: rtx.id,
+      modelName: spec.id,
+      unit: "gib",
+    });
     const bars = chart.marks.find((m) => m.type === "barX")!;
     for (const row of bars.data) {
       const expected = estimateWeights(spec, parseWeightFormat(String(row.format), spec)).totalBytes / GIB;
@@ -39,7 +52,15 @@ describe("chart specs", () => {
       bytes: estimateKvCache(spec, t, 1, kvLayout("bf16")).totalBytes,
       color: "#000",
     }));
-    const chart = curveChart({ id: "kv", title: "t", points, unit: "gb", yLabel: "KV", marker: 4096, reference: { label: "weights", bytes: 16e9 } });
+    const chart = curveChart({
+      id: "kv",
+      title: "t",
+      points,
+      unit: "gb",
+      yLabel: "KV",
+      marker: 4096,
+      reference: { label: "weights", bytes: 16e9 },
+    });
     const line = chart.marks.find((m) => m.type === "lineY")!;
     expect(line.data.map((d) => d.value)).toEqual(points.map((p) => p.bytes / 1e9));
     expect(chart.x?.ticks).toEqual([1024, 4096, 16384]);
@@ -60,7 +81,9 @@ describe("chart specs", () => {
     });
     const text = chart.marks.find((m) => m.type === "text")!;
     expect(text.data[0]).toMatchObject({ value: 4, label: "4.0 GiB" });
-    expect(chart.summary).toBe("Inference: 4.0 GiB (Weights 3.0 GiB, KV cache 1.0 GiB). Capacity: 24.0 GiB (dashed line).");
+    expect(chart.summary).toBe(
+      "Inference: 4.0 GiB (Weights 3.0 GiB, KV cache 1.0 GiB). Capacity: 24.0 GiB (dashed line).",
+    );
   });
 
   it("labelled bars keep their order and dim the others", () => {

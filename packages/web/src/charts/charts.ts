@@ -337,7 +337,13 @@ export function gpuScatterChart(o: {
       tickFormat: "plain",
       ticks: o.unit === "gib" ? [8, 16, 32, 64, 128, 256] : [10, 20, 50, 100, 200],
     },
-    y: { label: "Bandwidth (TB/s)", type: "log", grid: true, tickFormat: "plain", ticks: [0.25, 0.5, 1, 2, 4, 8] },
+    y: {
+      label: "Bandwidth (TB/s)",
+      type: "log",
+      grid: true,
+      tickFormat: "plain",
+      ticks: [0.25, 0.5, 1, 2, 4, 8],
+    },
     legend: [
       { label: "NVIDIA", color: VENDOR.nvidia! },
       { label: "AMD", color: VENDOR.amd! },

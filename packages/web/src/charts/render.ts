@@ -49,7 +49,7 @@ export function renderChart(spec: ChartSpec, width: number): SVGSVGElement | HTM
   if (spec.marginRight !== undefined) margins.marginRight = spec.marginRight;
   if (spec.marginBottom !== undefined) margins.marginBottom = spec.marginBottom;
   if (spec.marginTop !== undefined) margins.marginTop = spec.marginTop;
-  return plot({
+  const el = plot({
     width,
     height: spec.height,
     ariaLabel: spec.ariaLabel,
@@ -62,4 +62,10 @@ export function renderChart(spec: ChartSpec, width: number): SVGSVGElement | HTM
     ...(y ? { y } : {}),
     marks: spec.marks.map(toMark) as never,
   });
+  // One accessible image per chart: the SVG is role="img" with Plot's aria-label, and the
+  // figcaption next to it carries the figures as text. Plot's per-mark aria-labels on <g>
+  // elements without a role are not allowed by ARIA (axe: aria-prohibited-attr), so drop them.
+  el.setAttribute("role", "img");
+  for (const g of el.querySelectorAll("g[aria-label]")) g.removeAttribute("aria-label");
+  return el;
 }

@@ -210,14 +210,18 @@ export function Widget({
   title,
   sub,
   children,
+  data,
 }: {
   id: string;
   title: string;
   sub: string;
   children: ComponentChildren;
+  /** Extra data-* attributes (inputs a test reads back, e.g. the demo request lengths). */
+  data?: Record<string, string>;
 }) {
+  const extra = Object.fromEntries(Object.entries(data ?? {}).map(([k, v]) => [`data-${k}`, v]));
   return (
-    <section class="widget" id={id} aria-labelledby={`${id}-title`} data-widget={id}>
+    <section class="widget" id={id} aria-labelledby={`${id}-title`} data-widget={id} {...extra}>
       <h3 id={`${id}-title`}>{title}</h3>
       <p class="widget-sub">{sub}</p>
       {children}

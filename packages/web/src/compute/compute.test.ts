@@ -20,7 +20,13 @@ import { heldWithRecompute, recomputeProfile, trainingPeak, trainingScenario } f
 import { workedFigures } from "./worked-figures.js";
 
 function catalogChoice(id: string): ModelChoice {
-  return { key: id, label: id, spec: catalogModelSpec(id), config: findModelRow(id)!.config, origin: "catalog" };
+  return {
+    key: id,
+    label: id,
+    spec: catalogModelSpec(id),
+    config: findModelRow(id)!.config,
+    origin: "catalog",
+  };
 }
 
 const llama8 = catalogChoice("meta-llama/Llama-3.1-8B");
@@ -68,21 +74,47 @@ describe("KV cache", () => {
 
 describe("four piles", () => {
   it("inference is estimate(); training is core's training peak", () => {
-    const r = computePiles({ model: llama8, gpu: rtx, weights: undefined, contextLength: 4096, batch: 1, checkpointing: "none" });
+    const r = computePiles({
+      model: llama8,
+      gpu: rtx,
+      weights: undefined,
+      contextLength: 4096,
+      batch: 1,
+      checkpointing: "none",
+    });
     const e = estimate(
       { model: { id: llama8.key }, hardware: { gpu: rtx.id, count: 1 }, contextLength: 4096, batch: 1 },
       { modelSpec: llama8.spec },
     );
     expect(r.inference.ok && r.inference.value).toEqual(e.devices[0]!.bytes);
-    const t = estimate(trainingScenario({ model: llama8, gpu: rtx, gpuCount: 1, zeroStage: 0, checkpointing: "none", sequenceLength: 4096, microBatch: 1 }), {
-      modelSpec: llama8.spec,
-    });
+    const t = estimate(
+      trainingScenario({
+        model: llama8,
+        gpu: rtx,
+        gpuCount: 1,
+        zeroStage: 0,
+        checkpointing: "none",
+        sequenceLength: 4096,
+        microBatch: 1,
+      }),
+      {
+        modelSpec: llama8.spec,
+      },
+    );
     expect(r.training.ok && r.training.value.perGpu).toEqual(t.devices[0]!.bytes);
   });
 
   it("ZeRO stages shrink per-GPU memory monotonically", () => {
     const totals = ([0, 1, 2, 3] as const).map((z) => {
-      const p = trainingPeak({ model: llama8, gpu: h100, gpuCount: 8, zeroStage: z, checkpointing: "full", sequenceLength: 2048, microBatch: 1 });
+      const p = trainingPeak({
+        model: llama8,
+        gpu: h100,
+        gpuCount: 8,
+        zeroStage: z,
+        checkpointing: "full",
+        sequenceLength: 2048,
+        microBatch: 1,
+      });
       if (!p.ok) throw new Error(p.message);
       return p.value.perGpu.total;
     });
@@ -130,10 +162,18 @@ describe("attention, hierarchy, growth, context window, planner", () => {
   });
 
   it("context window: a small budget forces compaction, tokens in = kept + summarized + evicted", () => {
-    const sim = runContextWindow({ turns: 20, policy: "sliding-window", budgetTokens: 300, kvBytesPerToken: 131_072, prefillTokensPerSecond: 10_000 });
+    const sim = runContextWindow({
+      turns: 20,
+      policy: "sliding-window",
+      budgetTokens: 300,
+      kvBytesPerToken: 131_072,
+      prefillTokensPerSecond: 10_000,
+    });
     expect(sim.steps).toHaveLength(20);
     expect(sim.totals.tokensEvicted).toBeGreaterThan(0);
-    expect(sim.totals.tokensSeen).toBe(sim.totals.turnTokensInContext + sim.totals.tokensSummarized + sim.totals.tokensEvicted);
+    expect(sim.totals.tokensSeen).toBe(
+      sim.totals.turnTokensInContext + sim.totals.tokensSummarized + sim.totals.tokensEvicted,
+    );
     const last = sim.steps[19]!;
     expect(last.cost?.kvBytes).toBe(last.tokensInContext * 131_072);
   });

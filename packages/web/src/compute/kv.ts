@@ -103,7 +103,12 @@ export function catalogByKind(): readonly CatalogKind[] {
     for (const r of MODEL_ROWS) {
       try {
         const s = catalogModelSpec(r.id);
-        catalogKinds.push({ id: r.id, kind: memoryKindOf(s), kinds: memoryKindsOf(s), parameters: s.parameters });
+        catalogKinds.push({
+          id: r.id,
+          kind: memoryKindOf(s),
+          kinds: memoryKindsOf(s),
+          parameters: s.parameters,
+        });
       } catch {
         // A catalog row core cannot parse is left out of the comparison.
       }

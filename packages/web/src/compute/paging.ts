@@ -4,12 +4,17 @@
  * same memory. Request lengths come from core's seeded RNG, so a URL reproduces the picture.
  */
 import { createRng, drawPagingPicture, type PagingPicture } from "@memlens/core/sim";
+import { POOL_SLOTS, REQUEST_MAX_TOKENS, REQUEST_MIN_TOKENS } from "./paging-config.js";
 
-export const POOL_SLOTS = 320;
-export const MAX_REQUESTS = 24;
+export { MAX_REQUESTS, POOL_SLOTS } from "./paging-config.js";
 
 /** Token lengths of the demo requests: uniform between `min` and `max` (core's Rng.int). */
-export function demoRequestTokens(count: number, seed: number, min = 6, max = 58): number[] {
+export function demoRequestTokens(
+  count: number,
+  seed: number,
+  min = REQUEST_MIN_TOKENS,
+  max = REQUEST_MAX_TOKENS,
+): number[] {
   const rng = createRng(seed);
   return Array.from({ length: count }, () => rng.int(min, max));
 }

@@ -93,6 +93,7 @@ export function PagingGrid() {
   return (
     <Widget
       id="w-paging"
+      data={{ tokens: r.tokens.join(",") }}
       title="PagedAttention: stop reserving memory you never use"
       sub={`${requests} requests of ${r.tokens.join(", ")} tokens arrive at a KV pool of ${POOL_SLOTS} token slots. Each square is one token slot, each colour one request; a faint square is reserved but empty. Drawn by memlens core's allocators.`}
     >
