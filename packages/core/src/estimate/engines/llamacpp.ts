@@ -20,6 +20,7 @@ import type { KvDtype, KvLayoutOptions } from "../kv-cache.js";
 import { allocateGraph, type GgmlGraph, type GTensor } from "./ggml-graph.js";
 import { buildLlamaCppGraph, kvWidths } from "./llamacpp-graph.js";
 import { llamaCppModelFromSpec } from "./llamacpp-tensors.js";
+import { CUDA_CONTEXT_BYTES } from "./transformers.js";
 
 const MIB = 1024 * 1024;
 
@@ -836,19 +837,23 @@ export const llamaCppEngine: EngineModel = {
       );
     if (gpuCount === 0)
       notes.push("CPU-only llama.cpp: the device is system memory; weights are memory-mapped from the file.");
+    else
+      notes.push(
+        "Overhead is the CUDA context outside llama.cpp's buffers (457 MiB, Ollama's per-GPU figure); llama.cpp's own --fit keeps 1024 MiB free per GPU (memlens fit).",
+      );
     const devices: DeviceBytes[] = [];
     const n = Math.max(1, gpuCount);
     for (let i = 0; i < n; i++) {
       const t = gpuCount === 0 ? totals(m, "host") : totals(m, i);
-      const total = t.model + t.kv + t.compute + t.output;
+      const overhead = gpuCount === 0 ? 0 : CUDA_CONTEXT_BYTES;
       devices.push({
         weights: t.model,
         kvCache: t.kv,
         activations: t.compute + t.output,
         gradients: 0,
         optimizerStates: 0,
-        overhead: 0,
-        total,
+        overhead,
+        total: t.model + t.kv + t.compute + t.output + overhead,
       });
     }
     const kvLayout: KvLayoutOptions = {
