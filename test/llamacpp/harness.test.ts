@@ -46,6 +46,7 @@ function settingsOf(r: HarnessRecord): LlamaCppSettings {
 }
 
 interface Row {
+  arch: string;
   id: string;
   quantity: string;
   measured: number;
@@ -75,7 +76,14 @@ for (const r of ok) {
     continue;
   }
   const add = (quantity: string, measured: number, estimated: number) =>
-    rows.push({ id: r.id, quantity, measured, estimated, error: (estimated - measured) / measured });
+    rows.push({
+      arch: r.arch,
+      id: r.id,
+      quantity,
+      measured,
+      estimated,
+      error: (estimated - measured) / measured,
+    });
   const meas = r.measured;
   const sumPrinted = (xs: { bytes: number }[]) => xs.reduce((a, b) => a + b.bytes, 0);
   // model buffers: each named buffer llama.cpp printed (exact total from memory_breakdown)
@@ -102,8 +110,10 @@ for (const r of ok) {
 
 const PRINT_TOLERANCE = 0.006 * 2 ** 20; // llama.cpp prints MiB with two decimals
 
-function summary(quantity: (q: string) => boolean) {
-  const xs = rows.filter((r) => quantity(r.quantity)).map((r) => Math.abs(r.error));
+function summary(quantity: (q: string) => boolean, arch?: string) {
+  const xs = rows
+    .filter((r) => quantity(r.quantity) && (arch === undefined || r.arch === arch))
+    .map((r) => Math.abs(r.error));
   xs.sort((a, b) => a - b);
   return {
     records: xs.length,
@@ -112,7 +122,16 @@ function summary(quantity: (q: string) => boolean) {
   };
 }
 
+const refused = records.filter((r) => !r.ok && r.failedAt === "context" && files.has(r.modelFile.id));
+
 describe.skipIf(ok.length === 0)(`llama.cpp harness (${ok.length} records from ${source})`, () => {
+  test.each(refused.map((r) => [r.id, r] as const))("refused like llama.cpp: %s", (_id, r) => {
+    const model = modelOfFile(files.get(r.modelFile.id)).model;
+    expect(() => llamaCppMemory(model, settingsOf(r))).toThrow(
+      /quantized V cache|different K .* and V .* cache types/,
+    );
+  });
+
   test("accuracy table", () => {
     const table = {
       model: summary((q) => q.startsWith("model")),
@@ -121,6 +140,15 @@ describe.skipIf(ok.length === 0)(`llama.cpp harness (${ok.length} records from $
       compute: summary((q) => q === "compute"),
     };
     console.log(JSON.stringify(table));
+    for (const arch of [...new Set(rows.map((r) => r.arch))])
+      console.log(
+        arch,
+        JSON.stringify({
+          model: summary((q) => q.startsWith("model"), arch),
+          kv: summary((q) => q === "kv", arch),
+          compute: summary((q) => q === "compute", arch),
+        }),
+      );
     const bad = rows
       .filter((r) => Math.abs(r.error) > (r.quantity === "compute" ? 0.1 : 0.005))
       .filter((r) => Math.abs(r.estimated - r.measured) > PRINT_TOLERANCE);

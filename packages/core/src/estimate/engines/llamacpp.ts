@@ -155,17 +155,9 @@ export function llamaCppSettings(
   const kvName = scenario.kvCache;
   const typeK = llamaCppCacheType(o.typeK ?? kvName, o.typeK ? "engineOptions.typeK" : "kvCache");
   const typeV = llamaCppCacheType(o.typeV ?? kvName, o.typeV ? "engineOptions.typeV" : "kvCache");
-  const quantizedV = lookupGgmlType(typeV).isQuantized;
-  // llama_init_from_model: "auto" resolves to enabled (every backend memlens models supports FA),
-  // and a quantized V cache needs it (src/llama-context.cpp:3781).
+  // llama_init_from_model resolves "auto" to enabled (every backend memlens models supports FA);
+  // validateLlamaCppContext refuses a quantized V cache without it (src/llama-context.cpp:3781).
   const fa = o.flashAttention ?? "auto";
-  if (fa === false && quantizedV)
-    throw new MemlensError(
-      "invalid-value",
-      `quantized V cache (${typeV}) requires flash attention; set engineOptions.flashAttention to true or "auto", or use an f16 V cache`,
-      "engineOptions.flashAttention",
-      ["true", "auto"],
-    );
   const cpuOnly = o.backend === "cpu" || gpuCount === 0;
   const gpus = cpuOnly ? 0 : gpuCount;
   const overrides = [...(o.overrideTensors ?? []).map(parseOverride)];
@@ -326,6 +318,42 @@ export function layerDevices(
   return { layers: Array.from({ length: nLayer }, (_, il) => devOf(il)), output: devOf(nLayer) };
 }
 
+/**
+ * The context parameters llama_init_from_model refuses (src/llama-context.cpp:3776-3810): a
+ * quantized V cache without flash attention, different K and V types with MLA, and cache types
+ * whose blocks do not divide a head.
+ */
+export function validateLlamaCppContext(model: LlamaCppModel, s: LlamaCppSettings): void {
+  const h = model.hparams;
+  const field = "engineOptions.flashAttention";
+  if (!s.flashAttn && lookupGgmlType(s.typeV).isQuantized)
+    throw new MemlensError(
+      "invalid-value",
+      `quantized V cache (${s.typeV.toLowerCase()}) requires flash attention; set engineOptions.flashAttention to true or "auto", or use an f16 V cache`,
+      field,
+      ["true", "auto"],
+    );
+  if (h.mla && s.typeK !== s.typeV)
+    throw new MemlensError(
+      "invalid-value",
+      `this MLA model does not support different K (${s.typeK.toLowerCase()}) and V (${s.typeV.toLowerCase()}) cache types`,
+      "kvCache",
+    );
+  if (s.flashAttn)
+    for (const [type, head, which] of [
+      [s.typeK, h.mla ? h.mla.nLoraKv + h.nRot : h.nEmbdHeadK, "K"],
+      [s.typeV, h.mla ? h.mla.nLoraKv : h.nEmbdHeadV, "V"],
+    ] as const) {
+      const block = lookupGgmlType(type).blockSize;
+      if (head > 0 && head % block !== 0)
+        throw new MemlensError(
+          "invalid-value",
+          `${which} cache type ${type.toLowerCase()} has blocks of ${block}, which do not divide the head size ${head}`,
+          "kvCache",
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // the memory model
 
@@ -338,6 +366,7 @@ const HOST_BUFFER = "CUDA_Host";
  * @example llamaCppMemory(model, settings).kvBuffers[0].bytes
  */
 export function llamaCppMemory(model: LlamaCppModel, s: LlamaCppSettings): LlamaCppMemory {
+  validateLlamaCppContext(model, s);
   const h = model.hparams;
   const notes: string[] = [];
   const { layers: devs, output: outDev } = layerDevices(h.nLayer, s);
