@@ -571,11 +571,7 @@ export function llamaCppMemory(model: LlamaCppModel, s: LlamaCppSettings): Llama
       opOffload: s.opOffload,
       nTokens,
     });
-    computeSizes = allocateGraph(
-      graph,
-      [...Array.from({ length: s.gpuCount }, () => CUDA_ALIGN), CPU_ALIGN],
-      debugTrace,
-    );
+    computeSizes = allocateGraph(graph, [...Array.from({ length: s.gpuCount }, () => CUDA_ALIGN), CPU_ALIGN]);
     notes.push(
       "GPU compute buffers follow ggml's scheduler approximately (weights on other devices are copied in, large-batch ops on host weights are offloaded).",
     );
@@ -602,12 +598,6 @@ export function llamaCppMemory(model: LlamaCppModel, s: LlamaCppSettings): Llama
     outputDevice: outDev,
     notes,
   };
-}
-
-/** Test hook: observes every allocation of the multi-backend replay. */
-export let debugTrace: Parameters<typeof allocateGraph>[2];
-export function setLlamaCppAllocTrace(f: typeof debugTrace): void {
-  debugTrace = f;
 }
 
 // ---------------------------------------------------------------------------------------------
