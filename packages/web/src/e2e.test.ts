@@ -275,13 +275,11 @@ describe("widgets show core's numbers", () => {
 
       // GGUF upload: core's header parser and modelSpecFromGguf in the browser
       const gguf = tinyLlamaGguf();
-      await page
-        .getByTestId("upload-gguf")
-        .setInputFiles({
-          name: "tiny.gguf",
-          mimeType: "application/octet-stream",
-          buffer: Buffer.from(gguf),
-        });
+      await page.getByTestId("upload-gguf").setInputFiles({
+        name: "tiny.gguf",
+        mimeType: "application/octet-stream",
+        buffer: Buffer.from(gguf),
+      });
       await page.waitForFunction(() => location.hash.includes("upload%3Atiny"));
       await settle(page);
       expect(await page.getByTestId("model-facts").textContent()).toContain(`${TINY.layers} layers`);

@@ -1,4 +1,5 @@
 /** Renders a ChartSpec with Observable Plot, at the width of its container. */
+import type { RefObject } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { renderChart } from "../charts/render.js";
 import type { ChartSpec } from "../charts/spec.js";
@@ -44,4 +45,18 @@ export function Chart({ spec }: { spec: ChartSpec }) {
       <figcaption class="chart-summary">{spec.summary}</figcaption>
     </figure>
   );
+}
+
+/**
+ * Marks an HTML visual (a grid, a strip) as a chart for tests and the benchmark: its
+ * data-version counts the renders that reached the DOM, like Chart's.
+ */
+export function useRenderVersion<T extends HTMLElement>(): RefObject<T | null> {
+  const ref = useRef<T>(null);
+  const version = useRef(0);
+  useLayoutEffect(() => {
+    version.current++;
+    if (ref.current) ref.current.dataset.version = String(version.current);
+  });
+  return ref;
 }

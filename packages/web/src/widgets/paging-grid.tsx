@@ -4,6 +4,7 @@
  */
 import type { PagingPicture } from "@memlens/core/sim";
 import { useMemo } from "preact/hooks";
+import { useRenderVersion } from "../components/chart.js";
 import { RangeSlider, Segmented, Stat, Widget } from "../components/controls.js";
 import { kvPerToken } from "../compute/kv.js";
 import { MAX_REQUESTS, POOL_SLOTS, pagingPictures } from "../compute/paging.js";
@@ -29,10 +30,13 @@ function Pool({
   const held = pic.usedSlots + pic.reservedSlots;
   const waste = held === 0 ? 0 : pic.reservedSlots / held;
   const rejected = requests - pic.admitted.length;
+  const grid = useRenderVersion<HTMLDivElement>();
   return (
     <div class="pool" data-pool={id}>
       <h4>{title}</h4>
       <div
+        ref={grid}
+        data-chart-host={`paging-${id}`}
         class="mem-grid"
         role="img"
         aria-label={`${title}: ${pic.admitted.length} of ${requests} requests admitted; ${pic.usedSlots} slots hold tokens, ${pic.reservedSlots} are reserved but empty, ${pic.freeSlots} free.`}
