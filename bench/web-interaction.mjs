@@ -129,8 +129,11 @@ for (const c of CASES) {
         // wait for a chart in the widget to re-render, then for the next frame
         const ok = await new Promise((done) => {
           const timer = setTimeout(() => done(false), 3000);
-          const check = () =>
-            versions() !== before ? (clearTimeout(timer), done(true)) : requestAnimationFrame(check);
+          const check = () => {
+            if (versions() === before) return requestAnimationFrame(check);
+            clearTimeout(timer);
+            done(true);
+          };
           queueMicrotask(check);
         });
         await new Promise((r) => requestAnimationFrame(() => r()));
