@@ -238,6 +238,7 @@ export function curveChart(o: {
     x: {
       label: "Context length (tokens)",
       type: "log",
+      base: 2,
       tickFormat: "tokens",
       grid: true,
       ticks: powerTicks(
@@ -333,6 +334,7 @@ export function gpuScatterChart(o: {
     x: {
       label: `Memory capacity (${unitLabel(o.unit)})`,
       type: "log",
+      base: o.unit === "gib" ? 2 : 10,
       grid: true,
       tickFormat: "plain",
       ticks: o.unit === "gib" ? [8, 16, 32, 64, 128, 256] : [10, 20, 50, 100, 200],

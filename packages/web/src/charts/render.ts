@@ -30,6 +30,7 @@ function axis(a: AxisSpec | undefined): Record<string, unknown> | undefined {
   if (a.grid !== undefined) o.grid = a.grid;
   if (a.nice !== undefined) o.nice = a.nice;
   if (a.padding !== undefined) o.padding = a.padding;
+  if (a.base !== undefined) o.base = a.base;
   if (a.ticks !== undefined) o.ticks = typeof a.ticks === "number" ? a.ticks : [...a.ticks];
   if (a.tickFormat !== undefined) o.tickFormat = FORMATS[a.tickFormat];
   return o;

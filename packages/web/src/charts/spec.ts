@@ -27,6 +27,8 @@ export interface AxisSpec {
   readonly nice?: boolean;
   readonly ticks?: number | readonly number[];
   readonly padding?: number;
+  /** Log base: 2 for token and GiB axes, so every power-of-two tick keeps its label. */
+  readonly base?: number;
 }
 
 export interface ChartSpec {

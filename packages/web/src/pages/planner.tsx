@@ -8,7 +8,7 @@ import { GpuPicker, ModelPicker, UnitSwitch } from "../components/pickers.js";
 import { PILE_COLOR, PILE_LABEL, type Pile } from "../compute/piles.js";
 import { plan } from "../compute/planner.js";
 import { modelledEngines } from "../compute/scenario.js";
-import { fmtBytes, fmtInt, fmtRatio } from "../lib/format.js";
+import { fmtBytes, fmtInt } from "../lib/format.js";
 import { useGpu, useModel, useUnit } from "../state/selection.js";
 import { useEnumParam, useIntParam, useStringParam } from "../state/store.js";
 
@@ -221,34 +221,14 @@ export function PlannerPage() {
           <Chart spec={chart} />
           <h3>What to change</h3>
           {r.changes.ok && r.changes.value.length > 0 ? (
-            <div class="table-wrap">
-              <table class="changes" data-testid="planner-changes">
-                <thead>
-                  <tr>
-                    <th scope="col">Change</th>
-                    <th scope="col">Memory saved (busiest GPU)</th>
-                    <th scope="col">Decode speed</th>
-                    <th scope="col">Perplexity cost</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {r.changes.value.map((c) => (
-                    <tr key={c.description}>
-                      <td>{c.description}</td>
-                      <td>{fmtBytes(c.memorySavedBytes, unit)}</td>
-                      <td>{fmtRatio(c.decodeSpeedup)}</td>
-                      <td>
-                        {c.perplexityDelta === null
-                          ? "unpublished"
-                          : c.perplexityDelta === 0
-                            ? "none"
-                            : `+${c.perplexityDelta}`}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <ol class="changes" data-testid="planner-changes">
+              {r.changes.value.map((c) => (
+                <li key={c.description}>
+                  <span>{c.description}</span>
+                  {c.changesGoal ? <span class="chip">changes the goal</span> : null}
+                </li>
+              ))}
+            </ol>
           ) : (
             <p>{r.changes.ok ? "No single change in core's ladders fits better." : r.changes.message}</p>
           )}

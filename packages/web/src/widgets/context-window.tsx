@@ -123,7 +123,10 @@ export function ContextWindow() {
           <span
             key={b.id}
             class="ctx-block"
-            style={{ flexGrow: b.tokens, background: ROLE_COLOR[b.role] }}
+            style={{
+              width: `${(100 * b.tokens) / Math.max(budget, last.tokensInContext)}%`,
+              background: ROLE_COLOR[b.role],
+            }}
             title={`${b.role}: ${b.tokens} tokens`}
           />
         ))}

@@ -36,6 +36,12 @@ export function engineForKv(dtype: KvDtype): string {
   return "llama.cpp";
 }
 
+/** A model name short enough for a bar label (the summary under the chart keeps full ids). */
+function shortName(id: string): string {
+  const name = id.split("/")[1] ?? id;
+  return name.length > 16 ? `${name.slice(0, 15)}…` : name;
+}
+
 const KIND_COLOR = {
   mha: "#e0556b",
   gqa: "#5b8cff",
@@ -94,7 +100,7 @@ export function KvCalculator() {
       const s = catalogModelSpec(e.id);
       const r = attempt(() => kvTotal(s, ctx, batch, dtype).totalBytes);
       return {
-        label: `${e.kind.toUpperCase()} · ${e.id.split("/")[1]}`,
+        label: `${e.kind.toUpperCase()} · ${shortName(e.id)}`,
         bytes: r.ok ? r.value : 0,
         color: KIND_COLOR[e.kind],
         highlight: e.id === choice.key,
