@@ -329,6 +329,7 @@ export function gpuScatterChart(o: {
       ? `${sel.id}: ${fmtBytes(sel.capacityBytes, o.unit)} at ${(sel.bandwidthBytesPerSecond / 1e12).toFixed(2)} TB/s; ${o.points.length} GPUs in the catalog.`
       : `${o.points.length} GPUs in the catalog.`,
     height: 280,
+    marginTop: 28,
     marginLeft: 48,
     marginRight: 20,
     x: {
@@ -337,11 +338,12 @@ export function gpuScatterChart(o: {
       base: o.unit === "gib" ? 2 : 10,
       grid: true,
       tickFormat: "plain",
-      ticks: o.unit === "gib" ? [8, 16, 32, 64, 128, 256] : [10, 20, 50, 100, 200],
+      ticks: o.unit === "gib" ? [16, 32, 64, 128, 256] : [20, 50, 100, 200],
     },
     y: {
       label: "Bandwidth (TB/s)",
       type: "log",
+      base: 2,
       grid: true,
       tickFormat: "plain",
       ticks: [0.25, 0.5, 1, 2, 4, 8],
