@@ -55,6 +55,9 @@ for (const org of readdirSync(dataDir).sort()) {
               source: pub.source,
               precision: pub.precision ?? "exact",
               ...(pub.activeParameters ? { activeValue: pub.activeParameters } : {}),
+              ...(pub.secondary?.parameters
+                ? { secondary: { value: pub.secondary.parameters, source: pub.secondary.source } }
+                : {}),
             },
           }
         : {}),

@@ -12,6 +12,8 @@ export interface CatalogModelRow {
     readonly source: string;
     readonly precision: string;
     readonly activeValue?: number;
+    /** An exact count from a second source (e.g. a port's metadata) where the publisher rounds. */
+    readonly secondary?: { readonly value: number; readonly source: string };
   };
   readonly config: Readonly<Record<string, unknown>>;
 }

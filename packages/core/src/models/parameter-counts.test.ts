@@ -1,33 +1,83 @@
 import { describe, expect, it } from "vitest";
 import { catalogModelSpec, MODEL_ROWS } from "../catalog/models.js";
+import { countElements } from "./model-spec.js";
 
 // Every catalog model's parameter count, computed from its config.json's tensor shapes, against
-// the count its publisher states (data/published-params.json, a source per row). Figures published
-// with only two or three significant digits ("109B") carry that rounding in the tolerance.
+// the count its publisher states (data/published-params.json, a source per row).
 const TOLERANCE = 0.005;
 
-describe("parameter counts within 0.5% of the published figures, for every catalog model", () => {
+/** Relative half-unit of the last significant digit a figure was published with (0 for exact). */
+function roundingOf(value: number, precision: string): number {
+  let digits: number;
+  const sf = /^(\d+)sf$/.exec(precision);
+  if (sf) digits = Number(sf[1]);
+  else if (precision === "rounded") digits = String(value).replace(/0+$/, "").length;
+  else return 0;
+  const magnitude = 10 ** (Math.floor(Math.log10(value)) - digits + 1);
+  return (0.5 * magnitude) / value;
+}
+
+/**
+ * Known, explained gaps: the vendored config.json lacks the vision encoder the published total
+ * includes, or the publisher counts modules memlens does not load for inference (MTP layers).
+ */
+const EXPLAINED: Record<string, { tolerance: number; why: string }> = {
+  "meta-llama/Llama-4-Scout-17B-16E-Instruct": {
+    tolerance: 0.015,
+    why: "vendored config has no vision_config; 109B includes the vision encoder",
+  },
+  "meta-llama/Llama-4-Maverick-17B-128E-Instruct": {
+    tolerance: 0.015,
+    why: "vendored config has no vision_config; 400B includes the vision encoder",
+  },
+  "zai-org/GLM-4.5": {
+    tolerance: 0.012,
+    why: "355B includes the multi-token-prediction layer (num_nextn_predict_layers=1) that inference does not load",
+  },
+};
+
+describe("parameter counts against the published figures, for every catalog model", () => {
   it("every catalog model has a published count", () => {
     const missing = MODEL_ROWS.filter((r) => !r.publishedParameters).map((r) => r.id);
     expect(missing).toEqual([]);
   });
 
-  it.each(MODEL_ROWS.filter((r) => r.publishedParameters).map((r) => [r.id, r.publishedParameters!] as const))(
-    "%s",
-    (id, pub) => {
-      const spec = catalogModelSpec(id);
-      // A figure like "109B" is only known to ±0.5 in its last digit.
-      const digits = pub.precision === "rounded" ? String(pub.value).replace(/0+$/, "").length : 0;
-      const rounding = digits > 0 ? (0.5 * 10 ** (String(pub.value).length - digits)) / pub.value : 0;
-      const err = Math.abs(spec.parameters / pub.value - 1);
-      expect(err, `computed ${spec.parameters} vs published ${pub.value} (${pub.source})`).toBeLessThanOrEqual(TOLERANCE + rounding);
-      if (pub.activeValue !== undefined) {
-        const aerr = Math.abs(spec.activeParameters / pub.activeValue - 1);
-        const arounding = (0.5 * 10 ** (String(pub.activeValue).length - String(pub.activeValue).replace(/0+$/, "").length)) / pub.activeValue;
-        expect(aerr, `active ${Math.round(spec.activeParameters)} vs ${pub.activeValue}`).toBeLessThanOrEqual(
-          TOLERANCE + (pub.precision === "rounded" ? arounding : 0),
-        );
+  it.each(
+    MODEL_ROWS.filter((r) => r.publishedParameters).map((r) => [r.id, r.publishedParameters!] as const),
+  )("%s", (id, pub) => {
+    const spec = catalogModelSpec(id);
+    // Where the publisher only rounds (a size in the model's name), an exact second source decides.
+    const ref =
+      pub.precision === "rounded" && pub.secondary
+        ? { value: pub.secondary.value, precision: "exact" }
+        : { value: pub.value, precision: pub.precision };
+    const explained = EXPLAINED[id];
+    const limit = (explained?.tolerance ?? TOLERANCE) + roundingOf(ref.value, ref.precision);
+    const err = Math.abs(spec.parameters / ref.value - 1);
+    expect(err, `computed ${spec.parameters} vs published ${ref.value} (${pub.source})`).toBeLessThanOrEqual(
+      limit,
+    );
+    if (pub.activeValue !== undefined) {
+      // "Active" has no single definition: publishers count all touched weights (Qwen, Meta), or
+      // leave out the input embedding lookup (OpenAI, Moonshot), or both embedding tables (Zhipu).
+      // The figure must match one of the three within its rounding.
+      let input = 0;
+      let output = 0;
+      for (const t of spec.tensors) {
+        if (t.role === "embedding") input += countElements(t.shape);
+        if (t.role === "output") output += countElements(t.shape);
       }
-    },
-  );
+      const conventions = [
+        spec.activeParameters,
+        spec.activeParameters - (spec.tiedEmbeddings ? 0 : input),
+        spec.activeParameters - input - output,
+      ];
+      const aerr = Math.min(...conventions.map((a) => Math.abs(a / pub.activeValue! - 1)));
+      const activeRounding = roundingOf(pub.activeValue, pub.precision === "exact" ? "exact" : "rounded");
+      expect(
+        aerr,
+        `active ${conventions.map((a) => Math.round(a)).join(" / ")} vs ${pub.activeValue}`,
+      ).toBeLessThanOrEqual((explained?.tolerance ?? TOLERANCE) + activeRounding);
+    }
+  });
 });
