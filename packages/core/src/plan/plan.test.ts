@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { estimate, INFERENCE_ENGINE_MODELS } from "../estimate/estimate.js";
+import { estimate } from "../estimate/estimate.js";
 import { suggestChanges } from "./changes.js";
 import { paretoFront, planDeployment } from "./plan.js";
 
@@ -50,7 +50,7 @@ describe("planDeployment", () => {
 
   // Seed 002's case study: Llama 3 70B serving ~86 GB of FP16 KV (32 × 8,192 tokens) fits 4×H100 at
   // BF16 with TP=4; on 2×H100 it needs 4-bit weights, TP=2 and an 8-bit KV cache.
-  it.skipIf(!INFERENCE_ENGINE_MODELS.vllm)("reproduces seed 002's case study with vLLM", () => {
+  it("reproduces seed 002's case study with vLLM", () => {
     const goal = { kind: "serve", contextLength: 8192, concurrency: 32 } as const;
     const four = planDeployment({
       model: "meta-llama/Llama-3.1-70B",

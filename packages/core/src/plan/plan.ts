@@ -91,6 +91,16 @@ interface Config {
   readonly computeFlopsPerToken: number;
   readonly peakFlops: number;
   readonly perplexityDelta: number | null;
+  /**
+   * Engines that size a KV pool from free memory (vLLM, SGLang): tokens the pool holds at
+   * max_num_seqs = 1 and the change per extra sequence (the sampler's activation grows with it),
+   * and the longest context the engine accepts. Null for engines that allocate per request.
+   */
+  readonly pool: {
+    readonly tokensAtOne: number;
+    readonly tokensPerExtraSeq: number;
+    readonly maxContext: number;
+  } | null;
 }
 
 function divisorsUpTo(n: number): number[] {
@@ -157,7 +167,10 @@ export function planDeployment(req: PlanRequest): PlanResult {
         evaluated++;
         const tokens = ctx * b;
         const peak = c.fixedBytes + (c.kvBytesPerTokenPerDevice + c.actBytesPerToken) * tokens;
-        const fits = peak <= c.capacityBytes;
+        // Pool engines always fill memory: what decides is whether the pool holds b sequences of ctx.
+        const fits = c.pool
+          ? ctx <= c.pool.maxContext && c.pool.tokensAtOne + c.pool.tokensPerExtraSeq * (b - 1) >= tokens
+          : peak <= c.capacityBytes;
         if (!fits) continue;
         const step = Math.max(
           (c.weightReadBytes + c.kvReadBytesPerToken * tokens) / c.bandwidth,
@@ -275,16 +288,30 @@ function buildConfig(
   let kv1: number;
   let kv2: number;
   let layout: ReturnType<typeof engineModel.memory>["kvLayout"];
+  let pool: Config["pool"] = null;
   try {
     const a = engineModel.memory(input, 1024, 1);
     const b = engineModel.memory(input, 8192, 4);
     layout = a.kvLayout;
-    const peakA = Math.max(...a.devices.map((d) => d.total));
-    const peakB = Math.max(...b.devices.map((d) => d.total));
-    m1 = peakA;
-    m2 = peakB;
+    m1 = Math.max(...a.devices.map((d) => d.total));
+    m2 = Math.max(...b.devices.map((d) => d.total));
     kv1 = Math.max(...a.devices.map((d) => d.kvCache));
     kv2 = Math.max(...b.devices.map((d) => d.kvCache));
+    if (a.kvPoolTokens !== undefined) {
+      if (a.kvPoolTokens <= 0) return null; // the engine would refuse to start at all
+      const many = engineModel.memory(input, 1024, 256).kvPoolTokens ?? a.kvPoolTokens;
+      pool = {
+        tokensAtOne: a.kvPoolTokens,
+        tokensPerExtraSeq: (many - a.kvPoolTokens) / 255,
+        maxContext: spec.maxPositionEmbeddings ?? Number.POSITIVE_INFINITY,
+      };
+      // The pool's bytes per token, and the memory outside the pool, describe what a candidate uses.
+      const perToken = kv1 / a.kvPoolTokens;
+      kv1 = perToken * 1024;
+      kv2 = perToken * 8192 * 4;
+      m1 = m1 - Math.max(...a.devices.map((d) => d.kvCache)) + kv1;
+      m2 = m1 + perToken * (8192 * 4 - 1024);
+    }
   } catch {
     return null; // the engine rejects this combination (e.g. a KV dtype it does not support)
   }
@@ -330,6 +357,7 @@ function buildConfig(
     computeFlopsPerToken: 2 * spec.activeParameters,
     peakFlops: perf.peakFlopsPerSecond * tp * DEFAULT_EFFICIENCY.compute,
     perplexityDelta: qualityCostOf(weights)?.perplexityDelta ?? null,
+    pool,
   };
 }
 
