@@ -122,12 +122,16 @@ const FUSED_MOE_CHUNK_TOKENS = 32768;
 
 /**
  * What `torch.cuda.mem_get_info()` reports as total memory: the board minus what the driver
- * keeps. Measured: an H100 80GB reports 79.19 GiB (vLLM logs, llm-d planner sweeps). Other
- * catalog GPUs get the same 1% reserve; give `hardware.memoryBytes` for an exact figure.
+ * keeps. Measured: an H100 80GB reports 79.19 GiB (vLLM logs, llm-d planner sweeps), an RTX 4090
+ * 23.52 GiB (the recorded run below). Other catalog GPUs get the same 1% reserve; give
+ * `hardware.memoryBytes` for an exact figure.
  */
 const VISIBLE_MEMORY_BYTES: Readonly<Record<string, number>> = {
   "H100-SXM-80GB": 79.19 * GIB,
   "H100-PCIE-80GB": 79.19 * GIB,
+  // torch.cuda.get_device_properties(0).total_memory on an RTX 4090 (hardware.device_total_memory_bytes
+  // in the recorded vLLM 0.19.0 run, shared/fixtures/traces/vllm-runs/RTX4090/Llama-3.1-8B/vllm/meta.json).
+  "RTX-4090": 25250627584,
 };
 const DRIVER_RESERVE_FRACTION = 1 - 79.19 / 80;
 
