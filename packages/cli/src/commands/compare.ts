@@ -1,17 +1,28 @@
 import { readFileSync, statSync } from "node:fs";
 import {
   catalogModelSpec,
+  type Estimate,
   formatBinaryBytes,
   MemlensError,
   type ModelSpec,
   modelSpecFromHfConfig,
 } from "@memlens/core";
 import { intFlag, parseFlags } from "../args.js";
+import {
+  commonInputError,
+  compareEngines,
+  type EnginesReport,
+  fullestDevice,
+  isEngineError,
+  parseEngineList,
+} from "../compare/engines.js";
 import { type CompareReport, compareLog } from "../compare/index.js";
 import { modelSpecFromSafetensors, readGgufFile, readSafetensorsFiles } from "../files/model-files.js";
 import { type CliIo, readJsonFile, readStdin, styler } from "../io.js";
+import { modelSpecFromScenarioFiles, SCENARIO_FLAGS, scenarioFromArgs } from "./estimate.js";
 
-const HELP = `memlens compare: an engine's start-up log next to memlens' estimate, line by line
+const HELP = `memlens compare: an engine's start-up log next to memlens' estimate, line by line, or one
+scenario under several engines side by side
 
   memlens compare LOGFILE|- [--model ID|FILE] [--weights Q4_K_M] [--ctx N] [--batch N] [--ubatch N]
                   [--fa on|off] [--ngl N] [--override-tensor REGEX=CPU ...] [--ts 3,1] [--gpus N]
@@ -19,6 +30,16 @@ const HELP = `memlens compare: an engine's start-up log next to memlens' estimat
 
 Reads llama.cpp / llama-server / ik_llama.cpp / ollama logs (model, KV, compute and output buffer
 lines). The scenario is rebuilt from the log; flags fill in what the log does not say.
+
+  memlens compare --engines llama.cpp,vllm,sglang,transformers --model ID|CONFIG.json|FILE.gguf
+                  [--gpu RTX-4090] [--gpus N] [--tp N] [--weights W] [--kv-cache K] [--ctx N]
+                  [--batch N] [--scenario FILE|-] [--json]
+
+Estimates the same scenario under each engine (only the engine changes) and prints weights, KV
+cache, activations, overhead and total per GPU, fit, max context and concurrency, KV bytes per
+token and decode speed, then why they differ. An engine that cannot run the scenario (a weight
+format or KV dtype it does not load) shows its error. --json prints
+{scenario, engines: {name: estimate | {error}}, differences}.
 `;
 
 const FLAGS = {
@@ -49,6 +70,7 @@ function modelSpecOf(m: string): ModelSpec {
 }
 
 export async function runCompare(argv: readonly string[], io: CliIo): Promise<number> {
+  if (argv.some((a) => a === "--engines" || a.startsWith("--engines="))) return runCompareEngines(argv, io);
   const { values: v, positionals } = parseFlags(argv, FLAGS, true);
   if (v.help) {
     io.stdout.write(HELP);
@@ -134,6 +156,149 @@ export function renderCompare(r: CompareReport, io: CliIo): string {
   if (r.assumptions.length) {
     lines.push("", "Assumed:");
     for (const a of r.assumptions) lines.push(`  - ${a}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+const ENGINES_FLAGS = { ...SCENARIO_FLAGS, engines: { type: "string" } } as const;
+
+/** `memlens compare --engines a,b,...`: the scenario flags of `memlens estimate`, once per engine. */
+async function runCompareEngines(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values: v, positionals } = parseFlags(argv, ENGINES_FLAGS, true);
+  if (v.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  if (positionals.length > 0)
+    throw new MemlensError(
+      "invalid-value",
+      `compare --engines reads no LOGFILE (got "${positionals[0]}"); drop it, or drop --engines to compare a log`,
+      "log",
+    );
+  if (v.engine !== undefined)
+    throw new MemlensError(
+      "invalid-value",
+      "--engine and --engines: give one; --engines takes a comma-separated list of engines",
+      "--engine",
+    );
+  const engines = parseEngineList(v.engines);
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? "";
+    if (a === "--engines") i++;
+    else if (!a.startsWith("--engines=")) rest.push(a);
+  }
+  const { scenario, json } = await scenarioFromArgs(rest, io);
+  const spec = modelSpecFromScenarioFiles(scenario);
+  const report = compareEngines(scenario, engines, spec);
+  const common = commonInputError(report);
+  if (common) throw common;
+  io.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : renderEngines(report, io));
+  // Every engine rejected the scenario: nothing was estimated.
+  return Object.values(report.engines).every(isEngineError) ? 2 : 0;
+}
+
+/** Word-wraps `text` to `width` columns after `prefix`; continuation lines are indented to `indent`. */
+function wrap(prefix: string, text: string, width: number, indent: number): string {
+  const lines: string[] = [];
+  let line = prefix;
+  // Keep a number and its unit on one line.
+  const words = text
+    .replace(/(\d) (B|KiB|MiB|GiB|TiB|tok\/s|tokens)(?=[\s,.;:)]|$)/g, "$1\u00a0$2")
+    .split(" ");
+  for (const w of words) {
+    if (line.trim() !== "" && line.length + 1 + w.length > width) {
+      lines.push(line);
+      line = " ".repeat(indent) + w;
+    } else line = line.length === 0 || line.endsWith(" ") ? line + w : `${line} ${w}`;
+  }
+  lines.push(line);
+  return lines.join("\n").replaceAll("\u00a0", " ");
+}
+
+/** The side-by-side table, then why the columns differ. */
+export function renderEngines(r: EnginesReport, io: CliIo): string {
+  const st = styler(io);
+  // biome-ignore lint/suspicious/noExplicitAny: the echoed scenario is plain JSON
+  const s = r.scenario as Record<string, any>;
+  const hw = s.hardware as Record<string, unknown>;
+  const count = Number(hw.count ?? 1);
+  const hwName =
+    typeof hw.gpu === "string"
+      ? `${count} × ${hw.gpu}`
+      : `${count} × ${formatBinaryBytes(Number(hw.memoryBytes))}`;
+  const modelName = Object.values(r.engines).find((o) => !isEngineError(o)) as
+    | { model: { name: string } }
+    | undefined;
+  const ctx = Number(s.contextLength);
+  const lines = [
+    st.bold(
+      `${modelName?.model.name ?? JSON.stringify(s.model)} under ${Object.keys(r.engines).length} engines`,
+    ),
+    `weights ${s.weights ?? "as published"} · KV ${s.kvCache} · ${ctx.toLocaleString("en-US")} tokens × ${s.batch} · ${hwName}${count > 1 ? " (per GPU: the fullest GPU)" : ""}`,
+    "",
+  ];
+  const names = Object.keys(r.engines);
+  const outcomes = names.map((n) => r.engines[n as keyof typeof r.engines]!);
+  const labelWidth = 22;
+  type Cell = { text: string; color?: (x: string) => string };
+  const rows: [string, (e: Estimate) => Cell][] = [
+    ["weights · KV dtype", (e) => ({ text: `${e.scenario.weights} · ${e.scenario.kvCache}` })],
+    ["weights", (e) => ({ text: formatBinaryBytes(fullestDevice(e).bytes.weights, 2) })],
+    ["KV cache", (e) => ({ text: formatBinaryBytes(fullestDevice(e).bytes.kvCache, 2) })],
+    ["activations", (e) => ({ text: formatBinaryBytes(fullestDevice(e).bytes.activations, 2) })],
+    ["overhead", (e) => ({ text: formatBinaryBytes(fullestDevice(e).bytes.overhead, 2) })],
+    ["total per GPU", (e) => ({ text: formatBinaryBytes(fullestDevice(e).bytes.total, 2) })],
+    ["capacity", (e) => ({ text: formatBinaryBytes(fullestDevice(e).capacityBytes, 2) })],
+    ["fits", (e) => (e.fits ? { text: "yes", color: st.green } : { text: "NO", color: st.red })],
+    [
+      `max context @ batch ${s.batch}`,
+      (e) => ({ text: e.maxContextLength === null ? "none" : e.maxContextLength.toLocaleString("en-US") }),
+    ],
+    [
+      `max seqs @ ${ctx.toLocaleString("en-US")}`,
+      (e) => ({ text: e.maxConcurrentSequences.toLocaleString("en-US") }),
+    ],
+    ["KV bytes / token", (e) => ({ text: e.kvBytesPerToken.toLocaleString("en-US") })],
+    [
+      "decode tok/s",
+      (e) => ({
+        text:
+          e.performance.decodeTokensPerSecond > 0
+            ? Math.round(e.performance.decodeTokensPerSecond).toLocaleString("en-US")
+            : "—",
+      }),
+    ],
+  ];
+  const table = rows.map(([label, f]) => ({
+    label,
+    cells: outcomes.map(
+      (o): Cell =>
+        !isEngineError(o)
+          ? f(o)
+          : label === "fits"
+            ? { text: "error", color: st.red }
+            : label === "weights · KV dtype"
+              ? { text: o.error.code, color: st.red }
+              : { text: "—" },
+    ),
+  }));
+  const width =
+    Math.max(...names.map((n) => n.length), ...table.flatMap((t) => t.cells.map((c) => c.text.length))) + 2;
+  lines.push(`${"".padEnd(labelWidth)}${names.map((n) => st.bold(n.padStart(width))).join("")}`);
+  for (const { label, cells } of table)
+    lines.push(
+      `${label.padEnd(labelWidth)}${cells.map((c) => (c.color ? c.color(c.text.padStart(width)) : c.text.padStart(width))).join("")}`,
+    );
+  if (r.differences.length > 0) {
+    lines.push("", st.bold("Why they differ"));
+    for (const d of r.differences) {
+      lines.push(wrap(`- ${d.topic}: `, d.summary, 100, 4));
+      const entries = Object.entries(d.byEngine);
+      const nameWidth = Math.max(...entries.map(([n]) => n.length)) + 2;
+      for (const [n, text] of entries)
+        lines.push(wrap(`    ${n.padEnd(nameWidth)}`, text, 100, 4 + nameWidth));
+    }
   }
   return `${lines.join("\n")}\n`;
 }

@@ -24,7 +24,8 @@ const HELP = `memlens estimate: memory per GPU, whether it fits, max context and
 Flags override the same fields of --scenario. The scenario format is docs SCENARIO.md.
 `;
 
-const FLAGS = {
+/** The flags that build a scenario (shared with `memlens compare --engines`). */
+export const SCENARIO_FLAGS = {
   scenario: { type: "string" },
   model: { type: "string" },
   engine: { type: "string" },
@@ -48,7 +49,7 @@ export async function scenarioFromArgs(
   argv: readonly string[],
   io: CliIo,
 ): Promise<{ scenario: Record<string, unknown>; json: boolean; help: boolean }> {
-  const { values: v } = parseFlags(argv, FLAGS);
+  const { values: v } = parseFlags(argv, SCENARIO_FLAGS);
   let s: Record<string, unknown> = {};
   if (v.scenario !== undefined) {
     const raw =
