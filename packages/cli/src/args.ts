@@ -42,3 +42,23 @@ export function intFlag(v: string | undefined, flag: string, min: number, max: n
     throw new MemlensError("invalid-value", `${flag} must be from ${min} to ${max}, got ${n}`, flag);
   return n;
 }
+
+/** A flag that must be a finite number in [min, max] (exclusive of min when `minExclusive`). */
+export function numberFlag(
+  v: string | undefined,
+  flag: string,
+  min: number,
+  max: number,
+  minExclusive = false,
+): number | undefined {
+  if (v === undefined) return undefined;
+  const n = v.trim() === "" ? Number.NaN : Number(v);
+  const low = minExclusive ? n > min : n >= min;
+  if (!Number.isFinite(n) || !low || n > max)
+    throw new MemlensError(
+      "invalid-value",
+      `${flag} must be a number ${minExclusive ? "above" : "from"} ${min}${minExclusive ? " up to" : " to"} ${max}, got "${v}"`,
+      flag,
+    );
+  return n;
+}

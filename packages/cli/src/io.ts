@@ -5,7 +5,7 @@ import { MemlensError } from "@memlens/core";
 /** What a command needs from the process; tests pass fakes. */
 export interface CliIo {
   readonly stdout: { write(s: string): unknown; isTTY?: boolean };
-  readonly stderr: { write(s: string): unknown };
+  readonly stderr: { write(s: string): unknown; isTTY?: boolean };
   readonly stdin?: AsyncIterable<string | Uint8Array> | undefined;
   readonly env: Readonly<Record<string, string | undefined>>;
 }
@@ -33,6 +33,25 @@ export function readJsonFile(path: string, field: string): unknown {
       field,
     );
   return parseJsonText(readFileSync(file, "utf8"), field, file);
+}
+
+/** Reads a bounded text file (a trace, a conversation); errors name the flag it came from. */
+export function readTextFile(path: string, field: string, maxBytes: number): string {
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) throw new Error("directory");
+    size = st.size;
+  } catch {
+    throw new MemlensError("invalid-value", `${field}: cannot read "${path}" (no such file)`, field);
+  }
+  if (size > maxBytes)
+    throw new MemlensError(
+      "malformed-file",
+      `${field}: "${path}" is ${size} bytes; memlens reads at most ${maxBytes}`,
+      field,
+    );
+  return readFileSync(path, "utf8");
 }
 
 export function parseJsonText(text: string, field: string, where: string): unknown {

@@ -143,4 +143,39 @@ describe("the built binary", () => {
     expect(r.status).toBe(2);
     expect(r.stderr).not.toContain("    at ");
   });
+  it("memory add then memory search --json finds the memory", () => {
+    const db = join(mkdtempSync(join(tmpdir(), "memlens-mem-")), "memory.db");
+    const opts = { encoding: "utf8" as const, env: { ...process.env, NO_COLOR: "1" } };
+    execFileSync(process.execPath, [bin, "memory", "add", "--db", db, "H100 SXM has 80 GiB of HBM3"], opts);
+    execFileSync(
+      process.execPath,
+      [
+        bin,
+        "memory",
+        "add",
+        "--db",
+        db,
+        "--kind",
+        "procedural",
+        "Paged attention splits the KV cache into blocks",
+      ],
+      opts,
+    );
+    const out = execFileSync(
+      process.execPath,
+      [bin, "memory", "search", "--db", db, "KV cache", "--json"],
+      opts,
+    );
+    const r = JSON.parse(out);
+    expect(r.results).toHaveLength(1);
+    expect(r.results[0]).toMatchObject({
+      kind: "procedural",
+      text: "Paged attention splits the KV cache into blocks",
+    });
+  });
+  it("lists every command in the help text", () => {
+    const out = execFileSync(process.execPath, [bin, "--help"], { encoding: "utf8" });
+    for (const c of ["estimate", "memory", "simulate", "context"])
+      expect(out).toMatch(new RegExp(`^  ${c} `, "m"));
+  });
 });

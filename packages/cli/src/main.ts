@@ -1,13 +1,16 @@
 import { isInputError, MemlensError } from "@memlens/core";
 import { runCompare } from "./commands/compare.js";
+import { runContext } from "./commands/context.js";
 import { runEstimate } from "./commands/estimate.js";
 import { runFit } from "./commands/fit.js";
 import { runGpus } from "./commands/gpus.js";
 import { runInspect } from "./commands/inspect.js";
 import { runModels } from "./commands/models.js";
 import { runPlan } from "./commands/plan.js";
+import { runSimulate } from "./commands/simulate.js";
 import { runTrainFit } from "./commands/train-fit.js";
 import type { CliIo } from "./io.js";
+import { runMemoryCommand } from "./memory/index.js";
 
 export type { CliIo };
 
@@ -25,10 +28,25 @@ export const COMMANDS: Record<string, { run: Command; summary: string }> = {
   plan: { run: runPlan, summary: "make it fit: search settings, Pareto front, ranked single changes" },
   inspect: { run: runInspect, summary: "read a GGUF / safetensors header: exact tensor types, bytes, shape" },
   fit: { run: runFit, summary: "llama.cpp --fit: largest context and most GPU layers within the margin" },
-  compare: { run: runCompare, summary: "an engine start-up log (llama.cpp, ollama) vs memlens, line by line" },
+  compare: {
+    run: runCompare,
+    summary: "an engine start-up log (llama.cpp, ollama) vs memlens, line by line",
+  },
   "train-fit": {
     run: runTrainFit,
     summary: "training: largest micro-batch / sequence that fits, cheapest settings that fit",
+  },
+  memory: {
+    run: (argv, io) => runMemoryCommand([...argv], io),
+    summary: "long-term memory store (SQLite): add, search, forget, export",
+  },
+  simulate: {
+    run: runSimulate,
+    summary: "serve a workload on a simulated vLLM: throughput, TTFT / TPOT / E2E, preemptions",
+  },
+  context: {
+    run: runContext,
+    summary: "a conversation's tokens (real tokenizer), KV bytes and TTFT; compaction policies",
   },
 };
 

@@ -1,0 +1,374 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import {
+  COMPACTION_POLICY_KINDS,
+  type CompactionPolicy,
+  type ContextCost,
+  type ContextSimulation,
+  describeAllowed,
+  estimate,
+  estimateContextCost,
+  findGpu,
+  formatBinaryBytes,
+  formatSeconds,
+  MEMLENS_VERSION,
+  MemlensError,
+  simulateContext,
+  type TokenCounter,
+  TURN_ROLES,
+  type Turn,
+  type TurnRole,
+} from "@memlens/core";
+import { intFlag, parseFlags } from "../args.js";
+import { type CliIo, MAX_JSON_BYTES, readStdin, readTextFile, styler } from "../io.js";
+import { loadHfTokenCounter, loadTokenCounter, TOKENIZER_SPEC_FORMS } from "../tokenizers/index.js";
+import { resolveModelFlag } from "./model-ref.js";
+
+const HELP = `memlens context: what a conversation costs on a model and GPU: tokens (the model's real
+tokenizer), KV cache bytes and time to first token; optionally replayed turn by turn under a
+compaction policy
+
+  memlens context --model ID|DIR --gpu ID FILE|- [--tokenizer SPEC] [--per-turn-overhead N]
+                  [--engine transformers|vllm|sglang|llamacpp] [--kv-cache DTYPE] [--json]
+                  [--policy keep-last-n|token-budget|summarize|relevance --budget N
+                   [--threshold N] [--summary-max N] [--keep-recent N]]
+
+FILE: a JSON array of {role, content} messages (or {"messages": [...]}), or plain text (one user
+turn). Roles: system, user, assistant, tool ("developer" counts as system).
+--tokenizer: ${TOKENIZER_SPEC_FORMS.join(", ")}. Default: the tokenizer.json in
+the --model directory, or the bundled one of the model (GPT-2); other models' tokenizers are not
+redistributable: give the path of your copy.
+--budget is tokens, except for keep-last-n where it is the number of turns kept. summarize folds
+older turns into an extractive summary once the context passes --threshold (default 80% of the
+budget) into at most --summary-max tokens (default 1/8 of the budget).
+`;
+
+const FLAGS = {
+  model: { type: "string" },
+  gpu: { type: "string" },
+  tokenizer: { type: "string" },
+  "per-turn-overhead": { type: "string" },
+  engine: { type: "string" },
+  "kv-cache": { type: "string" },
+  policy: { type: "string" },
+  budget: { type: "string" },
+  threshold: { type: "string" },
+  "summary-max": { type: "string" },
+  "keep-recent": { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** `--policy` names: short ones and core's own. */
+export const CONTEXT_POLICIES = [
+  "keep-last-n",
+  "token-budget",
+  "summarize",
+  "relevance",
+  ...COMPACTION_POLICY_KINDS,
+] as const;
+
+/** Bundled tokenizers by the catalog models they belong to. */
+const BUNDLED_FOR_MODEL: readonly { readonly pattern: RegExp; readonly tokenizer: string }[] = [
+  { pattern: /^openai-community\/gpt2/iu, tokenizer: "gpt2" },
+];
+
+async function tokenCounterFor(
+  flag: string | undefined,
+  modelId: string,
+  directory: string | undefined,
+): Promise<TokenCounter> {
+  if (flag !== undefined) return loadTokenCounter(flag);
+  if (directory !== undefined && existsSync(join(directory, "tokenizer.json")))
+    return loadHfTokenCounter(directory);
+  const bundled = BUNDLED_FOR_MODEL.find((b) => b.pattern.test(modelId));
+  if (bundled) return loadTokenCounter(bundled.tokenizer);
+  throw new MemlensError(
+    "missing-field",
+    `--tokenizer: memlens ships no tokenizer for ${modelId} (only redistributable ones are bundled); give --tokenizer path/to/tokenizer.json from the model's repository, or one of: ${TOKENIZER_SPEC_FORMS.join(", ")}`,
+    "--tokenizer",
+    TOKENIZER_SPEC_FORMS,
+  );
+}
+
+/** Text of an OpenAI-style message content: a string, or an array of parts whose text parts count. */
+function contentText(c: unknown, where: string): string {
+  if (typeof c === "string") return c;
+  if (c === null || c === undefined) return "";
+  if (Array.isArray(c))
+    return c
+      .map((p, j) => {
+        if (typeof p === "string") return p;
+        if (typeof p === "object" && p !== null && typeof (p as { text?: unknown }).text === "string")
+          return (p as { text: string }).text;
+        if (typeof p === "object" && p !== null) return "";
+        throw new MemlensError(
+          "malformed-file",
+          `${where}.content[${j}] must be a string or a {text} part`,
+          "conversation",
+        );
+      })
+      .join("\n");
+  throw new MemlensError(
+    "malformed-file",
+    `${where}.content must be a string or an array of parts`,
+    "conversation",
+  );
+}
+
+/** A conversation file's turns: a JSON message array (or {messages}), else the whole text as one user turn. */
+export function parseConversation(text: string, where: string): Turn[] {
+  const trimmed = text.trimStart();
+  if (!trimmed.startsWith("[") && !trimmed.startsWith("{")) return [{ id: "t0", role: "user", text }];
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message.split("\n")[0] : String(e);
+    throw new MemlensError(
+      "malformed-file",
+      `conversation: ${where} is not valid JSON (${msg})`,
+      "conversation",
+    );
+  }
+  const messages = Array.isArray(raw)
+    ? raw
+    : typeof raw === "object" && raw !== null
+      ? (raw as { messages?: unknown }).messages
+      : undefined;
+  if (!Array.isArray(messages))
+    throw new MemlensError(
+      "malformed-file",
+      `conversation: ${where} must hold a JSON array of {role, content} messages or {"messages": [...]}`,
+      "conversation",
+    );
+  return messages.map((m, i): Turn => {
+    const at = `${where}: messages[${i}]`;
+    if (typeof m !== "object" || m === null)
+      throw new MemlensError("malformed-file", `${at} must be an object {role, content}`, "conversation");
+    const r = (m as { role?: unknown }).role;
+    const role = r === "developer" ? "system" : r;
+    if (typeof role !== "string" || !(TURN_ROLES as readonly string[]).includes(role))
+      throw new MemlensError(
+        "malformed-file",
+        `${at}.role must be one of ${describeAllowed(TURN_ROLES)}, got ${JSON.stringify(r)}`,
+        "conversation",
+        TURN_ROLES,
+      );
+    return {
+      id: `t${i}`,
+      role: role as TurnRole,
+      text: contentText((m as { content?: unknown }).content, at),
+    };
+  });
+}
+
+function policyFromFlags(
+  v: ReturnType<typeof parseFlags<typeof FLAGS>>["values"],
+): CompactionPolicy | undefined {
+  const name = v.policy;
+  const budget = intFlag(v.budget, "--budget", 1, 2 ** 31);
+  const keepRecent = intFlag(v["keep-recent"], "--keep-recent", 1, 1 << 20);
+  if (name === undefined) {
+    const stray = (["budget", "threshold", "summary-max", "keep-recent"] as const).find(
+      (k) => v[k] !== undefined,
+    );
+    if (stray)
+      throw new MemlensError(
+        "missing-field",
+        `--${stray} needs --policy (${describeAllowed(CONTEXT_POLICIES)})`,
+        "--policy",
+        CONTEXT_POLICIES,
+      );
+    return undefined;
+  }
+  if (!(CONTEXT_POLICIES as readonly string[]).includes(name))
+    throw new MemlensError(
+      "invalid-value",
+      `--policy must be one of ${describeAllowed(CONTEXT_POLICIES)}, got "${name}"`,
+      "--policy",
+      CONTEXT_POLICIES,
+    );
+  if (budget === undefined)
+    throw new MemlensError(
+      "missing-field",
+      `--budget N is needed with --policy ${name} (${name === "keep-last-n" ? "turns kept" : "tokens"})`,
+      "--budget",
+    );
+  const recent = keepRecent !== undefined ? { keepRecentTurns: keepRecent } : {};
+  switch (name) {
+    case "keep-last-n":
+      return { kind: "keep-last-n", n: budget };
+    case "token-budget":
+    case "sliding-window":
+      return { kind: "sliding-window", budgetTokens: budget };
+    case "summarize":
+    case "summarize-at-threshold": {
+      const threshold =
+        intFlag(v.threshold, "--threshold", 2, budget) ?? Math.max(2, Math.floor(budget * 0.8));
+      const summaryMax =
+        intFlag(v["summary-max"], "--summary-max", 1, threshold - 1) ??
+        Math.max(1, Math.min(threshold - 1, Math.floor(budget / 8)));
+      return {
+        kind: "summarize-at-threshold",
+        budgetTokens: budget,
+        thresholdTokens: threshold,
+        summaryMaxTokens: summaryMax,
+        ...recent,
+      };
+    }
+    default:
+      return { kind: "relevance-eviction", budgetTokens: budget, ...recent };
+  }
+}
+
+/** What `memlens context --json` prints. */
+export interface ContextReport {
+  readonly memlensVersion: string;
+  readonly model: string;
+  readonly gpu: string;
+  readonly engine: string;
+  readonly tokenizer: string;
+  readonly turns: readonly { readonly id: string; readonly role: TurnRole; readonly tokens: number }[];
+  readonly tokens: number;
+  readonly kvBytesPerToken: number;
+  readonly prefillTokensPerSecond: number;
+  readonly cost: ContextCost;
+  /** Largest context that fits the GPU next to the weights (core's estimate), tokens. */
+  readonly maxContextLength: number | null;
+  readonly fits: boolean;
+  /** The model's own context window (max_position_embeddings), where its config states one. */
+  readonly modelContextLength: number | null;
+  readonly simulation: ContextSimulation | undefined;
+}
+
+export async function contextFromArgs(argv: readonly string[], io: CliIo): Promise<ContextReport> {
+  const { values: v, positionals } = parseFlags(argv, FLAGS, true);
+  if (v.model === undefined)
+    throw new MemlensError("missing-field", "--model ID is needed (see `memlens models`)", "--model");
+  if (v.gpu === undefined)
+    throw new MemlensError("missing-field", "--gpu ID is needed (see `memlens gpus`)", "--gpu");
+  const gpu = findGpu(v.gpu, "--gpu");
+  const model = resolveModelFlag(v.model);
+  const overhead = intFlag(v["per-turn-overhead"], "--per-turn-overhead", 0, 1 << 20) ?? 0;
+  const policy = policyFromFlags(v);
+  if (positionals.length !== 1)
+    throw new MemlensError(
+      "missing-field",
+      `conversation: give one FILE (a JSON message array or plain text) or - for standard input; got ${positionals.length}`,
+      "conversation",
+    );
+  const file = positionals[0]!;
+  const text =
+    file === "-" ? await readStdin(io, "conversation") : readTextFile(file, "conversation", MAX_JSON_BYTES);
+  const turns = parseConversation(text, file === "-" ? "standard input" : file);
+  const counter = await tokenCounterFor(v.tokenizer, model.spec.id, model.directory);
+  const perTurn = turns.map((t) => ({ id: t.id, role: t.role, tokens: counter.count(t.text) + overhead }));
+  const tokens = perTurn.reduce((s, t) => s + t.tokens, 0);
+
+  // Per-token KV and prefill speed of this model on this GPU, from core's estimate at this context.
+  const est = estimate(
+    {
+      model: model.ref,
+      hardware: { gpu: gpu.id, count: 1 },
+      contextLength: Math.max(1, tokens),
+      batch: 1,
+      ...(v.engine !== undefined ? { engine: v.engine } : {}),
+      ...(v["kv-cache"] !== undefined ? { kvCache: v["kv-cache"] } : {}),
+    },
+    { modelSpec: model.spec, promptTokens: Math.max(1, tokens) },
+  );
+  const prefillTokensPerSecond = est.performance.prefillTokensPerSecond;
+  const cost = estimateContextCost({
+    contextTokens: tokens,
+    kvBytesPerToken: est.kvBytesPerToken,
+    prefillTokensPerSecond,
+  });
+  const simulation = policy
+    ? simulateContext({
+        turns,
+        policy,
+        counter,
+        perTurnOverheadTokens: overhead,
+        cost: { kvBytesPerToken: est.kvBytesPerToken, prefillTokensPerSecond },
+      })
+    : undefined;
+  return {
+    memlensVersion: MEMLENS_VERSION,
+    model: model.spec.id,
+    gpu: gpu.id,
+    engine: String(est.scenario.engine),
+    tokenizer: counter.name,
+    turns: perTurn,
+    tokens,
+    kvBytesPerToken: est.kvBytesPerToken,
+    prefillTokensPerSecond,
+    cost,
+    maxContextLength: est.maxContextLength,
+    fits: est.fits,
+    modelContextLength: model.spec.maxPositionEmbeddings,
+    simulation,
+  };
+}
+
+/** The human-readable report. */
+export function renderContext(r: ContextReport, io: CliIo): string {
+  const st = styler(io);
+  const n = (x: number) => x.toLocaleString("en-US");
+  const lines = [
+    st.bold(
+      `${n(r.tokens)} tokens in ${r.turns.length} turn${r.turns.length === 1 ? "" : "s"} (${r.tokenizer})`,
+    ),
+    `on ${r.model}, ${r.gpu} (${r.engine}): KV cache ${formatBinaryBytes(r.cost.kvBytes)} (${n(r.kvBytesPerToken)} B/token), ` +
+      `time to first token ${formatSeconds(r.cost.timeToFirstTokenSeconds)} at ${n(Math.round(r.prefillTokensPerSecond))} prompt tok/s`,
+    r.fits
+      ? st.green(`fits: up to ${n(r.maxContextLength ?? 0)} tokens of context on this GPU`)
+      : st.red(`does not fit: at most ${n(r.maxContextLength ?? 0)} tokens of context on this GPU`),
+  ];
+  if (r.modelContextLength !== null && r.tokens > r.modelContextLength)
+    lines.push(st.red(`longer than the model's context window of ${n(r.modelContextLength)} tokens`));
+  const s = r.simulation;
+  if (s) {
+    const p = s.policy;
+    const budget = p.kind === "keep-last-n" ? `last ${p.n} turns` : `budget ${n(p.budgetTokens)} tokens`;
+    lines.push(
+      "",
+      st.bold(`policy ${p.kind}, ${budget}${s.summarizer ? `, summarizer ${s.summarizer}` : ""}`),
+    );
+    const head = ["turn", "role", "tokens", "context", "summarized", "evicted", "reused", "TTFT"];
+    const w = [5, 10, 8, 9, 11, 9, 8, 10];
+    lines.push(st.dim(head.map((h, i) => (i < 2 ? h.padEnd(w[i]!) : h.padStart(w[i]!))).join(" ")));
+    for (const x of s.steps) {
+      const cells = [
+        String(x.turnIndex),
+        x.role,
+        n(x.turnTokens),
+        n(x.tokensInContext),
+        n(x.tokensSummarized),
+        n(x.tokensEvicted),
+        n(x.prefixReusedTokens),
+        x.cost ? formatSeconds(x.cost.timeToFirstTokenSeconds) : "—",
+      ];
+      const row = cells.map((c, i) => (i < 2 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join(" ");
+      lines.push(x.fits ? row : st.red(`${row}  over budget`));
+      if (x.lost.terms.length > 0) lines.push(st.dim(`      lost: ${x.lost.terms.slice(0, 8).join(", ")}`));
+    }
+    const t = s.totals;
+    lines.push(
+      `totals: ${n(t.tokensSeen)} seen, ${n(t.turnTokensInContext)} still in context, ${n(t.tokensSummarized)} summarized, ${n(t.tokensEvicted)} evicted; peak ${n(t.peakTokensInContext)}; ` +
+        `prefill ${n(t.prefillTokensWithPrefixCache)} tokens with prefix caching vs ${n(t.prefillTokensWithoutPrefixCache)} without`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** `memlens context ...`: argv after "context" → exit code. */
+export async function runContext(argv: readonly string[], io: CliIo): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  const r = await contextFromArgs(argv, io);
+  io.stdout.write(argv.includes("--json") ? `${JSON.stringify(r, null, 2)}\n` : renderContext(r, io));
+  return 0;
+}
