@@ -1,4 +1,6 @@
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { estimate } from "@memlens/core";
@@ -128,6 +130,34 @@ describe("memlens simulate (in process)", () => {
     expect(a.kvPool.source).toBe("--num-gpu-blocks");
     const b = JSON.parse((await run([...small, "--num-gpu-blocks", "600", "--json"])).out);
     expect(b.metrics).toEqual(a.metrics);
+  });
+
+  it("--calibration swaps the roofline for fitted linear coefficients", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "memlens-sim-"));
+    const cal = join(dir, "cal.json");
+    writeFileSync(cal, JSON.stringify({ a: 0.02, b: 1e-4, c: 5e-5, d: 2e-7 }));
+    const r = JSON.parse((await run([...small, "--calibration", cal, "--json"])).out);
+    expect(r.stepTime).toEqual({
+      kind: "linear",
+      coefficients: { a: 0.02, b: 1e-4, c: 5e-5, d: 2e-7 },
+      source: cal,
+    });
+    // Every step costs at least a: 50 output tokens take ≥ 49 steps after the first.
+    expect(r.metrics.tpotSeconds.p50).toBeGreaterThanOrEqual(0.02);
+    writeFileSync(cal, JSON.stringify({ a: 0.02, b: "fast" }));
+    const bad = await run([...small, "--calibration", cal, "--json"]);
+    expect(bad.code).toBe(2);
+    expect(JSON.parse(bad.out).error.field).toBe("--calibration");
+  });
+
+  it("contiguous reservation holds fewer requests than paged blocks; the time series comes along", async () => {
+    const paged = JSON.parse((await run([...small, "--json"])).out);
+    const contiguous = JSON.parse((await run([...small, "--kv-manager", "contiguous", "--json"])).out);
+    expect(contiguous.metrics.ttftSeconds.p50).toBeGreaterThan(paged.metrics.ttftSeconds.p50);
+    const ts = paged.timeSeries;
+    expect(ts.timeSeconds.length).toBeGreaterThan(1);
+    expect(ts.kvCacheUsage).toHaveLength(ts.timeSeconds.length);
+    expect(Math.max(...ts.running)).toBeLessThanOrEqual(256);
   });
 
   it("fp8 KV doubles the pool of 16-bit KV", async () => {

@@ -20,8 +20,11 @@ import {
   type KvStorage,
   kvBitsPerElement,
   type LengthDistribution,
+  type LinearStepCoefficients,
+  linearStepTime,
   parseTrace,
   type ServingMetrics,
+  type SimulationResult,
   simulateServing,
   TRACE_FORMATS,
   type TraceFormat,
@@ -29,7 +32,7 @@ import {
   withArrivals,
 } from "@memlens/core/sim";
 import { intFlag, numberFlag, parseFlags } from "../args.js";
-import { type CliIo, readTextFile, styler } from "../io.js";
+import { type CliIo, readJsonFile, readTextFile, styler } from "../io.js";
 import { resolveModelFlag } from "./model-ref.js";
 import { type StepTimeSummary, stepTimeFromModel } from "./simulate-step-time.js";
 
@@ -51,13 +54,18 @@ Engine:
   --gpu-memory-utilization F    (default 0.9)   --engine-version V (vLLM release, e.g. 0.19.0)
   --weights FORMAT              bf16, fp8, awq... (default: the checkpoint's)
   --num-gpu-blocks N            override the KV pool (default: core's vLLM start-up estimate)
+  --kv-manager paged|contiguous|radix   vLLM's block pool (default), max-length reservation, SGLang's radix cache
+  --no-enable-chunked-prefill   --long-prefill-token-threshold N
+  --calibration FILE            step time from fitted coefficients {"a","b","c","d"[,"e"]} (seconds:
+                                per step, per prefill token, per decoding sequence, per KV token read
+                                [, per prefill query·key pair]) instead of the roofline
 Workload (a file, or generated):
   --workload FILE [--format ${TRACE_FORMATS.join("|")}]
   --requests N --input-len N --output-len N [--length-sigma S] [--rate R]
   [--arrival poisson|gamma|constant|all-at-once] [--cv X] [--shared-prefix N --prefix-groups G]
   --seed S                      (default 0; also gives arrivals to a length-only trace with --rate)
 
---json prints {memlensVersion, scenario, workload, kvPool, stepTime, metrics, notes}; metrics are
+--json prints {memlensVersion, scenario, workload, kvPool, stepTime, metrics, timeSeries, notes}; metrics are
 throughputTokensPerSecond, ttftSeconds, tpotSeconds, e2eSeconds ({mean,p50,p90,p99}), kvCacheBlocks,
 prefixCacheHitRate, preemptions and the rest of the simulator's ServingMetrics.
 `;
@@ -78,6 +86,10 @@ const FLAGS = {
   "engine-version": { type: "string" },
   weights: { type: "string" },
   "num-gpu-blocks": { type: "string" },
+  "kv-manager": { type: "string" },
+  "no-enable-chunked-prefill": { type: "boolean" },
+  "long-prefill-token-threshold": { type: "string" },
+  calibration: { type: "string" },
   workload: { type: "string" },
   format: { type: "string" },
   requests: { type: "string" },
@@ -98,6 +110,7 @@ export const SIMULATE_ENGINES = ["vllm", "static"] as const;
 export const SIMULATE_KV_DTYPES = ["auto", "bf16", "fp16", "fp8", "int8", "int4", "kivi2"] as const;
 type SimKvDtype = (typeof SIMULATE_KV_DTYPES)[number];
 const ARRIVALS = ["poisson", "gamma", "constant", "all-at-once"] as const;
+export const KV_MANAGERS = ["paged", "contiguous", "radix"] as const;
 /** vLLM's own --kv-cache-dtype values: the start-up estimate sizes the pool in these directly. */
 const VLLM_KV_DTYPES: readonly SimKvDtype[] = ["auto", "bf16", "fp16", "fp8"];
 
@@ -301,9 +314,41 @@ export interface SimulateReport {
     readonly estimatedNumGpuBlocks: number | undefined;
     readonly kvBytesPerTokenPerGpu: number;
   };
-  readonly stepTime: StepTimeSummary;
+  readonly stepTime:
+    | StepTimeSummary
+    | { readonly kind: "linear"; readonly coefficients: LinearStepCoefficients; readonly source: string };
   readonly metrics: ServingMetrics;
+  /** Thinned series (≤ 256 points): time (s), KV usage (0–1), running and waiting requests. */
+  readonly timeSeries: SimulationResult["timeSeries"];
   readonly notes: readonly string[];
+}
+
+const COEFFICIENTS = ["a", "b", "c", "d", "e"] as const;
+
+/** `--calibration FILE`: linear step coefficients (JSON), each a finite number ≥ 0; e optional. */
+function readCalibration(path: string): LinearStepCoefficients {
+  const raw = readJsonFile(path, "--calibration");
+  const o = (typeof raw === "object" && raw !== null && !Array.isArray(raw) ? raw : {}) as Record<
+    string,
+    unknown
+  >;
+  const c = (typeof o.coefficients === "object" && o.coefficients !== null ? o.coefficients : o) as Record<
+    string,
+    unknown
+  >;
+  const out: Record<string, number> = {};
+  for (const k of COEFFICIENTS) {
+    const x = c[k];
+    if (x === undefined && k === "e") continue;
+    if (typeof x !== "number" || !Number.isFinite(x) || x < 0)
+      throw new MemlensError(
+        "malformed-file",
+        `--calibration: "${path}" needs numbers ≥ 0 for ${COEFFICIENTS.slice(0, 4).join(", ")} (and optionally e), seconds; "${k}" is ${JSON.stringify(x)}`,
+        "--calibration",
+      );
+    out[k] = x;
+  }
+  return out as unknown as LinearStepCoefficients;
 }
 
 /** Parses flags, sizes the KV pool with core's vLLM estimate, simulates, reports. */
@@ -343,6 +388,14 @@ export function simulateFromArgs(
   const kvDtype = oneOf(v["kv-dtype"], "--kv-dtype", SIMULATE_KV_DTYPES) ?? "auto";
   const util = numberFlag(v["gpu-memory-utilization"], "--gpu-memory-utilization", 0, 1, true) ?? 0.9;
   const numGpuBlocksFlag = intFlag(v["num-gpu-blocks"], "--num-gpu-blocks", 2, 2 ** 31);
+  const manager = oneOf(v["kv-manager"], "--kv-manager", KV_MANAGERS) ?? "paged";
+  const longPrefill = intFlag(
+    v["long-prefill-token-threshold"],
+    "--long-prefill-token-threshold",
+    0,
+    2 ** 31,
+  );
+  const calibration = v.calibration !== undefined ? readCalibration(v.calibration) : undefined;
   const format = withFlag(() => parseWeightFormat(v.weights, spec, "--weights"));
   const work = workloadFromFlags(v);
   const notes: string[] = [...work.notes];
@@ -420,20 +473,26 @@ export function simulateFromArgs(
     kvBytesPerTokenPerGpu: (kv16PerGpu * kvBitsPerElement(storage)) / 16,
     tensorParallel: tp,
   });
-  if (tp > 1) notes.push("Tensor-parallel all-reduce time is not in the step time (roofline per GPU).");
-  notes.push(
-    `Step time: roofline at ${summary.computeEfficiency} of peak ${summary.computeDtype} FLOP/s and ${summary.memoryEfficiency} of bandwidth, no fixed per-step overhead; real engines add scheduling and launch time.`,
-  );
+  if (calibration) notes.push(`Step time: linear model fitted elsewhere (--calibration ${v.calibration}).`);
+  else {
+    if (tp > 1) notes.push("Tensor-parallel all-reduce time is not in the step time (roofline per GPU).");
+    notes.push(
+      `Step time: roofline at ${summary.computeEfficiency} of peak ${summary.computeDtype} FLOP/s and ${summary.memoryEfficiency} of bandwidth, no fixed per-step overhead; real engines add scheduling and launch time.`,
+    );
+  }
 
   const result = simulateServing(
     {
       workload: work.requests,
-      stepTime,
+      stepTime: calibration ? linearStepTime(calibration) : stepTime,
       scheduler: engine,
       maxNumSeqs,
       maxNumBatchedTokens,
       maxModelLen,
+      enableChunkedPrefill: v["no-enable-chunked-prefill"] !== true,
+      ...(longPrefill !== undefined ? { longPrefillTokenThreshold: longPrefill } : {}),
       kvCache: {
+        manager,
         ...(memoryBytes !== undefined ? { memoryBytes } : { numGpuBlocks }),
         bytesPerToken: kv16PerGpu,
         blockSize,
@@ -467,8 +526,11 @@ export function simulateFromArgs(
       estimatedNumGpuBlocks: estimatedBlocks,
       kvBytesPerTokenPerGpu: summary.kvBytesPerTokenPerGpu,
     },
-    stepTime: summary,
+    stepTime: calibration
+      ? { kind: "linear", coefficients: calibration, source: v.calibration ?? "" }
+      : summary,
     metrics: result.metrics,
+    timeSeries: result.timeSeries,
     notes,
   };
 }
