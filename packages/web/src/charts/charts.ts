@@ -1,4 +1,5 @@
 /** The knowledge base's charts, one pure builder each (see spec.ts). */
+import { formatRate } from "@memlens/core";
 import { type ByteUnit, fmtBytes, fmtTokens, inUnit, unitLabel } from "../lib/format.js";
 import { type ChartSpec, mark, type Row } from "./spec.js";
 
@@ -414,6 +415,154 @@ export function contextTurnsChart(o: {
             }),
           ]
         : []),
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plan search: Pareto front of memory per GPU, decode speed and quality (planner)
+// ---------------------------------------------------------------------------------------------
+
+export interface ParetoPoint {
+  /** "vllm · awq · KV fp8 · TP2" */
+  readonly label: string;
+  readonly peakDeviceBytes: number;
+  readonly decodeTokensPerSecond: number;
+  /** Published perplexity increase of the weight format; null when none is published. */
+  readonly perplexityDelta: number | null;
+}
+
+/** Quality-cost bands (perplexity increase on WikiText-2, as core's quality table states it). */
+export const QUALITY_BANDS = [
+  { upTo: 0.05, label: "≤ 0.05 ppl (no visible loss)", color: "#2bb673" },
+  { upTo: 0.25, label: "0.05–0.25 ppl", color: "#5b8cff" },
+  { upTo: 1, label: "0.25–1 ppl", color: "#f0a020" },
+  { upTo: Number.POSITIVE_INFINITY, label: "> 1 ppl", color: "#e0556b" },
+] as const;
+const UNPUBLISHED = { label: "not published", color: MUTED };
+
+export function qualityBand(delta: number | null): { label: string; color: string } {
+  if (delta === null) return UNPUBLISHED;
+  return QUALITY_BANDS.find((b) => delta <= b.upTo) ?? UNPUBLISHED;
+}
+
+/**
+ * Memory per GPU (x, from 0 to the GPU's capacity) against decode tokens/s (y), one dot per
+ * configuration coloured by quality band and numbered in the order given (the page's table keys
+ * the numbers to the configurations; each dot's tooltip names it). Full names do not fit beside
+ * the dots at phone widths without overlapping, so the chart carries numbers only. Points within
+ * 3% of both axes of each other form one group: one label ("1, 2") and nested dots, larger first,
+ * so every colour stays visible.
+ */
+export function paretoChart(o: {
+  points: readonly ParetoPoint[];
+  capacityBytes: number;
+  gpuName: string;
+  goal: string;
+  unit: ByteUnit;
+}): ChartSpec {
+  const cap = inUnit(o.capacityBytes, o.unit);
+  const maxSpeed = Math.max(1, ...o.points.map((p) => p.decodeTokensPerSecond));
+  const rows = o.points.map((p, i) => ({
+    n: i + 1,
+    p,
+    x: inUnit(p.peakDeviceBytes, o.unit),
+    y: p.decodeTokensPerSecond,
+    band: qualityBand(p.perplexityDelta),
+  }));
+  const groups: (typeof rows)[] = [];
+  for (const r of rows) {
+    const near = groups.find(
+      (g) => Math.abs(g[0]!.x - r.x) < 0.03 * cap && Math.abs(g[0]!.y - r.y) < 0.03 * maxSpeed,
+    );
+    if (near) near.push(r);
+    else groups.push([r]);
+  }
+  const dots: Row[] = groups.flatMap((g) =>
+    g.map((r, j) => ({
+      x: r.x,
+      y: r.y,
+      color: r.band.color,
+      r: 5 + 3 * (g.length - 1 - j),
+      title: `${r.n}. ${r.p.label}: ${fmtBytes(r.p.peakDeviceBytes, o.unit)} per GPU, ${formatRate(r.p.decodeTokensPerSecond)}`,
+    })),
+  );
+  const labels = (anchor: "start" | "end"): Row[] =>
+    groups
+      .filter((g) => (g[0]!.x > 0.75 * cap ? "end" : "start") === anchor)
+      .map((g) => ({ x: g[0]!.x, y: g[0]!.y, text: g.map((r) => r.n).join(", ") }));
+  const presentBands = new Set(rows.map((r) => r.band.label));
+  const fastest = [...o.points].sort((a, b) => b.decodeTokensPerSecond - a.decodeTokensPerSecond)[0];
+  const smallest = [...o.points].sort((a, b) => a.peakDeviceBytes - b.peakDeviceBytes)[0];
+  return {
+    id: "planner-pareto",
+    ariaLabel: `Pareto front of memory per GPU against decode speed for ${o.goal} on ${o.gpuName}`,
+    summary:
+      fastest && smallest
+        ? `${o.points.length} configuration${o.points.length === 1 ? "" : "s"} on the front for ${o.goal}. Fastest: ${fastest.label}, ${formatRate(fastest.decodeTokensPerSecond)} using ${fmtBytes(fastest.peakDeviceBytes, o.unit)} per GPU. Least memory: ${smallest.label}, ${fmtBytes(smallest.peakDeviceBytes, o.unit)} per GPU at ${formatRate(smallest.decodeTokensPerSecond)}.`
+        : `No configuration serves ${o.goal} on ${o.gpuName}.`,
+    height: 300,
+    marginTop: 24,
+    marginLeft: 56,
+    marginRight: 16,
+    x: { label: `Memory per GPU (${unitLabel(o.unit)})`, domain: [0, cap], grid: true, tickFormat: "plain" },
+    y: {
+      label: "Decode (tokens/s, all sequences)",
+      domain: [0, maxSpeed * 1.2],
+      grid: true,
+      tickFormat: "si",
+    },
+    legend: [...QUALITY_BANDS, UNPUBLISHED]
+      .filter((b) => presentBands.has(b.label))
+      .map((b) => ({ label: b.label, color: b.color })),
+    marks: [
+      mark("ruleX", [{ x: cap }], { x: "x", stroke: CAPACITY_COLOR, strokeWidth: 2, strokeDasharray: "4,3" }),
+      mark("text", [{ x: cap, label: `${fmtBytes(o.capacityBytes, o.unit, 0)} per GPU` }], {
+        x: "x",
+        text: "label",
+        frameAnchor: "top",
+        textAnchor: "end",
+        dx: -6,
+        dy: 8,
+        fill: CAPACITY_COLOR,
+        fontWeight: "bold",
+      }),
+      // one dot mark per radius (a constant r, not Plot's sqrt-scaled r channel), largest first
+      ...[...new Set(dots.map((d) => Number(d.r)))]
+        .sort((a, b) => b - a)
+        .map((radius) =>
+          mark(
+            "dot",
+            dots.filter((d) => d.r === radius),
+            {
+              x: "x",
+              y: "y",
+              fill: "color",
+              r: radius,
+              stroke: "currentColor",
+              strokeWidth: 0.75,
+              title: "title",
+            },
+          ),
+        ),
+      mark("text", labels("start"), {
+        x: "x",
+        y: "y",
+        text: "text",
+        textAnchor: "start",
+        dx: 10,
+        fill: "currentColor",
+        fontWeight: "bold",
+      }),
+      mark("text", labels("end"), {
+        x: "x",
+        y: "y",
+        text: "text",
+        textAnchor: "end",
+        dx: -10,
+        fill: "currentColor",
+        fontWeight: "bold",
+      }),
     ],
   };
 }

@@ -6,6 +6,8 @@
 import {
   type CompactionPolicy,
   type ContextSimulation,
+  countTokensChecked,
+  estimateContextCost,
   simulateContext,
   type TokenCounter,
   wordTokenCounter,
@@ -31,10 +33,51 @@ export const POLICY_LABEL: Record<PolicyKind, string> = {
 export const PER_TURN_OVERHEAD_TOKENS = 4;
 
 /**
- * The browser counts words, not tokens: a real tokenizer would add hundreds of KB to the page.
- * The CLI counts with real tokenizers (gpt-tokenizer, tokenizer.json).
+ * The replayed conversation counts words, so the replay needs no download; the reader's own text
+ * is counted with a real tokenizer (compute/tokenizer.ts, loaded on demand). The CLI counts whole
+ * conversations with real tokenizers (gpt-tokenizer, tokenizer.json).
  */
 export const BROWSER_COUNTER: TokenCounter = wordTokenCounter;
+
+/**
+ * Encodings the reader's own text is counted with (gpt-tokenizer, loaded on demand by
+ * compute/tokenizer.ts): o200k_base for GPT-4o and later, cl100k_base for GPT-4 and GPT-3.5.
+ */
+export const TYPED_ENCODINGS = ["o200k_base", "cl100k_base"] as const;
+export type TypedEncoding = (typeof TYPED_ENCODINGS)[number];
+
+export const TYPED_ENCODING_LABEL: Record<TypedEncoding, string> = {
+  o200k_base: "o200k_base (GPT-4o and later)",
+  cl100k_base: "cl100k_base (GPT-4, GPT-3.5)",
+};
+
+/** The text the widget's typing box starts with (the reader replaces it). */
+export const SAMPLE_MESSAGE =
+  "Plan a three-day trip to Kyoto in April: temples before the crowds, one tea ceremony, and a day trip to Nara.";
+
+/** What a piece of text costs in context: its tokens, their KV bytes and prefill time. */
+export interface TextCost {
+  readonly tokens: number;
+  readonly words: number;
+  readonly kvBytes: number;
+  readonly prefillSeconds: number;
+}
+
+export function textCost(
+  text: string,
+  counter: TokenCounter,
+  kvBytesPerToken: number,
+  prefillTokensPerSecond: number,
+): TextCost {
+  const tokens = countTokensChecked(counter, text);
+  const cost = estimateContextCost({ contextTokens: tokens, kvBytesPerToken, prefillTokensPerSecond });
+  return {
+    tokens,
+    words: wordTokenCounter.count(text),
+    kvBytes: cost.kvBytes,
+    prefillSeconds: cost.timeToFirstTokenSeconds,
+  };
+}
 
 export function policyFor(kind: PolicyKind, budgetTokens: number): CompactionPolicy {
   switch (kind) {

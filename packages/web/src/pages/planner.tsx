@@ -1,16 +1,30 @@
 /** The planner: the full scenario form, core's estimate, and core's ranked changes. */
 import { allowedWeightNames, formatRate, formatSeconds, INFERENCE_ENGINES, KV_DTYPES } from "@memlens/core";
 import { useMemo } from "preact/hooks";
-import { type StackRow, stackedBytesChart } from "../charts/charts.js";
+import { paretoChart, qualityBand, type StackRow, stackedBytesChart } from "../charts/charts.js";
 import { Chart } from "../components/chart.js";
 import { Field, Problem, Select, Stat } from "../components/controls.js";
 import { GpuPicker, ModelPicker, UnitSwitch } from "../components/pickers.js";
 import { PILE_COLOR, PILE_LABEL, type Pile } from "../compute/piles.js";
-import { plan } from "../compute/planner.js";
+import { candidateLabel, PARETO_SEARCH_NOTE, paretoPlan, plan } from "../compute/planner.js";
 import { modelledEngines } from "../compute/scenario.js";
 import { fmtBytes, fmtInt } from "../lib/format.js";
 import { useGpu, useModel, useUnit } from "../state/selection.js";
 import { useEnumParam, useIntParam, useStringParam } from "../state/store.js";
+
+/** What to do, without the figures core's description appends after ": " (shown from the fields). */
+const changeAction = (description: string): string => {
+  const i = description.indexOf(": ");
+  return i > 0 ? description.slice(0, i) : description;
+};
+
+/** Decode speed ratio in words: "2.00× faster", "3.68× slower", "unchanged" (as core words it). */
+const speedWords = (x: number): string =>
+  x >= 1.005
+    ? `decode ${x.toFixed(2)}× faster`
+    : x <= 0.995
+      ? `decode ${(1 / x).toFixed(2)}× slower`
+      : "decode speed unchanged";
 
 const PARTS: Pile[] = ["weights", "kvCache", "activations", "overhead"];
 const KV_CHOICES = ["auto", ...KV_DTYPES] as const;
@@ -98,6 +112,29 @@ export function PlannerPage() {
       unit,
     });
   }, [e, choice, count, gpu, unit]);
+  const search = useMemo(
+    () => paretoPlan(choice, { gpuId: gpu.id, gpuCount: count, contextLength: ctx, concurrency: batch }),
+    [choice, gpu, count, ctx, batch],
+  );
+  const goalWords = `${fmtInt(ctx)} tokens × ${fmtInt(batch)} sequences on ${count} × ${gpu.id}`;
+  const pareto = useMemo(
+    () =>
+      search.ok
+        ? paretoChart({
+            points: search.value.front.map((c) => ({
+              label: candidateLabel(c),
+              peakDeviceBytes: c.peakDeviceBytes,
+              decodeTokensPerSecond: c.decodeTokensPerSecond,
+              perplexityDelta: c.perplexityDelta,
+            })),
+            capacityBytes: gpu.memoryBytes,
+            gpuName: gpu.id,
+            goal: goalWords,
+            unit,
+          })
+        : null,
+    [search, gpu, goalWords, unit],
+  );
 
   return (
     <div class="planner">
@@ -219,13 +256,94 @@ export function PlannerPage() {
             />
           </div>
           <Chart spec={chart} />
+          <h3>Every way to serve it: the Pareto front</h3>
+          {search.ok && pareto ? (
+            <>
+              <p class="detail" data-testid="planner-search">
+                Core's <code>planDeployment</code> searched{" "}
+                <span data-testid="planner-search-count" data-value={search.value.candidatesEvaluated}>
+                  {fmtInt(search.value.candidatesEvaluated)}
+                </span>{" "}
+                candidates (engine × weights × KV dtype × TP/PP split × batch) for {goalWords} in{" "}
+                <span data-testid="planner-search-ms" data-value={search.value.searchMilliseconds}>
+                  {fmtInt(search.value.searchMilliseconds)} ms
+                </span>
+                . Each numbered point is one configuration at {fmtInt(batch)} sequences that no other beats on
+                memory per GPU, decode speed and quality cost (the published perplexity increase of its weight
+                format) all at once; the table below names them. {PARETO_SEARCH_NOTE} Ask{" "}
+                <code>memlens plan</code> for it.
+              </p>
+              <Chart spec={pareto} />
+              {search.value.front.length > 0 ? (
+                <div class="table-scroll">
+                  <table class="pareto-table" data-testid="planner-pareto">
+                    <caption class="visually-hidden">Configurations on the Pareto front</caption>
+                    <thead>
+                      <tr>
+                        <th scope="col">#</th>
+                        <th scope="col">Configuration (engine · weights · KV cache · split)</th>
+                        <th scope="col">Memory per GPU</th>
+                        <th scope="col">Decode</th>
+                        <th scope="col">Quality cost</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {search.value.front.map((c, i) => (
+                        <tr key={candidateLabel(c)}>
+                          <th scope="row">{i + 1}</th>
+                          <td class="cfg">{candidateLabel(c)}</td>
+                          <td>{fmtBytes(c.peakDeviceBytes, unit)}</td>
+                          <td>{formatRate(c.decodeTokensPerSecond)}</td>
+                          <td>
+                            <i class="swatch" style={{ background: qualityBand(c.perplexityDelta).color }} />
+                            {c.perplexityDelta === null
+                              ? "not published"
+                              : c.perplexityDelta === 0
+                                ? "none (16-bit weights)"
+                                : `+${Number(c.perplexityDelta.toPrecision(2))} ppl`}
+                          </td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              ) : null}
+            </>
+          ) : (
+            <p>{search.ok ? null : search.message}</p>
+          )}
           <h3>What to change</h3>
           {r.changes.ok && r.changes.value.length > 0 ? (
             <ol class="changes" data-testid="planner-changes">
               {r.changes.value.map((c) => (
                 <li key={c.description}>
-                  <span>{c.description}</span>
+                  <span>{changeAction(c.description)}</span>
                   {c.changesGoal ? <span class="chip">changes the goal</span> : null}
+                  <span class="change-figures">
+                    <span
+                      data-testid="change-saved"
+                      data-value={c.memorySavedBytes}
+                      class={c.memorySavedBytes >= 0 ? "good" : "bad"}
+                    >
+                      {c.memorySavedBytes >= 0
+                        ? `saves ${fmtBytes(c.memorySavedBytes, unit)} on the busiest GPU`
+                        : `costs ${fmtBytes(-c.memorySavedBytes, unit)} more on the busiest GPU`}
+                    </span>
+                    <span
+                      data-testid="change-speed"
+                      data-value={c.decodeSpeedup}
+                      class={c.decodeSpeedup >= 1 ? "good" : "bad"}
+                    >
+                      {speedWords(c.decodeSpeedup)}
+                    </span>
+                    <span data-testid="change-quality" data-value={c.perplexityDelta ?? ""}>
+                      {c.perplexityDelta === null
+                        ? "quality cost not published"
+                        : c.perplexityDelta === 0
+                          ? "no quality cost"
+                          : `+${Number(c.perplexityDelta.toPrecision(2))} perplexity (WikiText-2)`}
+                    </span>
+                  </span>
                 </li>
               ))}
             </ol>

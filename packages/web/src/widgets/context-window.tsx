@@ -1,15 +1,22 @@
 /** Agent memory: the context window filling turn by turn, and a compaction policy keeping it under budget. */
+
+import type { TokenCounter } from "@memlens/core";
 import { formatSeconds } from "@memlens/core";
-import { useMemo } from "preact/hooks";
+import { useEffect, useMemo, useState } from "preact/hooks";
 import { contextTurnsChart } from "../charts/charts.js";
 import { Chart } from "../components/chart.js";
-import { Note, RangeSlider, Select, Stat, Widget } from "../components/controls.js";
+import { Field, Note, RangeSlider, Select, Stat, Widget } from "../components/controls.js";
 import {
   BROWSER_COUNTER,
   POLICY_KINDS,
   POLICY_LABEL,
   type PolicyKind,
   runContextWindow,
+  SAMPLE_MESSAGE,
+  TYPED_ENCODING_LABEL,
+  TYPED_ENCODINGS,
+  type TypedEncoding,
+  textCost,
 } from "../compute/context-window.js";
 import { kvPerToken } from "../compute/kv.js";
 import { runInference } from "../compute/scenario.js";
@@ -17,6 +24,30 @@ import { MAX_DEMO_TURNS } from "../content/conversation.js";
 import { fmtBytes, fmtInt } from "../lib/format.js";
 import { useGpu, useModel, useUnit } from "../state/selection.js";
 import { useEnumParam, useIntParam } from "../state/store.js";
+
+type CounterState =
+  | { readonly kind: "loading"; readonly encoding: TypedEncoding }
+  | { readonly kind: "ready"; readonly encoding: TypedEncoding; readonly counter: TokenCounter }
+  | { readonly kind: "failed"; readonly encoding: TypedEncoding; readonly message: string };
+
+/** An OpenAI encoding, loaded on demand (the encoder and its vocabulary are not in the first download). */
+function useTokenCounter(encoding: TypedEncoding): CounterState {
+  const [state, setState] = useState<CounterState>({ kind: "loading", encoding });
+  useEffect(() => {
+    let live = true;
+    setState({ kind: "loading", encoding });
+    import("../compute/tokenizer.js")
+      .then((m) => m.loadTokenCounter(encoding))
+      .then(
+        (counter) => live && setState({ kind: "ready", encoding, counter }),
+        (e: unknown) => live && setState({ kind: "failed", encoding, message: String(e) }),
+      );
+    return () => {
+      live = false;
+    };
+  }, [encoding]);
+  return state;
+}
 
 const ROLE_COLOR = {
   system: "#8a94a6",
@@ -53,6 +84,16 @@ export function ContextWindow() {
     [turns, policy, budget, perToken, prefill],
   );
   const last = sim.steps[sim.steps.length - 1]!;
+  const [encoding, setEncoding] = useEnumParam<TypedEncoding>("cw.tok", "o200k_base", TYPED_ENCODINGS);
+  const [typed, setTyped] = useState(SAMPLE_MESSAGE);
+  const tokenizer = useTokenCounter(encoding);
+  const typedCost = useMemo(
+    () =>
+      tokenizer.kind === "ready" && tokenizer.encoding === encoding
+        ? textCost(typed, tokenizer.counter, perToken, prefill ?? 1)
+        : null,
+    [tokenizer, encoding, typed, perToken, prefill],
+  );
   const chart = useMemo(
     () =>
       contextTurnsChart({
@@ -187,9 +228,67 @@ export function ContextWindow() {
           ? `Terms no longer anywhere in the context: ${lostTerms.join(", ")}.`
           : "Nothing has left the context yet."}
       </p>
+      <h4>Count your own message</h4>
+      <div class="controls cw-typed">
+        <Field id="cw-text" label="Your message">
+          <textarea
+            id="cw-text"
+            class="cw-text"
+            rows={3}
+            value={typed}
+            onInput={(e) => setTyped((e.currentTarget as HTMLTextAreaElement).value)}
+          />
+        </Field>
+        <Select<TypedEncoding>
+          id="cw-tok"
+          label="Tokenizer"
+          value={encoding}
+          options={TYPED_ENCODINGS.map((k) => ({ value: k, label: TYPED_ENCODING_LABEL[k] }))}
+          onChange={setEncoding}
+        />
+      </div>
+      <p
+        class="hint"
+        aria-live="polite"
+        data-testid="cw-tokenizer"
+        data-encoding={tokenizer.kind === "ready" ? tokenizer.encoding : ""}
+      >
+        {tokenizer.kind === "ready"
+          ? `Counted with ${tokenizer.encoding} (OpenAI's encoding, through gpt-tokenizer), not ${choice.spec.id}'s own tokenizer; KV and prefill are ${choice.spec.id}'s on ${gpu.id}.`
+          : tokenizer.kind === "loading"
+            ? `Loading the ${encoding} vocabulary (${encoding === "o200k_base" ? "1.7" : "0.8"} MB)…`
+            : `The ${encoding} vocabulary did not load (${tokenizer.message}).`}
+      </p>
+      <div class="stats">
+        <Stat
+          label={`Tokens (${encoding})`}
+          value={typedCost?.tokens ?? null}
+          text={typedCost ? fmtInt(typedCost.tokens) : "…"}
+          testid="cw-typed-tokens"
+        />
+        <Stat
+          label="Words (the replay's approximation)"
+          value={typedCost?.words ?? null}
+          text={typedCost ? fmtInt(typedCost.words) : "…"}
+          testid="cw-typed-words"
+        />
+        <Stat
+          label="KV cache of it"
+          value={typedCost?.kvBytes ?? null}
+          text={typedCost ? fmtBytes(typedCost.kvBytes, unit, 2) : "…"}
+          testid="cw-typed-kv"
+        />
+        <Stat
+          label="Prefill time"
+          value={prefill !== null ? (typedCost?.prefillSeconds ?? null) : null}
+          text={typedCost && prefill !== null ? formatSeconds(typedCost.prefillSeconds) : "—"}
+          testid="cw-typed-prefill"
+        />
+      </div>
       <Note>
-        The browser counts words instead of tokens to stay small; the memlens CLI counts with real tokenizers.
-        A chat template's few tokens per message are included.
+        The replayed conversation counts words, so it needs no download; the message you type is counted with
+        a real tokenizer, whose vocabulary loads on first use. The memlens CLI counts conversations with real
+        tokenizers too. A chat template's few tokens per message are included in the replay.
       </Note>
     </Widget>
   );
