@@ -82,7 +82,9 @@ describe("planner: Pareto front from core's planDeployment", () => {
       // each ranked change shows its memory saved, speed change and quality cost
       const changes = page.locator('[data-testid="planner-changes"] li');
       expect(await changes.count()).toBeGreaterThan(0);
-      expect(await changes.first().locator('[data-testid="change-saved"]').textContent()).toMatch(/GiB/);
+      expect(await changes.first().locator('[data-testid="change-saved"]').textContent()).toMatch(
+        /GiB|no memory change/,
+      );
       expect(await changes.first().locator('[data-testid="change-speed"]').textContent()).toMatch(/decode/);
       expect(await changes.first().locator('[data-testid="change-quality"]').count()).toBe(1);
       await page.screenshot({ path: join(OUT, "planner-2xH100.png"), fullPage: true });

@@ -323,16 +323,18 @@ export function PlannerPage() {
                     <span
                       data-testid="change-saved"
                       data-value={c.memorySavedBytes}
-                      class={c.memorySavedBytes >= 0 ? "good" : "bad"}
+                      class={c.memorySavedBytes > 0 ? "good" : c.memorySavedBytes < 0 ? "bad" : ""}
                     >
-                      {c.memorySavedBytes >= 0
+                      {c.memorySavedBytes > 0
                         ? `saves ${fmtBytes(c.memorySavedBytes, unit)} on the busiest GPU`
-                        : `costs ${fmtBytes(-c.memorySavedBytes, unit)} more on the busiest GPU`}
+                        : c.memorySavedBytes < 0
+                          ? `costs ${fmtBytes(-c.memorySavedBytes, unit)} more on the busiest GPU`
+                          : "no memory change"}
                     </span>
                     <span
                       data-testid="change-speed"
                       data-value={c.decodeSpeedup}
-                      class={c.decodeSpeedup >= 1 ? "good" : "bad"}
+                      class={c.decodeSpeedup >= 1.005 ? "good" : c.decodeSpeedup <= 0.995 ? "bad" : ""}
                     >
                       {speedWords(c.decodeSpeedup)}
                     </span>
