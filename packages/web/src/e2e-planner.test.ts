@@ -144,6 +144,7 @@ describe("context window: the reader's text counted with gpt-tokenizer", () => {
       );
       expect((await stat(page, "cw-typed-words")).value).toBe(SENTENCE.split(" ").length);
       await page.locator("#w-context").screenshot({ path: join(OUT, "context-window-o200k.png") });
+      await page.getByTestId("cw-typed").screenshot({ path: join(OUT, "context-typed-o200k.png") });
       await choose(page, "cw-tok", "cl100k_base");
       await page.locator('[data-testid="cw-tokenizer"][data-encoding="cl100k_base"]').waitFor();
       expect((await stat(page, "cw-typed-tokens")).value).toBe(

@@ -228,62 +228,64 @@ export function ContextWindow() {
           ? `Terms no longer anywhere in the context: ${lostTerms.join(", ")}.`
           : "Nothing has left the context yet."}
       </p>
-      <h4>Count your own message</h4>
-      <div class="controls cw-typed">
-        <Field id="cw-text" label="Your message">
-          <textarea
-            id="cw-text"
-            class="cw-text"
-            rows={3}
-            value={typed}
-            onInput={(e) => setTyped((e.currentTarget as HTMLTextAreaElement).value)}
+      <div data-testid="cw-typed">
+        <h4>Count your own message</h4>
+        <div class="controls cw-typed">
+          <Field id="cw-text" label="Your message">
+            <textarea
+              id="cw-text"
+              class="cw-text"
+              rows={3}
+              value={typed}
+              onInput={(e) => setTyped((e.currentTarget as HTMLTextAreaElement).value)}
+            />
+          </Field>
+          <Select<TypedEncoding>
+            id="cw-tok"
+            label="Tokenizer"
+            value={encoding}
+            options={TYPED_ENCODINGS.map((k) => ({ value: k, label: TYPED_ENCODING_LABEL[k] }))}
+            onChange={setEncoding}
           />
-        </Field>
-        <Select<TypedEncoding>
-          id="cw-tok"
-          label="Tokenizer"
-          value={encoding}
-          options={TYPED_ENCODINGS.map((k) => ({ value: k, label: TYPED_ENCODING_LABEL[k] }))}
-          onChange={setEncoding}
-        />
-      </div>
-      <p
-        class="hint"
-        aria-live="polite"
-        data-testid="cw-tokenizer"
-        data-encoding={tokenizer.kind === "ready" ? tokenizer.encoding : ""}
-      >
-        {tokenizer.kind === "ready"
-          ? `Counted with ${tokenizer.encoding} (OpenAI's encoding, through gpt-tokenizer), not ${choice.spec.id}'s own tokenizer; KV and prefill are ${choice.spec.id}'s on ${gpu.id}.`
-          : tokenizer.kind === "loading"
-            ? `Loading the ${encoding} vocabulary (${encoding === "o200k_base" ? "1.7" : "0.8"} MB)…`
-            : `The ${encoding} vocabulary did not load (${tokenizer.message}).`}
-      </p>
-      <div class="stats">
-        <Stat
-          label={`Tokens (${encoding})`}
-          value={typedCost?.tokens ?? null}
-          text={typedCost ? fmtInt(typedCost.tokens) : "…"}
-          testid="cw-typed-tokens"
-        />
-        <Stat
-          label="Words (the replay's approximation)"
-          value={typedCost?.words ?? null}
-          text={typedCost ? fmtInt(typedCost.words) : "…"}
-          testid="cw-typed-words"
-        />
-        <Stat
-          label="KV cache of it"
-          value={typedCost?.kvBytes ?? null}
-          text={typedCost ? fmtBytes(typedCost.kvBytes, unit, 2) : "…"}
-          testid="cw-typed-kv"
-        />
-        <Stat
-          label="Prefill time"
-          value={prefill !== null ? (typedCost?.prefillSeconds ?? null) : null}
-          text={typedCost && prefill !== null ? formatSeconds(typedCost.prefillSeconds) : "—"}
-          testid="cw-typed-prefill"
-        />
+        </div>
+        <p
+          class="hint"
+          aria-live="polite"
+          data-testid="cw-tokenizer"
+          data-encoding={tokenizer.kind === "ready" ? tokenizer.encoding : ""}
+        >
+          {tokenizer.kind === "ready"
+            ? `Counted with ${tokenizer.encoding} (OpenAI's encoding, through gpt-tokenizer), not ${choice.spec.id}'s own tokenizer; KV and prefill are ${choice.spec.id}'s on ${gpu.id}.`
+            : tokenizer.kind === "loading"
+              ? `Loading the ${encoding} vocabulary (${encoding === "o200k_base" ? "1.7" : "0.8"} MB)…`
+              : `The ${encoding} vocabulary did not load (${tokenizer.message}).`}
+        </p>
+        <div class="stats">
+          <Stat
+            label={`Tokens (${encoding})`}
+            value={typedCost?.tokens ?? null}
+            text={typedCost ? fmtInt(typedCost.tokens) : "…"}
+            testid="cw-typed-tokens"
+          />
+          <Stat
+            label="Words (the replay's approximation)"
+            value={typedCost?.words ?? null}
+            text={typedCost ? fmtInt(typedCost.words) : "…"}
+            testid="cw-typed-words"
+          />
+          <Stat
+            label="KV cache of it"
+            value={typedCost?.kvBytes ?? null}
+            text={typedCost ? fmtBytes(typedCost.kvBytes, unit, 2) : "…"}
+            testid="cw-typed-kv"
+          />
+          <Stat
+            label="Prefill time"
+            value={prefill !== null ? (typedCost?.prefillSeconds ?? null) : null}
+            text={typedCost && prefill !== null ? formatSeconds(typedCost.prefillSeconds) : "—"}
+            testid="cw-typed-prefill"
+          />
+        </div>
       </div>
       <Note>
         The replayed conversation counts words, so it needs no download; the message you type is counted with
