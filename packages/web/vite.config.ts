@@ -5,8 +5,9 @@ import { defineConfig } from "vite";
 // stale core build, Rollup tree-shakes core's ES modules directly, and `vite` dev reloads on core
 // edits. The root `npm run build` still builds core first (the CLI and the Node tests use dist).
 const coreSource = fileURLToPath(new URL("../core/src/index.ts", import.meta.url));
-// TODO(core): core's index does not export the serving simulator (src/sim/) yet; this alias
-// reaches its public module until it does (only compute/paging.ts imports it).
+// Core exports the serving simulator as the `@memlens/core/sim` subpath (package.json exports
+// "./sim" → dist/sim/index.js); the alias points it at the source for the same reasons as above.
+// compute/paging.ts, compute/serving.ts and the simulator worker (src/worker/) import it.
 const coreSim = fileURLToPath(new URL("../core/src/sim/index.ts", import.meta.url));
 
 export default defineConfig({
@@ -20,6 +21,8 @@ export default defineConfig({
   },
   // Preact's automatic JSX runtime through esbuild (no framework plugin needed).
   esbuild: { jsx: "automatic", jsxImportSource: "preact" },
+  // The simulator worker (src/worker/sim-worker.ts) is its own ES-module chunk, loaded on demand.
+  worker: { format: "es" },
   build: { outDir: "dist", target: "es2022", emptyOutDir: true, chunkSizeWarningLimit: 900 },
   preview: { host: "127.0.0.1", port: 4173 },
   server: { host: "127.0.0.1", port: 5173 },

@@ -104,7 +104,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return path;
 }
 
-/** Every page of the site: home, the nine articles, the planner. */
+/** Every page of the site: home, the nine articles, the planner, serving capacity. */
 export const PAGES: readonly { name: string; hash: string }[] = [
   { name: "home", hash: "/" },
   { name: "fundamentals", hash: "/t/fundamentals" },
@@ -117,4 +117,5 @@ export const PAGES: readonly { name: string; hash: string }[] = [
   { name: "agent-memory", hash: "/t/agent-memory" },
   { name: "architectures", hash: "/t/architectures" },
   { name: "planner", hash: "/planner" },
+  { name: "serving", hash: "/serving" },
 ];

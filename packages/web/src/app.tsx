@@ -7,6 +7,7 @@ import { ArticlePage } from "./pages/article.js";
 import { HomePage } from "./pages/home.js";
 import { NotFoundPage } from "./pages/not-found.js";
 import { PlannerPage } from "./pages/planner.js";
+import { ServingPage } from "./pages/serving.js";
 import type { Route } from "./state/route.js";
 import { useRoute } from "./state/store.js";
 
@@ -18,6 +19,8 @@ function titleOf(r: Route): string {
       return `${topicBySlug(r.slug).title} · Memory Management in LLMs`;
     case "planner":
       return "Planner · memlens";
+    case "serving":
+      return "Serving capacity · memlens";
     case "not-found":
       return "Not found · memlens";
   }
@@ -31,6 +34,8 @@ function Page({ route }: { route: Route }) {
       return <ArticlePage key={route.slug} slug={route.slug} />;
     case "planner":
       return <PlannerPage />;
+    case "serving":
+      return <ServingPage />;
     case "not-found":
       return <NotFoundPage path={route.path} />;
   }
@@ -66,6 +71,9 @@ export function App() {
           </Link>
           <Link to={{ kind: "planner" }} aria-current={route.kind === "planner" ? "page" : undefined}>
             Planner
+          </Link>
+          <Link to={{ kind: "serving" }} aria-current={route.kind === "serving" ? "page" : undefined}>
+            Serving
           </Link>
           <ThemeToggle />
         </nav>

@@ -77,6 +77,11 @@ export function HomePage() {
           KV formats, context, batch, GPUs, tensor parallelism) and answers: does it fit, how far can context
           and concurrency go, how fast is it, and what to change.
         </p>
+        <p>
+          <Link to={{ kind: "serving" }}>Serving capacity</Link> simulates a vLLM server request by request,
+          in a background thread: time to first token and per-token latency at p50, p90 and p99, KV cache use
+          over time, preemptions, prefix-cache hits, and how latency grows with the arrival rate.
+        </p>
       </section>
     </div>
   );

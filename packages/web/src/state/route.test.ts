@@ -7,6 +7,7 @@ describe("hash routes", () => {
     ["", { kind: "home" }],
     ["#/", { kind: "home" }],
     ["#/planner", { kind: "planner" }],
+    ["#/serving", { kind: "serving" }],
     ["#/t/kv-cache", { kind: "topic", slug: "kv-cache" }],
     ["#/t/nope", { kind: "not-found", path: "/t/nope" }],
     ["#main", { kind: "not-found", path: "main" }],

@@ -1,5 +1,6 @@
 /**
- * Hash routes: `#/` home, `#/t/<slug>` an article, `#/planner` the planner; widget state follows
+ * Hash routes: `#/` home, `#/t/<slug>` an article, `#/planner` the planner, `#/serving` the
+ * serving-capacity simulator; widget state follows
  * `?` as URL parameters (`#/t/kv-cache?model=…&kv.ctx=8192`). Hash routing works from any static
  * server and offline, and a copied URL reopens the same view.
  */
@@ -9,6 +10,7 @@ export type Route =
   | { readonly kind: "home" }
   | { readonly kind: "topic"; readonly slug: TopicSlug }
   | { readonly kind: "planner" }
+  | { readonly kind: "serving" }
   | { readonly kind: "not-found"; readonly path: string };
 
 export interface Location {
@@ -27,6 +29,7 @@ export function parseHash(hash: string): Location {
   const parts = path.split("/").filter((p) => p !== "");
   if (parts.length === 0) return { route: { kind: "home" }, params };
   if (parts.length === 1 && parts[0] === "planner") return { route: { kind: "planner" }, params };
+  if (parts.length === 1 && parts[0] === "serving") return { route: { kind: "serving" }, params };
   if (parts.length === 2 && parts[0] === "t" && isSlug(parts[1]!))
     return { route: { kind: "topic", slug: parts[1] }, params };
   return { route: { kind: "not-found", path }, params };
@@ -40,6 +43,8 @@ export function routePath(route: Route): string {
       return `/t/${route.slug}`;
     case "planner":
       return "/planner";
+    case "serving":
+      return "/serving";
     case "not-found":
       return route.path;
   }
