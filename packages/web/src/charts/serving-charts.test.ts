@@ -35,6 +35,8 @@ describe("serving charts as data", () => {
   it("capacity TTFT: p50 and p99 per rate on a log axis, every rate in the summary", () => {
     const c = capacityTtftChart({ id: "t", title: "TTFT", points, chosenRate: 4 });
     expect(c.y?.type).toBe("log");
+    expect(c.y?.ticks).toEqual([0.01, 0.1, 1, 10, 100, 1000]);
+    expect(c.y?.domain).toEqual([0.01, 1000]);
     expect(c.marks[1]!.data.length).toBe(6);
     expect(c.summary).toBe(
       "1 req/s: p99 TTFT 400.0 ms; 4 req/s: p99 TTFT 30.00 s; 8 req/s: p99 TTFT 140.00 s.",

@@ -56,6 +56,8 @@ export function capacityTtftChart(o: {
     { rate: p.ratePerSecond, s: Math.max(p.ttftP50Seconds, 1e-4), series: "p50", color: P50_COLOR },
   ]);
   const last = o.points[o.points.length - 1];
+  // Whole decades, with the domain set to them: every grid line labelled, none outside the plot.
+  const ticks = decadeTicks(data);
   return {
     id: o.id,
     ariaLabel: o.title,
@@ -67,7 +69,14 @@ export function capacityTtftChart(o: {
     marginLeft: 56,
     marginRight: 16,
     x: { label: "Arrival rate (requests/s)", grid: true, nice: true },
-    y: { label: "Time to first token (s)", type: "log", grid: true, tickFormat: "plain" },
+    y: {
+      label: "Time to first token (s)",
+      type: "log",
+      grid: true,
+      tickFormat: "plain",
+      ticks,
+      ...(ticks.length > 1 ? { domain: [ticks[0]!, ticks[ticks.length - 1]!] } : {}),
+    },
     marks: [
       mark("ruleX", [{ rate: o.chosenRate }], { x: "rate", stroke: MUTED, strokeDasharray: "2,3" }),
       mark("lineY", data, { x: "rate", y: "s", stroke: "color", z: "series", strokeWidth: 2.5 }),
@@ -115,6 +124,17 @@ export function capacityThroughputChart(o: {
       { label: "chosen rate", color: MUTED },
     ],
   };
+}
+
+/** Powers of ten spanning the data's `s` values: one labelled grid line per decade on a log axis. */
+function decadeTicks(data: readonly Row[]): number[] {
+  const values = data.map((d) => Number(d.s));
+  if (values.length === 0) return [];
+  const lo = Math.floor(Math.log10(Math.min(...values)));
+  const hi = Math.ceil(Math.log10(Math.max(...values)));
+  const out: number[] = [];
+  for (let e = lo; e <= hi; e++) out.push(Number(`1e${e}`));
+  return out;
 }
 
 /** "0.25", "3", "1.5": rates without trailing zeros. */
