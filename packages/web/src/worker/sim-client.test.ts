@@ -80,6 +80,34 @@ describe("serving setup: the KV pool is core's vLLM estimate", () => {
   });
 });
 
+describe("serving setup across architectures: every request completes on core's pool", () => {
+  const rowChoice = (id: string): ModelChoice => ({
+    key: id,
+    label: id,
+    spec: catalogModelSpec(id),
+    config: findModelRow(id)!.config,
+    origin: "catalog",
+  });
+  it.each([
+    ["meta-llama/Llama-3.1-70B", "H100-SXM-80GB", 4], // dense GQA under TP
+    ["Qwen/Qwen3-30B-A3B", "H100-SXM-80GB", 1], // MoE
+    ["deepseek-ai/DeepSeek-V2-Lite", "A100-80GB", 1], // MLA
+    ["openai/gpt-oss-20b", "H100-SXM-80GB", 1], // sliding-window groups, MXFP4 experts
+    ["Qwen/Qwen3-Next-80B-A3B-Thinking", "H100-SXM-80GB", 4], // hybrid linear attention
+  ])("%s on %s × %i", async (id, gpu, tp) => {
+    const s = servingSetup(
+      input({ model: rowChoice(id), gpu: findGpu(gpu), tensorParallel: tp, requests: 60 }),
+    );
+    if (!s.ok) throw new Error(s.message);
+    expect(s.value.job.step.weightBytes).toBeGreaterThan(0);
+    expect(s.value.job.step.attentionFlopsPerPair).toBeGreaterThan(0);
+    const o = await createSimClient().run({ kind: "run", job: s.value.job });
+    if (o.kind !== "done" || o.result.kind !== "run") throw new Error(JSON.stringify(o));
+    expect(o.result.metrics.completedRequests).toBe(60);
+    expect(o.result.metrics.kvCacheBlocks).toBe(s.value.numGpuBlocks);
+  });
+});
+
 describe("sim client, inline fallback (no Worker in Node)", () => {
   it("runs a job inline: every configured request completes on core's pool, progress rises to 1", async () => {
     const s = setupOf();
