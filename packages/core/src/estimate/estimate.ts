@@ -103,7 +103,10 @@ export function estimate(rawScenario: unknown, options: EstimateOptions = {}): E
     return m.devices.every((d) => d.total <= capacityBytes) && poolHolds(m, ctx);
   };
 
-  const maxContextLength = largestFitting(1, 1 << 24, (c) => fitsAt(c, scenario.batch));
+  // Every engine's longest context stops at the model's trained positions (vLLM and SGLang refuse
+  // more; transformers and llama.cpp run past them with degraded output), whatever memory allows.
+  const contextCap = spec.maxPositionEmbeddings ?? 1 << 24;
+  const maxContextLength = largestFitting(1, Math.min(contextCap, 1 << 24), (c) => fitsAt(c, scenario.batch));
   const maxConcurrentSequences =
     mem.kvPoolTokens !== undefined
       ? fits
@@ -121,6 +124,10 @@ export function estimate(rawScenario: unknown, options: EstimateOptions = {}): E
     kvReadPerToken += ((k + v) * tokensKeptByLayer(l, ctx)) / ctx;
   }
   const notes = [...spec.notes, ...mem.notes];
+  if (maxContextLength !== null && maxContextLength === spec.maxPositionEmbeddings)
+    notes.push(
+      `The longest context is the model's max_position_embeddings (${maxContextLength}); memory would hold more.`,
+    );
   let performance: Estimate["performance"] = {
     prefillTokensPerSecond: 0,
     decodeTokensPerSecond: 0,

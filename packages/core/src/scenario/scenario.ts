@@ -254,9 +254,47 @@ function parseParallel(v: unknown): Parallel {
   };
 }
 
+/** Every engineOptions key memlens reads (SCENARIO.md's, plus the llama.cpp placement options). */
+export const ENGINE_OPTION_KEYS = [
+  "gpuMemoryUtilization",
+  "memFractionStatic",
+  "engineVersion",
+  "blockSize",
+  "maxNumBatchedTokens",
+  "enforceEager",
+  "enablePrefixCaching",
+  "nBatch",
+  "nUbatch",
+  "flashAttention",
+  "gpuLayers",
+  "typeK",
+  "typeV",
+  "mmap",
+  "tensorSplit",
+  "overrideTensors",
+  "cpuMoe",
+  "swaFull",
+  "kvUnified",
+  "kvOffload",
+  "opOffload",
+  "noHost",
+  "nCpuMoe",
+  "backend",
+  "cpuFeatures",
+  "attention",
+] as const;
+
 function parseEngineOptions(v: unknown): EngineOptions {
   if (v === undefined) return {};
   if (!isObject(v)) bad("engineOptions", "must be an object");
+  // A misspelt option must not be dropped silently (the estimate would answer another question).
+  for (const k of Object.keys(v))
+    if (!(ENGINE_OPTION_KEYS as readonly string[]).includes(k))
+      bad(
+        `engineOptions.${k}`,
+        `unknown option; allowed: ${ENGINE_OPTION_KEYS.join(", ")}`,
+        ENGINE_OPTION_KEYS,
+      );
   const o: Record<string, unknown> = {};
   const set = (k: string, x: unknown) => {
     if (x !== undefined) o[k] = x;

@@ -25,8 +25,18 @@ import { parseMeasuredRequests, parseTokenTrace } from "./trace-parsers.js";
  */
 describe("replay of the recorded vLLM run (RTX 4090, Llama-3.1-8B)", () => {
   const meta = JSON.parse(metaText) as {
-    engine_kwargs: { max_num_seqs: number; max_num_batched_tokens: number; max_model_len: number };
-    kv_cache: { num_gpu_blocks: number; block_size: number; enable_prefix_caching: boolean };
+    engine_kwargs: {
+      model: string;
+      max_num_seqs: number;
+      max_num_batched_tokens: number;
+      max_model_len: number;
+    };
+    kv_cache: {
+      num_gpu_blocks: number;
+      block_size: number;
+      enable_prefix_caching: boolean;
+      gpu_memory_utilization: number;
+    };
     resolved_config: {
       scheduler_config: {
         enable_chunked_prefill: boolean;

@@ -9,6 +9,7 @@
  * gemma3,phi3,deepseek2,openai-moe}.cpp. Recurrent mixers are approximated by their projections.
  */
 import { lookupGgmlType } from "../../catalog/dtypes.js";
+import { MemlensError } from "../../errors/memlens-error.js";
 import type { LlamaCppHparams, LlamaCppModel, LlamaCppTensor } from "../../models/gguf-model.js";
 import { GgmlGraph, type GTensor } from "./ggml-graph.js";
 
@@ -65,6 +66,7 @@ class Weights {
   constructor(
     private readonly g: GgmlGraph,
     tensors: readonly LlamaCppTensor[],
+    private readonly arch: string,
   ) {
     this.byName = new Map(tensors.map((t) => [t.name, t]));
   }
@@ -83,7 +85,14 @@ class Weights {
   }
   req(name: string): GTensor {
     const w = this.get(name);
-    if (!w) throw new Error(`llama.cpp graph: tensor ${name} is missing`);
+    // An architecture whose tensors the llama.cpp mapping does not name (GPT-2's c_attn, GPT-NeoX's
+    // query_key_value, ...): say so instead of guessing a compute buffer.
+    if (!w)
+      throw new MemlensError(
+        "unsupported",
+        `engine "llama.cpp": memlens does not model llama.cpp's compute graph for architecture "${this.arch}" (no ${name}); use engine transformers, vllm or sglang`,
+        "engine",
+      );
     return w;
   }
 }
@@ -92,7 +101,7 @@ class Weights {
 export function buildLlamaCppGraph(model: LlamaCppModel, p: LlamaGraphParams): GgmlGraph {
   const h = model.hparams;
   const g = new GgmlGraph();
-  const w = new Weights(g, model.tensors);
+  const w = new Weights(g, model.tensors, model.hparams.arch);
   const arch = h.arch;
   const T = p.nTokens;
   const ns = p.nStream;
@@ -139,7 +148,8 @@ export function buildLlamaCppGraph(model: LlamaCppModel, p: LlamaGraphParams): G
   // Hadamard rotation matrices for quantized caches (llama_kv_cache::build_input_k_rot / v_rot).
   const headKAll = isMla ? h.mla!.nLoraKv + h.nRot : h.nEmbdHeadK;
   let nrot = 64;
-  while (headKAll % (nrot * 2) === 0) nrot *= 2;
+  // (attention-free models have no K head: headKAll 0 would double nrot forever)
+  while (headKAll > 0 && headKAll % (nrot * 2) === 0) nrot *= 2;
   const kRot =
     !isMla && isQuantized(p.typeK) && headKAll % 64 === 0 ? g.input(F32, [nrot, nrot], "k_rot") : null;
   const vRot =

@@ -762,13 +762,20 @@ export function llamaCppModelOf(input: Pick<EngineInput, "spec" | "format">): Ll
   return llamaCppModelFromSpec(input.spec, fileType);
 }
 
-const modelCache = new WeakMap<object, LlamaCppModel>();
+// Per spec, one model per weights format: the quantizer's tensor types depend on the format, and a
+// format llama.cpp cannot load must keep failing (never reuse another format's model).
+const modelCache = new WeakMap<object, Map<string, LlamaCppModel>>();
 function cachedModel(input: EngineInput): LlamaCppModel {
-  const key = input.spec;
-  let m = modelCache.get(key);
-  if (!m || (m.fileType !== null && input.format.kind === "gguf" && m.fileType !== input.format.fileType)) {
+  let byFormat = modelCache.get(input.spec);
+  if (!byFormat) {
+    byFormat = new Map();
+    modelCache.set(input.spec, byFormat);
+  }
+  const key = JSON.stringify(input.format);
+  let m = byFormat.get(key);
+  if (!m) {
     m = llamaCppModelOf(input);
-    modelCache.set(key, m);
+    byFormat.set(key, m);
   }
   return m;
 }

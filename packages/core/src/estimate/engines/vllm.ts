@@ -86,7 +86,7 @@ export function vllmBehaviour(version: string | undefined): VllmBehaviour {
     engine: "v1",
     samplerBytesPerLogit: atLeast(v, 0, 17) ? SAMPLER_BYTES_TRITON : SAMPLER_BYTES_SORT,
     // non_torch_forward_increase on one H100: 0.13 GiB in v0.15–v0.17 runs, 0.24–0.26 GiB from v0.18.
-    nonTorchBytes: atLeast(v, 0, 18) ? 0.25 * GIB : 0.13 * GIB,
+    nonTorchBytes: atLeast(v, 0, 18) ? Math.round(0.25 * GIB) : Math.round(0.13 * GIB),
     // "CUDA graph memory profiling is enabled (default since v0.21.0)" (vLLM gpu_worker.py log).
     subtractsCudaGraphs: atLeast(v, 0, 21),
   };
@@ -104,18 +104,18 @@ const SAMPLER_BYTES_SORT = 38;
 // backends) regardless of the model.
 const FIRST_FORWARD_BYTES = 44 * MIB;
 // Legacy engine: "non_torch_memory takes 0.04GiB / 0.10GiB" in the two V0 logs.
-const V0_NON_TORCH_BYTES = 0.07 * GIB;
+const V0_NON_TORCH_BYTES = Math.round(0.07 * GIB);
 // Tensor/pipeline parallel: NCCL and custom all-reduce buffers raise non-torch memory to
 // 2.07–2.21 GiB per GPU (TP2/TP4 v0.19 logs), 1.85 GiB above one GPU.
-const MULTI_GPU_NON_TORCH_BYTES = 1.85 * GIB;
+const MULTI_GPU_NON_TORCH_BYTES = Math.round(1.85 * GIB);
 // Memory in use before vLLM's first snapshot (CUDA context; NCCL communicators with several
 // GPUs): free 78.68 of 79.19 GiB on one H100, 77.64–77.66 GiB with TP2/TP4.
-const CONTEXT_BYTES_ONE_GPU = 0.51 * GIB;
-const CONTEXT_BYTES_MULTI_GPU = 1.54 * GIB;
+const CONTEXT_BYTES_ONE_GPU = Math.round(0.51 * GIB);
+const CONTEXT_BYTES_MULTI_GPU = Math.round(1.54 * GIB);
 // "Estimated CUDA graph memory" (gpu_model_runner.profile_cudagraph_memory) grows with the
 // number of graph pieces (one per layer and capture size): 0.23 GiB + 19 MiB per layer fits the
 // v0.19 H100 logs (0.55–1.92 GiB, 24–80 layers) to about ±20%.
-const CUDA_GRAPH_BASE_BYTES = 0.23 * GIB;
+const CUDA_GRAPH_BASE_BYTES = Math.round(0.23 * GIB);
 const CUDA_GRAPH_PER_LAYER_BYTES = 19 * MIB;
 // fused_moe chunking (VLLM_FUSED_MOE_CHUNK_SIZE): workspaces never exceed this many tokens.
 const FUSED_MOE_CHUNK_TOKENS = 32768;
@@ -127,8 +127,8 @@ const FUSED_MOE_CHUNK_TOKENS = 32768;
  * `hardware.memoryBytes` for an exact figure.
  */
 const VISIBLE_MEMORY_BYTES: Readonly<Record<string, number>> = {
-  "H100-SXM-80GB": 79.19 * GIB,
-  "H100-PCIE-80GB": 79.19 * GIB,
+  "H100-SXM-80GB": Math.round(79.19 * GIB),
+  "H100-PCIE-80GB": Math.round(79.19 * GIB),
   // torch.cuda.get_device_properties(0).total_memory on an RTX 4090 (hardware.device_total_memory_bytes
   // in the recorded vLLM 0.19.0 run, shared/fixtures/traces/vllm-runs/RTX4090/Llama-3.1-8B/vllm/meta.json).
   "RTX-4090": 25250627584,
@@ -163,10 +163,13 @@ const VLLM_KV_DTYPES: readonly string[] = ["auto", "fp16", "bf16", "fp8"];
 export function vllmKvDtype(input: EngineInput): KvDtype {
   const model = computeDtypeOf(input.format, input.spec);
   const r = input.scenario.kvCache;
+  // SGLang's --kv-cache-dtype takes the same names; say which engine refused.
+  const engine = input.scenario.engine;
+  const flag = engine === "sglang" ? "SGLang" : "vLLM";
   if (!VLLM_KV_DTYPES.includes(r))
     throw new MemlensError(
       "invalid-value",
-      `kvCache "${r}" is not a vLLM --kv-cache-dtype; allowed with engine vllm: ${VLLM_KV_DTYPES.join(", ")}`,
+      `kvCache "${r}" is not a ${flag} --kv-cache-dtype; allowed with engine ${engine}: ${VLLM_KV_DTYPES.join(", ")}`,
       "kvCache",
       VLLM_KV_DTYPES,
     );
