@@ -79,6 +79,23 @@ describe("planDeployment", () => {
   });
 });
 
+describe("planDeployment with llama.cpp", () => {
+  // llama.cpp refuses more than 256 parallel sequences (LLAMA_MAX_SEQ): on 8 × H100 memory would
+  // allow far more, and the plan must stop at the engine's limit instead of failing the re-check.
+  it("never plans more sequences than llama.cpp serves", () => {
+    const r = planDeployment({
+      model: "meta-llama/Llama-3.1-70B",
+      gpu: "H100-SXM-80GB",
+      gpuCount: 8,
+      engines: ["llama.cpp"],
+      goal: { kind: "serve", contextLength: 8192, concurrency: 32 },
+    });
+    expect(r.best).not.toBeNull();
+    expect(r.bestEstimate?.fits).toBe(true);
+    expect(Math.max(...r.pareto.map((c) => c.batch))).toBeLessThanOrEqual(256);
+  });
+});
+
 describe("suggestChanges", () => {
   it("70B on one 80 GB GPU: every suggestion fits when applied, and 4-bit weights are among them", () => {
     const s = {

@@ -3,6 +3,7 @@ import type { GpuSpec } from "../catalog/gpu-types.js";
 import { catalogModelSpec } from "../catalog/models.js";
 import { qualityCostOf } from "../catalog/quality.js";
 import { MemlensError } from "../errors/memlens-error.js";
+import { LLAMA_MAX_SEQ } from "../estimate/engines/llamacpp.js";
 import { estimate, INFERENCE_ENGINE_MODELS } from "../estimate/estimate.js";
 import type { EngineInput, Estimate } from "../estimate/estimate-types.js";
 import { layerKvBytesPerToken } from "../estimate/kv-cache.js";
@@ -165,6 +166,8 @@ export function planDeployment(req: PlanRequest): PlanResult {
     for (const ctx of contexts)
       for (const b of batches) {
         evaluated++;
+        // llama.cpp refuses more than LLAMA_MAX_SEQ parallel sequences whatever memory allows.
+        if (c.engine === "llama.cpp" && b > LLAMA_MAX_SEQ) continue;
         const tokens = ctx * b;
         const peak = c.fixedBytes + (c.kvBytesPerTokenPerDevice + c.actBytesPerToken) * tokens;
         // Pool engines always fill memory: what decides is whether the pool holds b sequences of ctx.
@@ -209,7 +212,14 @@ export function planDeployment(req: PlanRequest): PlanResult {
   let best: PlanCandidate | null = null;
   let bestEstimate: Estimate | null = null;
   for (const cand of ranked.slice(0, 20)) {
-    const e = estimate(scenarioOf(modelRef, cand, gpu.id, req.gpuCount), specOpt);
+    let e: Estimate;
+    try {
+      e = estimate(scenarioOf(modelRef, cand, gpu.id, req.gpuCount), specOpt);
+    } catch (err) {
+      // A candidate the engine itself refuses is not an answer; try the next one.
+      if (err instanceof MemlensError) continue;
+      throw err;
+    }
     if (e.fits) {
       best = cand;
       bestEstimate = e;
