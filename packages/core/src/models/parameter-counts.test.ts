@@ -30,6 +30,10 @@ const EXPLAINED: Record<string, { tolerance: number; why: string }> = {
     tolerance: 0.015,
     why: "vendored config has no vision_config; 400B includes the vision encoder",
   },
+  "deepseek-ai/DeepSeek-V3.2": {
+    tolerance: 0.02,
+    why: "685B is the Hugging Face checkpoint total, which includes the multi-token-prediction module (num_nextn_predict_layers=1; 14B per the DeepSeek-V3 README) that inference does not load",
+  },
   "zai-org/GLM-4.5": {
     tolerance: 0.012,
     why: "355B includes the multi-token-prediction layer (num_nextn_predict_layers=1) that inference does not load",
