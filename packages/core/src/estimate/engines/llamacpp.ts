@@ -361,14 +361,64 @@ const gpuName = (i: number) => `CUDA${i}`;
 /** ggml-cuda.cu ggml_backend_cuda_host_buffer_type: pinned host memory, named "CUDA_Host". */
 const HOST_BUFFER = "CUDA_Host";
 
-/**
- * Every buffer llama.cpp allocates for `model` with these settings.
- * @example llamaCppMemory(model, settings).kvBuffers[0].bytes
- */
-export function llamaCppMemory(model: LlamaCppModel, s: LlamaCppSettings): LlamaCppMemory {
-  validateLlamaCppContext(model, s);
+// ---------------------------------------------------------------------------------------------
+// memoisation (exact: each memo is keyed by every input its function reads)
+
+/** Where the weights go: a function of the model and of the settings but context and sequences. */
+interface ModelPlacement {
+  readonly devs: readonly (number | "host")[];
+  readonly outDev: number | "host";
+  readonly modelBuffers: readonly LlamaCppBuffer[];
+  /** Backend of each weight by tensor name (the CPU is backend gpuCount). */
+  readonly weightBackend: ReadonlyMap<string, number>;
+}
+
+interface ModelMemo {
+  readonly placements: Map<string, ModelPlacement>;
+  readonly computeSizes: Map<string, readonly number[]>;
+}
+
+// Bounded so that a long-lived process (the web app) does not grow without end.
+const PLACEMENT_MEMO_SIZE = 16;
+const COMPUTE_MEMO_SIZE = 256;
+const memos = new WeakMap<LlamaCppModel, ModelMemo>();
+
+function memoOf(model: LlamaCppModel): ModelMemo {
+  let m = memos.get(model);
+  if (!m) {
+    m = { placements: new Map(), computeSizes: new Map() };
+    memos.set(model, m);
+  }
+  return m;
+}
+
+function remember<V>(map: Map<string, V>, key: string, value: V, limit: number): void {
+  if (map.size >= limit) map.delete(map.keys().next().value as string);
+  map.set(key, value);
+}
+
+/** An injective text form of a settings value (numbers keep NaN, -0 and their type apart from strings). */
+function keyOf(v: unknown): string {
+  if (Array.isArray(v)) return `[${Array.from(v, keyOf).join(",")}]`;
+  if (v !== null && typeof v === "object")
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${keyOf((v as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  if (typeof v === "string") return JSON.stringify(v);
+  if (Object.is(v, -0)) return "number:-0";
+  return `${typeof v}:${String(v)}`;
+}
+
+/** Every setting but the context length and the sequence count. */
+function settingsKey(s: LlamaCppSettings): string {
+  const { contextLength: _c, nSeq: _n, ...rest } = s;
+  return keyOf(rest);
+}
+
+/** Model buffers and the device of every layer and weight (llama_model_base::load_tensors). */
+function placeModel(model: LlamaCppModel, s: LlamaCppSettings): ModelPlacement {
   const h = model.hparams;
-  const notes: string[] = [];
   const { layers: devs, output: outDev } = layerDevices(h.nLayer, s);
   const hostBuftFor = (op: ReturnType<typeof weightOp>, t: LlamaCppTensor): string => {
     // make_cpu_buft_list: the first GPU's pinned host buffer comes before the repack buffers.
@@ -445,6 +495,73 @@ export function llamaCppMemory(model: LlamaCppModel, s: LlamaCppSettings): Llama
   const order = (b: LlamaCppBuffer) =>
     b.device === "host" ? (b.name === "CPU_Mapped" ? 100 : b.name.endsWith("_Host") ? 101 : 102) : b.device;
   const modelBuffers = [...buffers.values()].sort((a, b) => order(a) - order(b));
+  const cpuBackend = s.gpuCount; // the CPU is the last backend
+  const weightBackend = new Map<string, number>();
+  for (const x of placed) weightBackend.set(x.t.name, x.p.device === "host" ? cpuBackend : x.p.device);
+  return { devs, outDev, modelBuffers, weightBackend };
+}
+
+/** Compute buffer bytes per backend (llama_context::sched_reserve, graph_reserve). */
+function computeBufferSizes(
+  model: LlamaCppModel,
+  s: LlamaCppSettings,
+  placement: ModelPlacement,
+  sizes: {
+    readonly nTokens: number;
+    readonly nOutputs: number;
+    readonly nStream: number;
+    readonly nKv: number;
+    readonly nKvSwa: number;
+  },
+): number[] {
+  const { devs, outDev } = placement;
+  const cpuBackend = s.gpuCount; // the CPU is the last backend
+  const backendOf = (d: number | "host") => (d === "host" ? cpuBackend : d);
+  const kvDevice = (il: number): number | "host" => (s.kvOffload ? (devs[il] ?? "host") : "host");
+  const graph = buildLlamaCppGraph(model, {
+    nTokens: sizes.nTokens,
+    nOutputs: sizes.nOutputs,
+    nStream: sizes.nStream,
+    nKv: sizes.nKv,
+    nKvSwa: sizes.nKvSwa,
+    flashAttn: s.flashAttn,
+    typeK: s.typeK,
+    typeV: s.typeV,
+    layerBackend: (il) => backendOf(devs[il] ?? "host"),
+    outputBackend: backendOf(outDev),
+    inputBackend: cpuBackend,
+    legacyInputs: s.legacyGraph === true,
+  });
+  if (s.gpuCount === 0) return allocateGraph(graph, [CPU_ALIGN]);
+  scheduleGraph(graph, {
+    nBackends: s.gpuCount + 1,
+    weightBackend: (name) => placement.weightBackend.get(name) ?? cpuBackend,
+    kvBackend: (il) => backendOf(kvDevice(il)),
+    opOffload: s.opOffload,
+    nTokens: sizes.nTokens,
+  });
+  return allocateGraph(graph, [...Array.from({ length: s.gpuCount }, () => CUDA_ALIGN), CPU_ALIGN]);
+}
+
+/**
+ * Every buffer llama.cpp allocates for `model` with these settings.
+ * @example llamaCppMemory(model, settings).kvBuffers[0].bytes
+ */
+export function llamaCppMemory(model: LlamaCppModel, s: LlamaCppSettings): LlamaCppMemory {
+  validateLlamaCppContext(model, s);
+  const h = model.hparams;
+  const notes: string[] = [];
+  // Everything but the context and the sequence count: weights, their buffers and devices do not
+  // depend on either, so an estimate's context and batch searches place the model once.
+  const baseKey = settingsKey(s);
+  const memo = memoOf(model);
+  let placement = memo.placements.get(baseKey);
+  if (!placement) {
+    placement = placeModel(model, s);
+    remember(memo.placements, baseKey, placement, PLACEMENT_MEMO_SIZE);
+  }
+  const { devs, outDev } = placement;
+  const modelBuffers = placement.modelBuffers.map((b) => ({ ...b }));
 
   // --- context sizes (llama_context constructor, src/llama-context.cpp:246-305) ---
   const nSeq = s.nSeq;
@@ -544,38 +661,25 @@ export function llamaCppMemory(model: LlamaCppModel, s: LlamaCppSettings): Llama
   const nOutputs = nTokens;
   if (nTokens % nSeq !== 0) nTokens = Math.ceil(nTokens / nSeq) * nSeq;
   const cpuBackend = s.gpuCount; // the CPU is the last backend
-  const backendOf = (d: number | "host") => (d === "host" ? cpuBackend : d);
-  const graph = buildLlamaCppGraph(model, {
-    nTokens,
-    nOutputs,
-    nStream,
-    nKv: nCtxSeq,
-    nKvSwa: iswa ? sizeSwa : 0,
-    flashAttn: s.flashAttn,
-    typeK: s.typeK,
-    typeV: s.typeV,
-    layerBackend: (il) => backendOf(devs[il] ?? "host"),
-    outputBackend: backendOf(outDev),
-    inputBackend: cpuBackend,
-    legacyInputs: s.legacyGraph === true,
-  });
-  let computeSizes: number[];
-  if (s.gpuCount === 0) computeSizes = allocateGraph(graph, [CPU_ALIGN]);
-  else {
-    const weightDevice = new Map<string, number>();
-    for (const x of placed) weightDevice.set(x.t.name, backendOf(x.p.device));
-    scheduleGraph(graph, {
-      nBackends: s.gpuCount + 1,
-      weightBackend: (name) => weightDevice.get(name) ?? cpuBackend,
-      kvBackend: (il) => backendOf(kvDevice(il)),
-      opOffload: s.opOffload,
+  const nKvSwa = iswa ? sizeSwa : 0;
+  // The compute buffers are a function of the settings and of these five graph sizes alone, so
+  // contexts that pad to the same cache size (the last steps of a binary search) replay it once.
+  const computeKey = `${baseKey}|${nTokens},${nOutputs},${nStream},${nCtxSeq},${nKvSwa}`;
+  let computeSizes = memo.computeSizes.get(computeKey);
+  if (!computeSizes) {
+    computeSizes = computeBufferSizes(model, s, placement, {
       nTokens,
+      nOutputs,
+      nStream,
+      nKv: nCtxSeq,
+      nKvSwa,
     });
-    computeSizes = allocateGraph(graph, [...Array.from({ length: s.gpuCount }, () => CUDA_ALIGN), CPU_ALIGN]);
+    remember(memo.computeSizes, computeKey, computeSizes, COMPUTE_MEMO_SIZE);
+  }
+  if (s.gpuCount > 0)
     notes.push(
       "GPU compute buffers follow ggml's scheduler approximately (weights on other devices are copied in, large-batch ops on host weights are offloaded).",
     );
-  }
   const computeBuffers: LlamaCppBuffer[] = computeSizes
     .map((bytes, b) =>
       b === cpuBackend
@@ -594,7 +698,7 @@ export function llamaCppMemory(model: LlamaCppModel, s: LlamaCppSettings): Llama
     kvCaches: caches,
     outputBuffer,
     computeBuffers,
-    layerDevices: devs,
+    layerDevices: [...devs],
     outputDevice: outDev,
     notes,
   };
