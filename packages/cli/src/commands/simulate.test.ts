@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -195,5 +195,193 @@ describe("memlens simulate (in process)", () => {
     expect(unknown.code).toBe(2);
     expect(JSON.parse(unknown.out).error).toMatchObject({ field: "--format" });
     expect(JSON.parse(unknown.out).error.message).toContain("azure-csv");
+  });
+});
+
+/** The built binary, asynchronously (so its runs can overlap). */
+function memlens(
+  argv: readonly string[],
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [bin, ...argv], { env: { ...process.env, NO_COLOR: "1" } });
+    let stdout = "";
+    let stderr = "";
+    p.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
+    p.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
+    p.on("error", reject);
+    p.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+// 200 × (2048 + 256) tokens at 20 req/s overfill the RTX-4090's ~2,350-block pool: vLLM preempts.
+const loaded = [
+  "simulate",
+  "--model",
+  "meta-llama/Llama-3.1-8B",
+  "--gpu",
+  "RTX-4090",
+  "--max-model-len",
+  "8192",
+  "--requests",
+  "200",
+  "--input-len",
+  "2048",
+  "--output-len",
+  "256",
+  "--rate",
+  "20",
+];
+
+// biome-ignore lint/suspicious/noExplicitAny: parsed --json output
+async function loadedJson(extra: readonly string[]): Promise<any> {
+  const r = await memlens([...loaded, ...extra, "--json"]);
+  expect(r.stderr).toBe("");
+  expect(r.status).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
+const meanOf = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+// biome-ignore lint/suspicious/noExplicitAny: parsed --json output
+let noneRun: Promise<any> | undefined;
+const loadedNone = () => {
+  noneRun ??= loadedJson([]);
+  return noneRun;
+};
+
+describe.concurrent("memlens simulate: KV eviction and disaggregation (built binary)", () => {
+  // core simulate-serving.test.ts: StreamingLLM and H2O keep fewer blocks per sequence, so more
+  // requests run at once and throughput rises; here the full-KV run also preempts, the evicting one less.
+  it.each([
+    [
+      ["--kv-eviction", "streaming-llm", "--kv-window-tokens", "508"],
+      { kind: "streaming-llm", windowTokens: 508 },
+    ],
+    [["--kv-eviction", "h2o", "--kv-budget-tokens", "512"], { kind: "h2o", budgetTokens: 512 }],
+  ])(
+    "%j holds fewer tokens per request than none: more running, fewer preemptions",
+    async (extra, policy) => {
+      const [none, evicting] = await Promise.all([loadedNone(), loadedJson(extra)]);
+      expect(none.scenario.kvEviction).toEqual({ kind: "none" });
+      expect(evicting.scenario.kvEviction).toEqual(policy);
+      expect(evicting.scenario.enablePrefixCaching).toBe(false);
+      expect(none.metrics.preemptions).toBeGreaterThan(0);
+      expect(evicting.metrics.preemptions).toBeLessThan(none.metrics.preemptions);
+      expect(meanOf(evicting.timeSeries.running)).toBeGreaterThan(meanOf(none.timeSeries.running));
+      expect(evicting.metrics.throughputTokensPerSecond).toBeGreaterThan(
+        none.metrics.throughputTokensPerSecond,
+      );
+      expect(evicting.metrics.completedRequests).toBe(200);
+    },
+  );
+
+  it("prints the policy and the KIVI residual window in the header", async () => {
+    const r = await memlens([
+      ...loaded,
+      "--kv-eviction",
+      "streaming-llm",
+      "--kv-sink-tokens",
+      "8",
+      "--kv-window-tokens",
+      "504",
+      "--kv-dtype",
+      "kivi2",
+      "--kivi-residual-tokens",
+      "64",
+    ]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("eviction   StreamingLLM: 8 sink + 504 recent tokens kept");
+    expect(r.stdout).toContain("KV kivi2 (groups of 32, last 64 tokens at 16 bits), prefix caching off");
+    expect(r.stdout).toContain("200 completed");
+  });
+
+  it("--disaggregate runs a prefill and a decode engine and completes every request", async () => {
+    const j = await loadedJson([
+      "--disaggregate",
+      "--transfer-bytes-per-second",
+      "25e9",
+      "--transfer-latency-seconds",
+      "0.002",
+    ]);
+    expect(j.metrics.completedRequests).toBe(200);
+    expect(j.metrics.rejectedRequests).toBe(0);
+    expect(j.scenario.disaggregation).toEqual({
+      prefillGpus: 1,
+      decodeGpus: 1,
+      transferBytesPerSecond: 25e9,
+      transferLatencySeconds: 0.002,
+    });
+    // Two pools of the estimated size, one per engine.
+    expect(j.metrics.kvCacheBlocks).toBe(2 * j.kvPool.numGpuBlocks);
+    expect(j.kvPool.numGpuBlocks).toBe(j.kvPool.estimatedNumGpuBlocks);
+  });
+
+  it("exits 2 on a bad --kv-eviction, naming the flag and core's policies, without a stack trace", async () => {
+    const r = await memlens([...small, "--kv-eviction", "streaming"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain("--kv-eviction must be one of none, streaming-llm, h2o, snapkv");
+    expect(r.stderr).not.toContain("    at ");
+  });
+});
+
+describe("memlens simulate: KV policy and disaggregation flags (in process)", () => {
+  const few = small.map((a) => (a === "40" ? "10" : a));
+
+  it("snapkv, KIVI group and residual, and the disaggregated header", async () => {
+    const snap = JSON.parse(
+      (await run([...few, "--kv-eviction", "snapkv", "--kv-budget-tokens", "256", "--json"])).out,
+    );
+    expect(snap.scenario.kvEviction).toEqual({ kind: "snapkv", budgetTokens: 256 });
+    expect(snap.metrics.completedRequests).toBe(10);
+    const kivi = await run([
+      ...few,
+      "--kv-dtype",
+      "kivi2",
+      "--kivi-residual-tokens",
+      "64",
+      "--kv-group-size",
+      "64",
+    ]);
+    expect(kivi.out).toContain("KV kivi2 (groups of 64, last 64 tokens at 16 bits)");
+    const d = await run([...few, "--disaggregate", "--transfer-bytes-per-second", "25e9"]);
+    expect(d.code).toBe(0);
+    expect(d.out).toContain("disagg     prefill 1× RTX-4090 → decode 1× RTX-4090, KV transfer 25.0 GB/s");
+    expect(d.out).toContain("tokens per engine");
+    expect(d.out).toContain("10 completed");
+  });
+
+  it.each([
+    [["--kv-eviction", "streaming-llm"], "--kv-window-tokens", "needed"],
+    [["--kv-eviction", "streaming-llm", "--kv-window-tokens", "0"], "--kv-window-tokens", "from 1"],
+    [["--kv-window-tokens", "512"], "--kv-window-tokens", "--kv-eviction streaming-llm"],
+    [["--kv-eviction", "h2o"], "--kv-budget-tokens", "--kv-budget-ratio"],
+    [["--kv-eviction", "h2o", "--kv-budget-ratio", "1.5"], "--kv-budget-ratio", "up to 1"],
+    [["--kv-eviction", "snapkv", "--kv-budget-ratio", "0.2"], "--kv-budget-ratio", "--kv-eviction h2o"],
+    [
+      ["--kv-eviction", "snapkv", "--kv-budget-tokens", "64", "--kv-manager", "radix"],
+      "--kv-eviction",
+      "paged",
+    ],
+    [["--kivi-residual-tokens", "64"], "--kivi-residual-tokens", "--kv-dtype kivi2"],
+    [["--kv-dtype", "kivi2", "--kivi-residual-tokens", "x"], "--kivi-residual-tokens", "whole number"],
+    [["--kv-dtype", "fp8", "--kv-group-size", "64"], "--kv-group-size", "int8|int4|kivi2"],
+    [["--disaggregate"], "--transfer-bytes-per-second", "needed"],
+    [["--disaggregate", "--transfer-bytes-per-second", "0"], "--transfer-bytes-per-second", "above 0"],
+    [["--transfer-bytes-per-second", "25e9"], "--transfer-bytes-per-second", "--disaggregate"],
+    [
+      ["--disaggregate", "--transfer-bytes-per-second", "1e9", "--engine", "static"],
+      "--disaggregate",
+      "vllm",
+    ],
+  ])("bad input %j exits 2 naming %s", async (extra, field, hint) => {
+    const r = await run([...small, ...extra, "--json"]);
+    expect(r.code).toBe(2);
+    const error = JSON.parse(r.out).error;
+    expect(error.field).toBe(field);
+    expect(error.message).toContain(field);
+    expect(error.message).toContain(hint);
+    const plain = await run([...small, ...extra]);
+    expect(plain.code).toBe(2);
+    expect(plain.err.trim().split("\n")).toHaveLength(1);
   });
 });

@@ -5,6 +5,7 @@ import {
   estimateWeights,
   findGpu,
   formatCount,
+  formatDecimalBytes,
   formatRate,
   formatSeconds,
   type GpuSpec,
@@ -17,6 +18,7 @@ import {
 import {
   type ArrivalProcess,
   generateWorkload,
+  type KvEviction,
   type KvStorage,
   kvBitsPerElement,
   type LengthDistribution,
@@ -51,6 +53,8 @@ Engine:
   --block-size N                tokens per KV block (default 16)
   --enable-prefix-caching / --no-enable-prefix-caching   (default on, as vLLM v1)
   --kv-dtype auto|bf16|fp16|fp8|int8|int4|kivi2   KV storage (default auto)
+  --kv-group-size N             int8|int4|kivi2: values per 16-bit scale group (default 32)
+  --kivi-residual-tokens N      kivi2: most recent tokens kept at 16 bits (default 32, KIVI's residual_length)
   --gpu-memory-utilization F    (default 0.9)   --engine-version V (vLLM release, e.g. 0.19.0)
   --weights FORMAT              bf16, fp8, awq... (default: the checkpoint's)
   --num-gpu-blocks N            override the KV pool (default: core's vLLM start-up estimate)
@@ -59,13 +63,23 @@ Engine:
   --calibration FILE            step time from fitted coefficients {"a","b","c","d"[,"e"]} (seconds:
                                 per step, per prefill token, per decoding sequence, per KV token read
                                 [, per prefill query·key pair]) instead of the roofline
+KV eviction (paged KV only; turns prefix caching off, as retained tokens differ per request):
+  --kv-eviction none|streaming-llm|h2o|snapkv   (default none)
+  --kv-sink-tokens N            streaming-llm: attention sinks kept (default 4)
+  --kv-window-tokens N          streaming-llm: recent tokens kept (required)
+  --kv-budget-tokens N          h2o: tokens held after prefill; snapkv: prompt tokens kept after prefill
+  --kv-budget-ratio F           h2o: budget as a fraction of the prompt (0-1], instead of --kv-budget-tokens
+Disaggregated prefill/decode (vllm engine): one prefill and one decode engine, each of --tp GPUs
+with its own KV pool, the prompt's KV sent between them:
+  --disaggregate                --transfer-bytes-per-second B (required, e.g. 25e9)
+  --transfer-latency-seconds S  fixed latency per KV transfer (default 0)
 Workload (a file, or generated):
   --workload FILE [--format ${TRACE_FORMATS.join("|")}]
   --requests N --input-len N --output-len N [--length-sigma S] [--rate R]
   [--arrival poisson|gamma|constant|all-at-once] [--cv X] [--shared-prefix N --prefix-groups G]
   --seed S                      (default 0; also gives arrivals to a length-only trace with --rate)
 
---json prints {memlensVersion, scenario, workload, kvPool, stepTime, metrics, timeSeries, notes}; metrics are
+--json prints {memlensVersion, scenario (with kvStorage, kvEviction, disaggregation), workload, kvPool, stepTime, metrics, timeSeries, notes}; metrics are
 throughputTokensPerSecond, ttftSeconds, tpotSeconds, e2eSeconds ({mean,p50,p90,p99}), kvCacheBlocks,
 prefixCacheHitRate, preemptions and the rest of the simulator's ServingMetrics.
 `;
@@ -82,6 +96,16 @@ const FLAGS = {
   "enable-prefix-caching": { type: "boolean" },
   "no-enable-prefix-caching": { type: "boolean" },
   "kv-dtype": { type: "string" },
+  "kv-group-size": { type: "string" },
+  "kivi-residual-tokens": { type: "string" },
+  "kv-eviction": { type: "string" },
+  "kv-sink-tokens": { type: "string" },
+  "kv-window-tokens": { type: "string" },
+  "kv-budget-tokens": { type: "string" },
+  "kv-budget-ratio": { type: "string" },
+  disaggregate: { type: "boolean" },
+  "transfer-bytes-per-second": { type: "string" },
+  "transfer-latency-seconds": { type: "string" },
   "gpu-memory-utilization": { type: "string" },
   "engine-version": { type: "string" },
   weights: { type: "string" },
@@ -111,6 +135,8 @@ export const SIMULATE_KV_DTYPES = ["auto", "bf16", "fp16", "fp8", "int8", "int4"
 type SimKvDtype = (typeof SIMULATE_KV_DTYPES)[number];
 const ARRIVALS = ["poisson", "gamma", "constant", "all-at-once"] as const;
 export const KV_MANAGERS = ["paged", "contiguous", "radix"] as const;
+/** core's KvEviction kinds (sim/kv-policy.ts). */
+export const KV_EVICTIONS = ["none", "streaming-llm", "h2o", "snapkv"] as const;
 /** vLLM's own --kv-cache-dtype values: the start-up estimate sizes the pool in these directly. */
 const VLLM_KV_DTYPES: readonly SimKvDtype[] = ["auto", "bf16", "fp16", "fp8"];
 
@@ -156,7 +182,22 @@ function withFlag<T>(f: () => T): T {
   }
 }
 
-function storageOf(d: SimKvDtype): KvStorage {
+type Values = ReturnType<typeof parseFlags<typeof FLAGS>>["values"];
+
+/** A flag that only means something alongside another choice: refuse it elsewhere rather than ignore it. */
+function onlyWith(v: Values, flags: readonly (keyof Values)[], ok: boolean, needs: string): void {
+  if (ok) return;
+  const given = flags.find((f) => v[f] !== undefined);
+  if (given !== undefined)
+    throw new MemlensError("invalid-value", `--${given} applies only with ${needs}`, `--${given}`);
+}
+
+/** `--kv-dtype` plus `--kv-group-size` / `--kivi-residual-tokens` → core's KvStorage. */
+function storageFromFlags(v: Values, d: SimKvDtype): KvStorage {
+  onlyWith(v, ["kv-group-size"], d === "int8" || d === "int4" || d === "kivi2", "--kv-dtype int8|int4|kivi2");
+  onlyWith(v, ["kivi-residual-tokens"], d === "kivi2", "--kv-dtype kivi2");
+  const groupSize = intFlag(v["kv-group-size"], "--kv-group-size", 1, 65536);
+  const group = groupSize !== undefined ? { groupSize } : {};
   switch (d) {
     case "auto":
     case "bf16":
@@ -165,12 +206,91 @@ function storageOf(d: SimKvDtype): KvStorage {
     case "fp8":
       return { kind: "fp8" };
     case "int8":
-      return { kind: "int8" };
+      return { kind: "int8", ...group };
     case "int4":
-      return { kind: "int4" };
-    case "kivi2":
-      return { kind: "kivi2" };
+      return { kind: "int4", ...group };
+    case "kivi2": {
+      const residualTokens = intFlag(v["kivi-residual-tokens"], "--kivi-residual-tokens", 0, 2 ** 31);
+      return { kind: "kivi2", ...group, ...(residualTokens !== undefined ? { residualTokens } : {}) };
+    }
   }
+}
+
+/** `--kv-eviction` and its budget flags → core's KvEviction (each flag checked against the policy). */
+function evictionFromFlags(v: Values): KvEviction {
+  const kind = oneOf(v["kv-eviction"], "--kv-eviction", KV_EVICTIONS) ?? "none";
+  const policy = (k: string) => `--kv-eviction ${k}`;
+  onlyWith(v, ["kv-sink-tokens", "kv-window-tokens"], kind === "streaming-llm", policy("streaming-llm"));
+  onlyWith(v, ["kv-budget-tokens"], kind === "h2o" || kind === "snapkv", policy("h2o|snapkv"));
+  onlyWith(v, ["kv-budget-ratio"], kind === "h2o", policy("h2o"));
+  const budgetTokens = intFlag(v["kv-budget-tokens"], "--kv-budget-tokens", 1, 2 ** 31);
+  switch (kind) {
+    case "none":
+      return { kind };
+    case "streaming-llm": {
+      const windowTokens = intFlag(v["kv-window-tokens"], "--kv-window-tokens", 1, 2 ** 31);
+      if (windowTokens === undefined)
+        throw new MemlensError(
+          "missing-field",
+          "--kv-window-tokens N (recent tokens kept) is needed with --kv-eviction streaming-llm",
+          "--kv-window-tokens",
+        );
+      const sinkTokens = intFlag(v["kv-sink-tokens"], "--kv-sink-tokens", 0, 2 ** 31);
+      return { kind, windowTokens, ...(sinkTokens !== undefined ? { sinkTokens } : {}) };
+    }
+    case "h2o": {
+      const budgetRatio = numberFlag(v["kv-budget-ratio"], "--kv-budget-ratio", 0, 1, true);
+      if ((budgetTokens === undefined) === (budgetRatio === undefined))
+        throw new MemlensError(
+          budgetTokens === undefined ? "missing-field" : "invalid-value",
+          "--kv-eviction h2o needs one of --kv-budget-tokens N or --kv-budget-ratio F",
+          "--kv-budget-tokens",
+        );
+      return budgetTokens !== undefined ? { kind, budgetTokens } : { kind, budgetRatio: budgetRatio! };
+    }
+    case "snapkv":
+      if (budgetTokens === undefined)
+        throw new MemlensError(
+          "missing-field",
+          "--kv-budget-tokens N (prompt tokens kept after prefill) is needed with --kv-eviction snapkv",
+          "--kv-budget-tokens",
+        );
+      return { kind, budgetTokens };
+  }
+}
+
+/** What `--disaggregate` ran: one prefill and one decode engine (core's DisaggregationOptions). */
+export interface DisaggregationSummary {
+  readonly prefillGpus: number;
+  readonly decodeGpus: number;
+  readonly transferBytesPerSecond: number;
+  readonly transferLatencySeconds: number;
+}
+
+function disaggregationFromFlags(v: Values, engine: string, tp: number): DisaggregationSummary | null {
+  onlyWith(
+    v,
+    ["transfer-bytes-per-second", "transfer-latency-seconds"],
+    v.disaggregate === true,
+    "--disaggregate",
+  );
+  if (v.disaggregate !== true) return null;
+  if (engine !== "vllm")
+    throw new MemlensError(
+      "invalid-value",
+      `--disaggregate needs --engine vllm (core's prefill/decode split runs vLLM's scheduler), got --engine ${engine}`,
+      "--disaggregate",
+      ["vllm"],
+    );
+  const bw = numberFlag(v["transfer-bytes-per-second"], "--transfer-bytes-per-second", 0, 1e15, true);
+  if (bw === undefined)
+    throw new MemlensError(
+      "missing-field",
+      "--transfer-bytes-per-second B (KV link bandwidth, bytes/s; e.g. 25e9 for 200 Gb/s InfiniBand) is needed with --disaggregate",
+      "--transfer-bytes-per-second",
+    );
+  const latency = numberFlag(v["transfer-latency-seconds"], "--transfer-latency-seconds", 0, 3600) ?? 0;
+  return { prefillGpus: tp, decodeGpus: tp, transferBytesPerSecond: bw, transferLatencySeconds: latency };
 }
 
 interface WorkloadOut {
@@ -178,8 +298,6 @@ interface WorkloadOut {
   readonly describe: Record<string, unknown>;
   readonly notes: string[];
 }
-
-type Values = ReturnType<typeof parseFlags<typeof FLAGS>>["values"];
 
 function workloadFromFlags(v: Values): WorkloadOut {
   const seed = intFlag(v.seed, "--seed", 0, 2 ** 32 - 1) ?? 0;
@@ -305,10 +423,17 @@ export interface SimulateReport {
     readonly blockSize: number;
     readonly enablePrefixCaching: boolean;
     readonly kvDtype: SimKvDtype;
+    /** The storage format simulated (core's KvStorage; group size and KIVI residual when given). */
+    readonly kvStorage: KvStorage;
+    /** Token eviction in the loop (core's KvEviction); `{kind: "none"}` keeps every token. */
+    readonly kvEviction: KvEviction;
+    /** Prefill/decode split, or null for one engine doing both. */
+    readonly disaggregation: DisaggregationSummary | null;
     readonly gpuMemoryUtilization: number;
   };
   readonly workload: Record<string, unknown>;
   readonly kvPool: {
+    /** Blocks per engine (with --disaggregate, each of the two engines has this many). */
     readonly numGpuBlocks: number;
     readonly source: "estimate" | "--num-gpu-blocks";
     readonly estimatedNumGpuBlocks: number | undefined;
@@ -384,11 +509,23 @@ export function simulateFromArgs(
       "--enable-prefix-caching and --no-enable-prefix-caching contradict each other; give one",
       "--enable-prefix-caching",
     );
-  const enablePrefixCaching = v["no-enable-prefix-caching"] !== true;
   const kvDtype = oneOf(v["kv-dtype"], "--kv-dtype", SIMULATE_KV_DTYPES) ?? "auto";
+  const storage = storageFromFlags(v, kvDtype);
+  const eviction = evictionFromFlags(v);
+  // core's PagedKvManager: any eviction policy turns prefix caching off (retained tokens differ per request).
+  const enablePrefixCaching = v["no-enable-prefix-caching"] !== true && eviction.kind === "none";
   const util = numberFlag(v["gpu-memory-utilization"], "--gpu-memory-utilization", 0, 1, true) ?? 0.9;
   const numGpuBlocksFlag = intFlag(v["num-gpu-blocks"], "--num-gpu-blocks", 2, 2 ** 31);
   const manager = oneOf(v["kv-manager"], "--kv-manager", KV_MANAGERS) ?? "paged";
+  if (manager !== "paged" && eviction.kind !== "none")
+    throw new MemlensError(
+      "invalid-value",
+      `--kv-eviction ${eviction.kind} needs --kv-manager paged (core evicts blocks from the paged pool only), got --kv-manager ${manager}`,
+      "--kv-eviction",
+      ["none"],
+    );
+  onlyWith(v, ["kivi-residual-tokens"], manager === "paged", "--kv-manager paged");
+  const disaggregation = disaggregationFromFlags(v, engine, tp);
   const longPrefill = intFlag(
     v["long-prefill-token-threshold"],
     "--long-prefill-token-threshold",
@@ -399,6 +536,14 @@ export function simulateFromArgs(
   const format = withFlag(() => parseWeightFormat(v.weights, spec, "--weights"));
   const work = workloadFromFlags(v);
   const notes: string[] = [...work.notes];
+  if (eviction.kind !== "none" && v["no-enable-prefix-caching"] !== true)
+    notes.push(
+      `Prefix caching is off under --kv-eviction ${eviction.kind}: retained tokens differ per request.`,
+    );
+  if (disaggregation)
+    notes.push(
+      `Disaggregated: a prefill and a decode engine, each ${tp}× ${gpu.id} with its own KV pool of the size below (${2 * tp} GPUs in all); the prompt's KV crosses the link after prefill.`,
+    );
 
   // The KV pool: core's vLLM start-up estimate for these settings (batch is max_num_seqs, engines/vllm.ts).
   const startupKv = VLLM_KV_DTYPES.includes(kvDtype) ? kvDtype : "auto";
@@ -437,7 +582,6 @@ export function simulateFromArgs(
       recurrent: "hf",
       recurrentDtypeBytes: 2,
     }) * kvShareOfRank(spec, tp);
-  const storage = storageOf(kvDtype);
   let numGpuBlocks: number;
   let memoryBytes: number | undefined;
   if (numGpuBlocksFlag !== undefined) numGpuBlocks = numGpuBlocksFlag;
@@ -498,7 +642,16 @@ export function simulateFromArgs(
         blockSize,
         enablePrefixCaching,
         storage,
+        eviction,
       },
+      ...(disaggregation
+        ? {
+            disaggregation: {
+              transferBytesPerSecond: disaggregation.transferBytesPerSecond,
+              transferLatencySeconds: disaggregation.transferLatencySeconds,
+            },
+          }
+        : {}),
     },
     onProgress,
   );
@@ -517,11 +670,14 @@ export function simulateFromArgs(
       blockSize,
       enablePrefixCaching,
       kvDtype,
+      kvStorage: storage,
+      kvEviction: eviction,
+      disaggregation,
       gpuMemoryUtilization: util,
     },
     workload: work.describe,
     kvPool: {
-      numGpuBlocks: result.metrics.kvCacheBlocks,
+      numGpuBlocks: result.engines[0]?.kvCacheBlocks ?? result.metrics.kvCacheBlocks,
       source: numGpuBlocksFlag !== undefined ? "--num-gpu-blocks" : "estimate",
       estimatedNumGpuBlocks: estimatedBlocks,
       kvBytesPerTokenPerGpu: summary.kvBytesPerTokenPerGpu,
@@ -535,6 +691,34 @@ export function simulateFromArgs(
   };
 }
 
+/** One line for a storage format: `kivi2 (groups of 32, last 32 tokens at 16 bits)`. */
+export function describeKvStorage(dtype: SimKvDtype, k: KvStorage): string {
+  switch (k.kind) {
+    case "bf16":
+    case "fp8":
+      return dtype;
+    case "int8":
+    case "int4":
+      return `${dtype} (groups of ${k.groupSize ?? 32})`;
+    case "kivi2":
+      return `${dtype} (groups of ${k.groupSize ?? 32}, last ${k.residualTokens ?? 32} tokens at 16 bits)`;
+  }
+}
+
+/** One line for an eviction policy, defaults filled as core fills them (sim/kv-policy.ts). */
+export function describeKvEviction(e: KvEviction): string {
+  switch (e.kind) {
+    case "none":
+      return "none (every token kept)";
+    case "streaming-llm":
+      return `StreamingLLM: ${e.sinkTokens ?? 4} sink + ${e.windowTokens} recent tokens kept`;
+    case "h2o":
+      return `H2O: ${e.budgetTokens !== undefined ? `${e.budgetTokens} tokens` : `${e.budgetRatio} of the prompt`} kept after prefill`;
+    case "snapkv":
+      return `SnapKV: prompt compressed to ${e.budgetTokens} tokens after prefill, generated tokens kept`;
+  }
+}
+
 /** The human-readable report. */
 export function renderSimulate(r: SimulateReport, io: CliIo): string {
   const st = styler(io);
@@ -544,12 +728,19 @@ export function renderSimulate(r: SimulateReport, io: CliIo): string {
   const row = (name: string, l: { mean: number; p50: number; p90: number; p99: number }) =>
     `  ${name.padEnd(10)}${[l.mean, l.p50, l.p90, l.p99].map((x) => formatSeconds(x).padStart(11)).join("")}`;
   const w = r.workload;
+  const d = s.disaggregation;
   const lines = [
     st.bold(
       `${s.model} on ${s.tp}× ${s.gpu}: ${s.engine === "vllm" ? `vLLM${s.engineVersion ? ` ${s.engineVersion}` : ""} continuous batching` : "static batching"}`,
     ),
     `workload   ${w.source === "file" ? `${String(w.path)} (${String(w.format)})` : "generated"}, ${formatCount(m.completedRequests + m.rejectedRequests)} requests`,
-    `KV pool    ${m.kvCacheBlocks.toLocaleString("en-US")} blocks × ${s.blockSize} tokens (${r.kvPool.source === "estimate" ? "core's vLLM start-up estimate" : "--num-gpu-blocks"}), KV ${s.kvDtype}, prefix caching ${s.enablePrefixCaching ? "on" : "off"}`,
+    `KV pool    ${r.kvPool.numGpuBlocks.toLocaleString("en-US")} blocks × ${s.blockSize} tokens${d ? " per engine" : ""} (${r.kvPool.source === "estimate" ? "core's vLLM start-up estimate" : "--num-gpu-blocks"}), KV ${describeKvStorage(s.kvDtype, s.kvStorage)}, prefix caching ${s.enablePrefixCaching ? "on" : "off"}`,
+    `eviction   ${describeKvEviction(s.kvEviction)}`,
+    ...(d
+      ? [
+          `disagg     prefill ${d.prefillGpus}× ${s.gpu} → decode ${d.decodeGpus}× ${s.gpu}, KV transfer ${formatDecimalBytes(d.transferBytesPerSecond)}/s + ${formatSeconds(d.transferLatencySeconds)} per request`,
+        ]
+      : []),
     `scheduler  max-num-seqs ${s.maxNumSeqs}, max-num-batched-tokens ${s.maxNumBatchedTokens}, max-model-len ${s.maxModelLen}`,
     "",
     st.dim(`  ${"".padEnd(10)}${["mean", "p50", "p90", "p99"].map((h) => h.padStart(11)).join("")}`),
