@@ -45,6 +45,26 @@ for (const id of ids) {
     time(() => estimate({ ...scenario, model: { id } }), 500),
   ]);
 }
+// llama.cpp replays its compute graph per probe of the max-context and max-batch searches. "warm":
+// the same scenario again (memoised placement and graphs); "cold": a new n_batch each call (above
+// the 512-token ubatch it changes no buffer, but misses every memo), as a first estimate would.
+const llamaCases = [
+  ["Llama-3.1-8B Q4_K_M 8192 tokens RTX-4090", "meta-llama/Llama-3.1-8B", "RTX-4090", 1, 8192],
+  ["Llama-3.1-70B Q4_K_M 65536 tokens 4×H100", "meta-llama/Llama-3.1-70B", "H100-SXM-80GB", 4, 65536],
+];
+let nBatch = 4096;
+for (const [label, id, gpu, count, contextLength] of llamaCases) {
+  const s = {
+    model: { id },
+    weights: "Q4_K_M",
+    engine: "llama.cpp",
+    hardware: { gpu, count },
+    contextLength,
+  };
+  rows.push([`estimate() llama.cpp warm ${label}`, time(() => estimate(s), 500)]);
+  const cold = () => estimate({ ...s, engineOptions: { nBatch: nBatch++ } });
+  rows.push([`estimate() llama.cpp cold ${label}`, time(cold, 1000)]);
+}
 console.log("\nEstimator benchmark (µs per call; ratio = time / baseline)\n");
 console.log(`${"operation".padEnd(82)}${"µs".padStart(10)}${"ratio".padStart(10)}`);
 for (const [name, us] of rows)

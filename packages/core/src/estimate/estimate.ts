@@ -17,6 +17,15 @@ import { estimateWeights, parseWeightFormat, weightFormatName } from "./weights.
 
 export const MEMLENS_VERSION = "0.1.0";
 
+/**
+ * An engine that bounds each device's total from below more cheaply than `memory()` (llama.cpp:
+ * every buffer but the compute graph's). A bound is never above the total `memory()` reports for
+ * the same input; an empty array means no bound.
+ */
+export interface EngineLowerBound {
+  memoryLowerBound(input: EngineInput, contextLength: number, batch: number): readonly number[];
+}
+
 /** Engines by scenario name. Others register here as their allocation rules are modelled. */
 export const INFERENCE_ENGINE_MODELS: Partial<Record<InferenceEngine, EngineModel>> = {
   transformers: transformersEngine,
@@ -98,7 +107,10 @@ export function estimate(rawScenario: unknown, options: EstimateOptions = {}): E
   const poolHolds = (m: EngineMemory, ctx: number): boolean =>
     m.kvPoolTokens === undefined || m.kvPoolTokens >= ctx;
   const fits = devices.every((d) => d.fits) && poolHolds(mem, scenario.contextLength);
+  const bounded = engineModel as EngineModel & Partial<EngineLowerBound>;
   const fitsAt = (ctx: number, batch: number): boolean => {
+    // A total is at least its lower bound: a bound over capacity refuses the probe unbuilt.
+    if (bounded.memoryLowerBound?.(input, ctx, batch).some((b) => b > capacityBytes)) return false;
     const m = engineModel.memory(input, ctx, batch);
     return m.devices.every((d) => d.total <= capacityBytes) && poolHolds(m, ctx);
   };

@@ -83,9 +83,16 @@ export interface GTensor {
   backend: number;
 }
 
-const typeInfo = (type: string): { size: number; block: number } => {
-  const t = lookupGgmlType(type);
-  return { size: t.typeSizeBytes, block: t.blockSize };
+// lookupGgmlType normalises its argument on every call; graphs ask for a handful of names thousands of times.
+const typeInfoByName = new Map<string, { readonly size: number; readonly block: number }>();
+const typeInfo = (type: string): { readonly size: number; readonly block: number } => {
+  let info = typeInfoByName.get(type);
+  if (!info) {
+    const t = lookupGgmlType(type);
+    info = { size: t.typeSizeBytes, block: t.blockSize };
+    typeInfoByName.set(type, info);
+  }
+  return info;
 };
 
 /** ggml_nbytes. */
@@ -336,12 +343,13 @@ export function allocateGraph(
   trace?: (event: "alloc" | "free", t: GTensor, offset: number, maxSize: number) => void,
 ): number[] {
   const allocs = alignment.map((a) => new DynAllocator(a));
-  const hash = new Map<GTensor, HashNode>();
+  // ggml's hash set, indexed by tensor id (ids are dense within a graph)
+  const hash: (HashNode | undefined)[] = [];
   const hn = (t: GTensor): HashNode => {
-    let h = hash.get(t);
+    let h = hash[t.id];
     if (!h) {
       h = { nChildren: 0, nViews: 0, buffer: 0, offset: 0, allocated: false };
-      hash.set(t, h);
+      hash[t.id] = h;
     }
     return h;
   };

@@ -60,15 +60,23 @@ export function kvWidths(
 
 const isQuantized = (type: string): boolean => lookupGgmlType(type).isQuantized;
 
+// A model's tensors by name, built once per tensor list (every graph of an estimate reads it).
+const tensorsByName = new WeakMap<readonly LlamaCppTensor[], ReadonlyMap<string, LlamaCppTensor>>();
+
 class Weights {
-  private readonly byName: Map<string, LlamaCppTensor>;
+  private readonly byName: ReadonlyMap<string, LlamaCppTensor>;
   private readonly made = new Map<string, GTensor>();
   constructor(
     private readonly g: GgmlGraph,
     tensors: readonly LlamaCppTensor[],
     private readonly arch: string,
   ) {
-    this.byName = new Map(tensors.map((t) => [t.name, t]));
+    let byName = tensorsByName.get(tensors);
+    if (!byName) {
+      byName = new Map(tensors.map((t) => [t.name, t]));
+      tensorsByName.set(tensors, byName);
+    }
+    this.byName = byName;
   }
   has(name: string): boolean {
     return this.byName.has(name);

@@ -15,6 +15,7 @@ import { lookupGgmlType } from "../../catalog/dtypes.js";
 import { MemlensError } from "../../errors/memlens-error.js";
 import { hasGguf, type LlamaCppModel, type LlamaCppTensor } from "../../models/gguf-model.js";
 import type { Scenario } from "../../scenario/scenario.js";
+import type { EngineLowerBound } from "../estimate.js";
 import type { DeviceBytes, EngineInput, EngineMemory, EngineModel } from "../estimate-types.js";
 import type { KvDtype, KvLayoutOptions } from "../kv-cache.js";
 import { allocateGraph, type GgmlGraph, type GTensor } from "./ggml-graph.js";
@@ -548,6 +549,11 @@ function computeBufferSizes(
  * @example llamaCppMemory(model, settings).kvBuffers[0].bytes
  */
 export function llamaCppMemory(model: LlamaCppModel, s: LlamaCppSettings): LlamaCppMemory {
+  return llamaCppBuffers(model, s, true);
+}
+
+/** llamaCppMemory, or without `withCompute` the same buffers but no compute buffers (a lower bound). */
+function llamaCppBuffers(model: LlamaCppModel, s: LlamaCppSettings, withCompute: boolean): LlamaCppMemory {
   validateLlamaCppContext(model, s);
   const h = model.hparams;
   const notes: string[] = [];
@@ -665,7 +671,7 @@ export function llamaCppMemory(model: LlamaCppModel, s: LlamaCppSettings): Llama
   // The compute buffers are a function of the settings and of these five graph sizes alone, so
   // contexts that pad to the same cache size (the last steps of a binary search) replay it once.
   const computeKey = `${baseKey}|${nTokens},${nOutputs},${nStream},${nCtxSeq},${nKvSwa}`;
-  let computeSizes = memo.computeSizes.get(computeKey);
+  let computeSizes = withCompute ? memo.computeSizes.get(computeKey) : [];
   if (!computeSizes) {
     computeSizes = computeBufferSizes(model, s, placement, {
       nTokens,
@@ -724,10 +730,17 @@ interface ScheduleConfig {
 function scheduleGraph(g: GgmlGraph, c: ScheduleConfig): void {
   const cpu = c.nBackends - 1;
   const isWeight = (t: GTensor) => t.external && !t.name.startsWith("cache_");
+  // per-tensor tables indexed by id (ids are dense within a graph)
+  const kvLayerOfRoot: (number | null | undefined)[] = [];
   const kvLayer = (t: GTensor): number | null => {
     const root = t.viewSrc ?? t;
-    const m = /^cache_[kv]_l(\d+)$/.exec(root.name);
-    return m && root.external ? Number(m[1]) : null;
+    let il = kvLayerOfRoot[root.id];
+    if (il === undefined) {
+      const m = /^cache_[kv]_l(\d+)$/.exec(root.name);
+      il = m && root.external ? Number(m[1]) : null;
+      kvLayerOfRoot[root.id] = il;
+    }
+    return il;
   };
   for (const leaf of g.leafs) {
     if (leaf.input) leaf.backend = cpu;
@@ -738,13 +751,13 @@ function scheduleGraph(g: GgmlGraph, c: ScheduleConfig): void {
   }
   const batchOf = (t: GTensor) => (t.op === "GET_ROWS" ? 0 : t.op === "MUL_MAT_ID" ? t.ne[2] : t.ne[1]);
   // pass 1 (ggml_backend_sched_backend_id_from_cur): pre-allocated destinations, inputs, weights
-  const assigned = new Map<GTensor, number>();
+  const assigned: (number | undefined)[] = [];
   const isViewOp = (t: GTensor) => t.viewSrc !== null && t.op !== "SET_ROWS" && t.op !== "CPY";
   for (const node of g.nodes) {
     if (isViewOp(node)) continue;
     const il = node.viewSrc ? kvLayer(node.viewSrc) : null;
     if (il !== null) {
-      assigned.set(node, c.kvBackend(il));
+      assigned[node.id] = c.kvBackend(il);
       continue;
     }
     if (node.op === "ROPE" || node.op === "FLASH_ATTN_EXT") continue;
@@ -752,7 +765,7 @@ function scheduleGraph(g: GgmlGraph, c: ScheduleConfig): void {
       if (isWeight(s)) {
         const wb = s.backend;
         // a higher-priority backend takes large-batch ops on host weights (op offload)
-        assigned.set(node, wb === cpu && c.opOffload && cpu > 0 && batchOf(node) >= 32 ? 0 : wb);
+        assigned[node.id] = wb === cpu && c.opOffload && cpu > 0 && batchOf(node) >= 32 ? 0 : wb;
         break;
       }
   }
@@ -761,9 +774,9 @@ function scheduleGraph(g: GgmlGraph, c: ScheduleConfig): void {
   const expand = (nodes: GTensor[], gpuOnly: boolean) => {
     let cur = -1;
     for (const n of nodes) {
-      const b = assigned.get(n);
+      const b = assigned[n.id];
       if (b !== undefined) cur = gpuOnly && b === cpu ? -1 : b;
-      else if (cur !== -1) assigned.set(n, cur);
+      else if (cur !== -1) assigned[n.id] = cur;
     }
   };
   expand([...order].reverse(), true);
@@ -772,10 +785,10 @@ function scheduleGraph(g: GgmlGraph, c: ScheduleConfig): void {
   expand(order, false);
   for (const n of g.nodes) {
     if (isViewOp(n)) n.backend = n.viewSrc!.backend;
-    else n.backend = assigned.get(n) ?? n.backend;
+    else n.backend = assigned[n.id] ?? n.backend;
   }
   // splits and copies
-  const copies = new Map<string, GTensor>();
+  const copies = new Map<number, GTensor>();
   const out: GTensor[] = [];
   let cur = -1;
   let splitInputs = 0;
@@ -804,7 +817,7 @@ function scheduleGraph(g: GgmlGraph, c: ScheduleConfig): void {
       if (sb === b) continue;
       // host buffers are usable by the CPU backend; GPU buffers only by their own GPU
       if (b === cpu && s.external && sb === cpu) continue;
-      const key = `${s.id}:${b}`;
+      const key = s.id * c.nBackends + b;
       let copy = copies.get(key);
       if (!copy) {
         // the copy depends on its source, so the source lives until the copy is made (input_dep)
@@ -945,7 +958,26 @@ function infeasible(gpuCount: number): EngineMemory {
   };
 }
 
-export const llamaCppEngine: EngineModel = {
+/**
+ * Each device's total without the compute buffers: no more than `memory()`'s total for the same
+ * input (compute buffers are never negative), and cheap (no graph). estimate() refuses a search
+ * probe whose bound is over capacity without building its graph. Empty when there is no bound.
+ */
+function llamaCppMemoryLowerBound(input: EngineInput, contextLength: number, batch: number): number[] {
+  if (batch > LLAMA_MAX_SEQ) return [];
+  const model = cachedModel(input);
+  const gpuCount = gpuCountOf(input);
+  const settings = llamaCppSettings(input.scenario, model.hparams.nLayer, gpuCount, contextLength, batch);
+  const m = llamaCppBuffers(model, settings, false);
+  return Array.from({ length: Math.max(1, gpuCount) }, (_, i) => {
+    const t = gpuCount === 0 ? totals(m, "host") : totals(m, i);
+    const overhead = gpuCount === 0 ? 0 : CUDA_CONTEXT_BYTES;
+    return t.model + t.kv + t.output + overhead;
+  });
+}
+
+export const llamaCppEngine: EngineModel & EngineLowerBound = {
+  memoryLowerBound: llamaCppMemoryLowerBound,
   memory(input: EngineInput, contextLength: number, batch: number): EngineMemory {
     const model = cachedModel(input);
     const gpuCount = gpuCountOf(input);
