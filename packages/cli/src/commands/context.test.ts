@@ -48,6 +48,24 @@ describe("memlens context (built binary)", () => {
     expect(r.modelContextLength).toBe(1024);
     expect(r.simulation).toBeUndefined();
   });
+
+  it("counts a Llama 3.1 conversation with Llama 3's packaged tokenizer when no --tokenizer is given", async () => {
+    const argv = [
+      "context",
+      "--model",
+      "meta-llama/Llama-3.1-8B",
+      "--gpu",
+      "RTX-4090",
+      conversation,
+      "--json",
+    ];
+    const r = JSON.parse(execFileSync(process.execPath, [bin, ...argv], { encoding: "utf8" }));
+    expect(r.tokenizer).toBe("hf:llama3_1");
+    const llama = await loadTokenCounter("llama3_1");
+    const turns = parseConversation(readFileSync(conversation, "utf8"), "fixture");
+    expect(r.turns.map((t: { tokens: number }) => t.tokens)).toEqual(turns.map((t) => llama.count(t.text)));
+    expect(r.cost.kvBytes).toBe(r.tokens * r.kvBytesPerToken);
+  });
 });
 
 describe("memlens context (in process)", () => {
@@ -94,7 +112,7 @@ describe("memlens context (in process)", () => {
   });
 
   it.each([
-    [["context", "--model", "meta-llama/Llama-3.1-8B", "--gpu", "RTX-4090", conversation], "--tokenizer"],
+    [["context", "--model", "mistralai/Mistral-7B-v0.3", "--gpu", "RTX-4090", conversation], "--tokenizer"],
     [[...base, "--policy", "fifo", "--budget", "10"], "--policy"],
     [[...base, "--budget", "10"], "--policy"],
     [[...base, "--policy", "summarize"], "--budget"],

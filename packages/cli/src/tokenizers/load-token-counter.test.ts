@@ -9,6 +9,7 @@ describe("loadTokenCounter", () => {
     ["openai:gpt-4o", "o200k_base"],
     ["openai:gpt-4", "cl100k_base"],
     ["gpt2", "hf:gpt2"],
+    ["qwen3", "hf:qwen3"],
   ])("%s → a counter named %s", async (spec, name) => {
     const c = await loadTokenCounter(spec);
     expect(c.name).toBe(name);

@@ -9,18 +9,21 @@ import {
   OPENAI_ENCODINGS,
   openAiEncodingForModel,
 } from "./openai-token-counter.js";
+import { PACKAGED_TOKENIZERS, packagedTokenizerPath } from "./packaged-tokenizers.js";
 
 /** The forms `--tokenizer` accepts, for help and error messages. */
 export const TOKENIZER_SPEC_FORMS = [
   ...OPENAI_ENCODINGS,
   "openai:<model> (e.g. openai:gpt-4o)",
   ...BUNDLED_TOKENIZERS.map((t) => t.id),
+  ...PACKAGED_TOKENIZERS.map((t) => t.id),
   "<path to tokenizer.json or a model directory>",
 ];
 
 /**
  * Resolves a `--tokenizer` value: an OpenAI encoding (`o200k_base`), `openai:<model>`, a bundled
- * tokenizer (`gpt2`), or a path to a `tokenizer.json` (or a directory holding one).
+ * tokenizer (`gpt2`), a packaged one (`llama3_1`, `qwen3`...: packaged-tokenizers.ts), or a path to
+ * a `tokenizer.json` (or a directory holding one).
  *
  * @example await loadTokenCounter("cl100k_base"); await loadTokenCounter("./Qwen2.5-7B/")
  */
@@ -31,6 +34,11 @@ export async function loadTokenCounter(spec: string): Promise<TokenCounter> {
   if (bundled) {
     const c = loadHfTokenCounter(bundledTokenizerPath(bundled));
     return { name: `hf:${bundled.id}`, count: c.count };
+  }
+  const packaged = PACKAGED_TOKENIZERS.find((t) => t.id === spec);
+  if (packaged) {
+    const c = loadHfTokenCounter(packagedTokenizerPath(packaged));
+    return { name: `hf:${packaged.id}`, count: c.count };
   }
   if (existsSync(spec)) return loadHfTokenCounter(spec);
   throw new MemlensError(
