@@ -125,7 +125,8 @@ export class GgmlGraph {
   private nextId = 0;
   readonly nodes: GTensor[] = [];
   readonly leafs: GTensor[] = [];
-  private readonly visited = new Set<GTensor>();
+  /** Visited flags by tensor id (one pushed per tensor made, so the array stays dense). */
+  private readonly visited: boolean[] = [];
   /** Backend new nodes are assigned to (the scheduler's choice, set by the graph builder). */
   backend = 0;
 
@@ -144,6 +145,7 @@ export class GgmlGraph {
       viewSrc = view.of.viewSrc ?? view.of;
       viewOffs = (view.of.viewSrc ? view.of.viewOffs : 0) + (view.offs ?? 0);
     }
+    this.visited.push(false);
     return {
       id: this.nextId++,
       op,
@@ -159,6 +161,11 @@ export class GgmlGraph {
       name: "",
       backend: this.backend,
     };
+  }
+
+  /** Tensors made so far: every id is below this. */
+  get tensorCount(): number {
+    return this.nextId;
   }
 
   /** A tensor with memory of its own outside the graph (a weight or a KV cache tensor). */
@@ -247,8 +254,8 @@ export class GgmlGraph {
     this.visit(t);
   }
   private visit(t: GTensor): void {
-    if (this.visited.has(t)) return;
-    this.visited.add(t);
+    if (this.visited[t.id]) return;
+    this.visited[t.id] = true;
     for (const s of t.src) this.visit(s);
     if (t.op === "NONE") this.leafs.push(t);
     else this.nodes.push(t);
@@ -344,7 +351,7 @@ export function allocateGraph(
 ): number[] {
   const allocs = alignment.map((a) => new DynAllocator(a));
   // ggml's hash set, indexed by tensor id (ids are dense within a graph)
-  const hash: (HashNode | undefined)[] = [];
+  const hash: (HashNode | undefined)[] = new Array(g.tensorCount);
   const hn = (t: GTensor): HashNode => {
     let h = hash[t.id];
     if (!h) {

@@ -731,7 +731,7 @@ function scheduleGraph(g: GgmlGraph, c: ScheduleConfig): void {
   const cpu = c.nBackends - 1;
   const isWeight = (t: GTensor) => t.external && !t.name.startsWith("cache_");
   // per-tensor tables indexed by id (ids are dense within a graph)
-  const kvLayerOfRoot: (number | null | undefined)[] = [];
+  const kvLayerOfRoot: (number | null | undefined)[] = new Array(g.tensorCount);
   const kvLayer = (t: GTensor): number | null => {
     const root = t.viewSrc ?? t;
     let il = kvLayerOfRoot[root.id];
@@ -751,7 +751,7 @@ function scheduleGraph(g: GgmlGraph, c: ScheduleConfig): void {
   }
   const batchOf = (t: GTensor) => (t.op === "GET_ROWS" ? 0 : t.op === "MUL_MAT_ID" ? t.ne[2] : t.ne[1]);
   // pass 1 (ggml_backend_sched_backend_id_from_cur): pre-allocated destinations, inputs, weights
-  const assigned: (number | undefined)[] = [];
+  const assigned: (number | undefined)[] = new Array(g.tensorCount);
   const isViewOp = (t: GTensor) => t.viewSrc !== null && t.op !== "SET_ROWS" && t.op !== "CPY";
   for (const node of g.nodes) {
     if (isViewOp(node)) continue;
