@@ -1,11 +1,15 @@
 import { describe, expect, test } from "vitest";
+import { findGpu } from "../../catalog/gpu-lookup.js";
 import { catalogModelSpec } from "../../catalog/models.js";
 import { MemlensError } from "../../errors/memlens-error.js";
+import { parseScenario } from "../../scenario/scenario.js";
 import { estimate } from "../estimate.js";
+import { parseWeightFormat } from "../weights.js";
 import {
   fitLlamaCpp,
   type LlamaCppSettings,
   layerDevices,
+  llamaCppEngine,
   llamaCppMemory,
   parseOverride,
 } from "./llamacpp.js";
@@ -222,4 +226,62 @@ describe("estimate() with engine llama.cpp", () => {
     expect(e.devices[0]!.bytes.weights).toBe(e.engine.modelBufferBytes);
     expect(e.fits).toBe(true);
   });
+});
+
+describe("search shortcuts change no figure", () => {
+  test("a memoised model gives the buffers a fresh one does, context after context", () => {
+    const spec = catalogModelSpec("Qwen/Qwen3-0.6B");
+    const memoised = llamaCppModelFromSpec(spec, "Q4_K_M");
+    const gpu = cpu({ gpuCount: 2, gpuLayers: 29, flashAttn: true });
+    for (const [contextLength, nSeq] of [
+      [8192, 1],
+      [8000, 1],
+      [131072, 1],
+      [8192, 4],
+      [300, 3],
+      [8192, 1],
+    ] as const)
+      for (const s of [cpu({ contextLength, nSeq }), { ...gpu, contextLength, nSeq }])
+        expect(llamaCppMemory(memoised, s)).toEqual(llamaCppMemory(llamaCppModelFromSpec(spec, "Q4_K_M"), s));
+  });
+
+  test.each([
+    ["meta-llama/Llama-3.1-8B", "RTX-4090", 1],
+    ["Qwen/Qwen3-30B-A3B", "L40S-48GB", 2],
+    ["google/gemma-2-9b", "A100-80GB", 3],
+  ] as const)(
+    "the lower bound of %s on %s ×%i is each total without its compute buffer",
+    (id, gpuId, count) => {
+      const scenario = parseScenario({
+        model: { id },
+        engine: "llama.cpp",
+        weights: "Q4_K_M",
+        contextLength: 4096,
+        hardware: { gpu: gpuId, count },
+      });
+      const spec = catalogModelSpec(id);
+      const gpu = findGpu(gpuId);
+      const input = {
+        scenario,
+        spec,
+        format: parseWeightFormat("Q4_K_M", spec),
+        capacityBytes: gpu.memoryBytes,
+        gpu,
+        deviceCount: count,
+      };
+      for (const [ctx, batch] of [
+        [512, 1],
+        [4096, 8],
+        [131072, 2],
+      ] as const) {
+        const bound = llamaCppEngine.memoryLowerBound(input, ctx, batch);
+        const devices = llamaCppEngine.memory(input, ctx, batch).devices;
+        expect(bound).toHaveLength(devices.length);
+        devices.forEach((d, i) => {
+          expect(bound[i]).toBeLessThanOrEqual(d.total);
+          expect(d.total - bound[i]!).toBe(d.activations); // GPU activations are the compute buffer
+        });
+      }
+    },
+  );
 });
