@@ -125,6 +125,8 @@ export function suggestChanges(rawScenario: unknown, options: EstimateOptions = 
       base.performance.decodeTokensPerSecond > 0
         ? e.performance.decodeTokensPerSecond / base.performance.decodeTokensPerSecond
         : 1;
+    // A change that neither frees memory nor speeds decode up is not advice.
+    if (saved <= 0 && speed < 1.005) continue;
     const q = t.field === "weights" ? (qualityCostOf(String(t.value))?.perplexityDelta ?? null) : 0;
     const parts = [
       saved >= 0
