@@ -2,7 +2,6 @@ import {
   describeAllowed,
   type Estimate,
   estimate,
-  estimateWeights,
   findGpu,
   formatCount,
   formatDecimalBytes,
@@ -610,10 +609,6 @@ export function simulateFromArgs(
     gpu,
     format,
     weightBytesPerGpu,
-    ...(() => {
-      const w = estimateWeights(spec, format);
-      return { embeddingBytes: w.embeddingBytes, expertBytes: w.expertBytes };
-    })(),
     kvBytesPerTokenPerGpu: (kv16PerGpu * kvBitsPerElement(storage)) / 16,
     tensorParallel: tp,
   });

@@ -55,7 +55,7 @@ export interface PerformanceEstimate {
 }
 
 /** Tensor-core dtype a format computes in: weight-only quants dequantize to 16-bit. */
-function computeDtypeOf(format: WeightFormat, gpu: GpuSpec): { dtype: string; flops: number } {
+export function computeRoofOf(format: WeightFormat, gpu: GpuSpec): { dtype: string; flops: number } {
   const f = gpu.flopsPerSecond;
   const half = f.bf16 ?? f.fp16 ?? f.fp32 ?? 0;
   if (format.kind === "dense" && format.dtype === "fp32")
@@ -66,7 +66,7 @@ function computeDtypeOf(format: WeightFormat, gpu: GpuSpec): { dtype: string; fl
 }
 
 /** Matrix-multiply FLOPs per token: 2 per weight a token touches (Kaplan et al. 2020, C ≈ 2N). */
-function matmulFlopsPerToken(spec: ModelSpec): number {
+export function matmulFlopsPerToken(spec: ModelSpec): number {
   let embedding = 0;
   for (const t of spec.tensors)
     if (t.role === "embedding" || t.role === "position-embedding") embedding += countElements(t.shape);
@@ -76,7 +76,7 @@ function matmulFlopsPerToken(spec: ModelSpec): number {
 }
 
 /** Attention score + value FLOPs for one query token over `keys` keys: 4 · heads · head_dim per key. */
-function attentionFlopsPerToken(spec: ModelSpec, keys: number): number {
+export function attentionFlopsPerToken(spec: ModelSpec, keys: number): number {
   let f = 0;
   for (const l of spec.layers) {
     const m = l.mixer;
@@ -96,7 +96,7 @@ function attentionFlopsPerToken(spec: ModelSpec, keys: number): number {
  * step, so it slows as the context grows. MoE decode reads only the experts the batch touches.
  */
 export function estimatePerformance(x: RooflineInput): PerformanceEstimate {
-  const { dtype, flops } = computeDtypeOf(x.format, x.gpu);
+  const { dtype, flops } = computeRoofOf(x.format, x.gpu);
   const tp = x.tensorParallel;
   const peak = flops * tp * x.efficiency.compute;
   const bandwidth = x.gpu.bandwidthBytesPerSecond * tp * x.efficiency.memory;

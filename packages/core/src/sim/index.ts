@@ -31,6 +31,7 @@ export {
   residentTokens,
 } from "./kv-policy.js";
 export { type LatencySummary, percentileSorted, summarize } from "./metrics.js";
+export { type ModelStep, type ModelStepInput, modelStep, modelStepTime } from "./model-step.js";
 export {
   interpolate,
   LLAMA_PROFILE_ARCHITECTURE,

@@ -5,20 +5,21 @@
  * simulator worker runs; nothing here simulates.
  */
 import {
-  countElements,
-  DEFAULT_EFFICIENCY,
   type Estimate,
   estimate,
-  estimateWeights,
   type GpuSpec,
   type KvLayoutOptions,
   kvBytesPerToken,
   kvShareOfRank,
   type ModelSpec,
   parseWeightFormat,
-  type WeightFormat,
 } from "@memlens/core";
-import type { GeneratedWorkload, LengthDistribution, RooflineStepParams } from "@memlens/core/sim";
+import {
+  type GeneratedWorkload,
+  type LengthDistribution,
+  type ModelStep,
+  modelStep,
+} from "@memlens/core/sim";
 import type { ModelChoice } from "../lib/models.js";
 import type { ServingJob } from "../worker/sim-job.js";
 import { attempt, inferenceScenario, type Outcome } from "./scenario.js";
@@ -115,21 +116,6 @@ export function servingWorkload(i: ServingInput): GeneratedWorkload {
   };
 }
 
-/**
- * Attention FLOPs per query·key pair over all layers: QKᵀ and AV, 2 FLOPs per multiply-add
- * (the same count as core's perf/roofline.ts attentionFlopsPerToken; sliding windows ignored).
- * TODO(core): core's sim has no "step parameters from a ModelSpec" helper yet; move this there.
- */
-export function attentionFlopsPerPair(spec: ModelSpec): number {
-  let f = 0;
-  for (const l of spec.layers) {
-    const m = l.mixer;
-    if (m.kind === "attention") f += 2 * m.numHeads * (m.headDim + m.valueHeadDim);
-    else if (m.kind === "mla") f += 2 * m.numHeads * (m.qkNopeHeadDim + m.qkRopeHeadDim + m.valueHeadDim);
-  }
-  return f;
-}
-
 const layoutOf = (dtype: "bf16" | "fp8"): KvLayoutOptions => ({
   kDtype: dtype,
   vDtype: dtype,
@@ -147,43 +133,25 @@ export function kvBytesPerTokenPerGpu(
   return kvBytesPerToken(spec, layoutOf(dtype)) * kvShareOfRank(spec, tensorParallel);
 }
 
-/** Peak FLOP/s of the dtype the weights compute in (as core's perf/roofline.ts computeDtypeOf). */
-function peakFlopsPerSecond(format: WeightFormat, gpu: GpuSpec): number {
-  const f = gpu.flopsPerSecond;
-  const half = f.bf16 ?? f.fp16 ?? f.fp32 ?? 0;
-  if (format.kind === "dense" && format.dtype === "fp32") return f.tf32 ?? f.fp32 ?? half;
-  if (format.kind === "fp8" && f.fp8) return f.fp8;
-  if (format.kind === "int8" && format.method === "w8a8" && f.int8) return f.int8;
-  return half;
-}
-
 /**
- * Roofline step parameters per GPU for the checkpoint as published: weights from core's vLLM
- * rank weights less an untied input embedding (read one row per token), 2 FLOPs per active
- * non-embedding parameter per token (Kaplan et al. 2020), attention FLOPs per pair, KV bytes per
- * token in the stored dtype, the GPU's peak FLOP/s and bandwidth at core's default efficiency.
- * MoE steps are charged every expert (an upper bound at small batches).
+ * Step-time inputs per GPU for the checkpoint as published: core's `modelStep` over the vLLM rank
+ * weights of the estimate and the KV bytes per token in the stored dtype (MoE steps read the
+ * experts their tokens touch).
  */
-export function servingStepParams(i: ServingInput, e: Estimate): RooflineStepParams {
+export function servingStep(i: ServingInput, e: Estimate): ModelStep {
   const spec = i.model.spec;
-  const tp = i.tensorParallel;
-  const format = parseWeightFormat(undefined, spec);
-  let embeddingElements = 0;
-  for (const t of spec.tensors)
-    if (t.role === "embedding" || t.role === "position-embedding")
-      embeddingElements += countElements(t.shape);
-  const lookupOnly = spec.tiedEmbeddings ? 0 : embeddingElements;
-  const embeddingUnread = spec.tiedEmbeddings ? 0 : estimateWeights(spec, format).embeddingBytes / tp;
-  return {
-    weightBytes: Math.max(0, (e.devices[0]?.bytes.weights ?? 0) - embeddingUnread),
-    flopsPerToken: (2 * (spec.activeParameters - lookupOnly)) / tp,
-    attentionFlopsPerPair: attentionFlopsPerPair(spec) / tp,
-    kvBytesPerToken: kvBytesPerTokenPerGpu(spec, tp, i.kvCache === "fp8" ? "fp8" : "bf16"),
-    bandwidthBytesPerSecond: i.gpu.bandwidthBytesPerSecond,
-    flopsPerSecond: peakFlopsPerSecond(format, i.gpu),
-    computeEfficiency: DEFAULT_EFFICIENCY.compute,
-    memoryEfficiency: DEFAULT_EFFICIENCY.memory,
-  };
+  return modelStep({
+    spec,
+    gpu: i.gpu,
+    format: parseWeightFormat(undefined, spec),
+    weightBytesPerGpu: e.devices[0]?.bytes.weights ?? 0,
+    kvBytesPerTokenPerGpu: kvBytesPerTokenPerGpu(
+      spec,
+      i.tensorParallel,
+      i.kvCache === "fp8" ? "fp8" : "bf16",
+    ),
+    tensorParallel: i.tensorParallel,
+  });
 }
 
 const REFUSAL = "vLLM would not start: ";
@@ -207,7 +175,7 @@ export function servingSetup(i: ServingInput): Outcome<ServingSetup> {
   const kv16 = kvBytesPerTokenPerGpu(i.model.spec, i.tensorParallel, "bf16");
   const job: ServingJob = {
     workload: servingWorkload(i),
-    step: servingStepParams(i, e),
+    step: servingStep(i, e),
     serving: {
       scheduler: "vllm",
       maxNumSeqs: i.maxNumSeqs,

@@ -594,11 +594,11 @@ export function ServingPage() {
           the figure service-level targets are usually written against.
         </p>
         <Note>
-          A roofline has no launch, scheduling or sampling overhead, no tensor-parallel all-reduce time, and
-          charges an MoE model every expert each step, so absolute latencies here are optimistic for small
-          dense models and pessimistic for MoE at low load. With step times fitted to a measured profile
-          instead, the simulator replays a recorded vLLM 0.19 run (Llama-3.1-8B on an RTX 4090) with median
-          TTFT and TPOT within 15 %.
+          A roofline has no launch, scheduling or sampling overhead and no tensor-parallel all-reduce time, so
+          absolute latencies here are optimistic, most of all for small models (an MoE step reads only the
+          experts its tokens are routed to, uniform routing assumed). With step times fitted to a measured
+          profile instead, the simulator replays a recorded vLLM 0.19 run (Llama-3.1-8B on an RTX 4090) with
+          median TTFT and TPOT within 15 %.
         </Note>
       </section>
     </div>

@@ -65,7 +65,7 @@ describe("serving setup: the KV pool is core's vLLM estimate", () => {
     // fp8 KV doubles the blocks the same memory holds (about; activations stay the same).
     const fp8 = setupOf({ kvCache: "fp8" });
     expect(fp8.numGpuBlocks / s.numGpuBlocks).toBeGreaterThan(1.9);
-    expect(fp8.job.step.kvBytesPerToken).toBe(s.job.step.kvBytesPerToken / 2);
+    expect(fp8.job.step.params.kvBytesPerToken).toBe(s.job.step.params.kvBytesPerToken / 2);
   });
 
   it("says why when vLLM would not start (a 70B model on one 24 GB card)", () => {
@@ -99,8 +99,8 @@ describe("serving setup across architectures: every request completes on core's 
       input({ model: rowChoice(id), gpu: findGpu(gpu), tensorParallel: tp, requests: 60 }),
     );
     if (!s.ok) throw new Error(s.message);
-    expect(s.value.job.step.weightBytes).toBeGreaterThan(0);
-    expect(s.value.job.step.attentionFlopsPerPair).toBeGreaterThan(0);
+    expect(s.value.job.step.params.weightBytes).toBeGreaterThan(0);
+    expect(s.value.job.step.params.attentionFlopsPerPair).toBeGreaterThan(0);
     const o = await createSimClient().run({ kind: "run", job: s.value.job });
     if (o.kind !== "done" || o.result.kind !== "run") throw new Error(JSON.stringify(o));
     expect(o.result.metrics.completedRequests).toBe(60);

@@ -6,8 +6,8 @@
 import {
   type GeneratedWorkload,
   generateWorkload,
-  type RooflineStepParams,
-  rooflineStepTime,
+  type ModelStep,
+  modelStepTime,
   type SimulateServingOptions,
   type SimulationResult,
   simulateServing,
@@ -19,7 +19,7 @@ export type ServingSettings = Omit<SimulateServingOptions, "workload" | "stepTim
 /** One serving setup: a generated workload, a roofline step time and the engine settings. */
 export interface ServingJob {
   readonly workload: GeneratedWorkload;
-  readonly step: RooflineStepParams;
+  readonly step: ModelStep;
   readonly serving: ServingSettings;
 }
 
@@ -67,7 +67,7 @@ function simulate(job: ServingJob, onFraction?: (f: number) => void): Simulation
     {
       ...job.serving,
       workload: generateWorkload(job.workload),
-      stepTime: rooflineStepTime(job.step),
+      stepTime: modelStepTime(job.step),
     },
     onFraction,
   );
