@@ -12,6 +12,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const bin = join(here, "..", "..", "bin", "memlens.js");
 const conversation = join(here, "fixtures", "conversation.json");
 const base = ["context", "--model", "openai-community/gpt2", "--gpu", "RTX-4090", conversation];
+const summarize = [...base, "--policy", "summarize", "--budget", "60"];
 
 async function run(argv: string[], stdinText?: string) {
   let out = "";
@@ -117,6 +118,22 @@ describe("memlens context (in process)", () => {
     [[...base, "--budget", "10"], "--policy"],
     [[...base, "--policy", "summarize"], "--budget"],
     [[...base, "--tokenizer", "nope-tokenizer"], "--tokenizer"],
+    [[...summarize, "--summarizer", "llm"], "--summarizer"],
+    [[...base, "--summarizer", "openai"], "--summarizer"],
+    [[...summarize, "--summarizer-url", "http://127.0.0.1:1/v1"], "--summarizer"],
+    [[...summarize, "--summarizer", "openai", "--summarizer-model", "m"], "--summarizer-url"],
+    [
+      [...summarize, "--summarizer", "openai", "--summarizer-url", "http://127.0.0.1:1/v1"],
+      "--summarizer-model",
+    ],
+    [
+      [
+        ...summarize,
+        ...["--summarizer", "openai", "--summarizer-url", "http://127.0.0.1:1/v1", "--summarizer-model", "m"],
+        ...["--summarizer-api-key-env", "MEMLENS_TEST_UNSET_KEY"],
+      ],
+      "--summarizer-api-key-env",
+    ],
     [["context", "--model", "openai-community/gpt2", "--gpu", "GTX-9999", conversation], "--gpu"],
     [
       ["context", "--model", "openai-community/gpt2", "--gpu", "RTX-4090", "/nonexistent.json"],

@@ -8,16 +8,20 @@ import {
   describeAllowed,
   estimate,
   estimateContextCost,
+  extractiveSummarizer,
   findGpu,
   formatBinaryBytes,
   formatSeconds,
   MEMLENS_VERSION,
   MemlensError,
+  type Summarizer,
   simulateContext,
+  simulateContextAsync,
   type TokenCounter,
   TURN_ROLES,
   type Turn,
   type TurnRole,
+  truncateToTokens,
 } from "@memlens/core";
 import { intFlag, parseFlags } from "../args.js";
 import { type CliIo, MAX_JSON_BYTES, readStdin, readTextFile, styler } from "../io.js";
@@ -28,6 +32,7 @@ import {
   TOKENIZER_SPEC_FORMS,
 } from "../tokenizers/index.js";
 import { resolveModelFlag } from "./model-ref.js";
+import { openAiSummarizer, SummarizerError } from "./openai-summarizer.js";
 
 const HELP = `memlens context: what a conversation costs on a model and GPU: tokens (the model's real
 tokenizer), KV cache bytes and time to first token; optionally replayed turn by turn under a
@@ -36,7 +41,9 @@ compaction policy
   memlens context --model ID|DIR --gpu ID FILE|- [--tokenizer SPEC] [--per-turn-overhead N]
                   [--engine transformers|vllm|sglang|llamacpp] [--kv-cache DTYPE] [--json]
                   [--policy keep-last-n|token-budget|summarize|relevance --budget N
-                   [--threshold N] [--summary-max N] [--keep-recent N]]
+                   [--threshold N] [--summary-max N] [--keep-recent N]
+                   [--summarizer extractive|openai --summarizer-url URL --summarizer-model NAME
+                    [--summarizer-api-key-env NAME]]]
 
 FILE: a JSON array of {role, content} messages (or {"messages": [...]}), or plain text (one user
 turn). Roles: system, user, assistant, tool ("developer" counts as system).
@@ -46,6 +53,11 @@ Qwen2.5/QwQ/Qwen3, Gemma 3, DeepSeek-V3/R1/V3.2, gpt-oss); for other models give
 --budget is tokens, except for keep-last-n where it is the number of turns kept. summarize folds
 older turns into an extractive summary once the context passes --threshold (default 80% of the
 budget) into at most --summary-max tokens (default 1/8 of the budget).
+--summarizer openai asks an OpenAI-compatible server instead (OpenAI, vLLM, SGLang, llama.cpp,
+Ollama): POST URL/chat/completions with --summarizer-model and max_tokens = --summary-max, e.g.
+--summarizer-url http://127.0.0.1:8000/v1. The bearer key is read from the environment variable
+--summarizer-api-key-env names (default OPENAI_API_KEY; sent only when set). Each request times out
+after 60 s; a failing server ends the run with exit 1. Answers longer than --summary-max are cut.
 `;
 
 const FLAGS = {
@@ -60,6 +72,10 @@ const FLAGS = {
   threshold: { type: "string" },
   "summary-max": { type: "string" },
   "keep-recent": { type: "string" },
+  summarizer: { type: "string" },
+  "summarizer-url": { type: "string" },
+  "summarizer-model": { type: "string" },
+  "summarizer-api-key-env": { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -222,6 +238,88 @@ function policyFromFlags(
   }
 }
 
+/** `--summarizer` names. */
+export const CONTEXT_SUMMARIZERS = ["extractive", "openai"] as const;
+
+const SUMMARIZER_FLAGS = ["summarizer-url", "summarizer-model", "summarizer-api-key-env"] as const;
+
+/** The summarizer the flags ask for; undefined for core's extractive default. */
+function summarizerFromFlags(
+  v: ReturnType<typeof parseFlags<typeof FLAGS>>["values"],
+  policy: CompactionPolicy | undefined,
+  env: CliIo["env"],
+): Summarizer | undefined {
+  const name = v.summarizer ?? "extractive";
+  if (!(CONTEXT_SUMMARIZERS as readonly string[]).includes(name))
+    throw new MemlensError(
+      "invalid-value",
+      `--summarizer must be one of ${describeAllowed(CONTEXT_SUMMARIZERS)}, got "${name}"`,
+      "--summarizer",
+      CONTEXT_SUMMARIZERS,
+    );
+  if (v.summarizer !== undefined && policy?.kind !== "summarize-at-threshold")
+    throw new MemlensError(
+      "invalid-value",
+      "--summarizer is used by --policy summarize only",
+      "--summarizer",
+    );
+  if (name === "extractive") {
+    const stray = SUMMARIZER_FLAGS.find((k) => v[k] !== undefined);
+    if (stray)
+      throw new MemlensError("invalid-value", `--${stray} needs --summarizer openai`, "--summarizer");
+    return undefined;
+  }
+  const url = v["summarizer-url"];
+  if (url === undefined)
+    throw new MemlensError(
+      "missing-field",
+      "--summarizer-url URL is needed with --summarizer openai (e.g. http://127.0.0.1:8000/v1)",
+      "--summarizer-url",
+    );
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:"))
+    throw new MemlensError(
+      "invalid-value",
+      `--summarizer-url must be an http:// or https:// URL (e.g. http://127.0.0.1:8000/v1), got "${url}"`,
+      "--summarizer-url",
+    );
+  const model = v["summarizer-model"];
+  if (model === undefined || model.trim() === "")
+    throw new MemlensError(
+      "missing-field",
+      "--summarizer-model NAME is needed with --summarizer openai (the model the server serves)",
+      "--summarizer-model",
+    );
+  const keyEnv = v["summarizer-api-key-env"];
+  if (keyEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(keyEnv))
+    throw new MemlensError(
+      "invalid-value",
+      `--summarizer-api-key-env must name an environment variable, got "${keyEnv}"`,
+      "--summarizer-api-key-env",
+    );
+  const apiKey = env[keyEnv ?? "OPENAI_API_KEY"];
+  if (keyEnv !== undefined && !apiKey)
+    throw new MemlensError(
+      "missing-field",
+      `--summarizer-api-key-env: the environment variable ${keyEnv} is not set`,
+      "--summarizer-api-key-env",
+    );
+  return openAiSummarizer({ baseUrl: parsed.href, model, apiKey: apiKey || undefined });
+}
+
+/** A summary the summarizer wrote, at the step that folded turns into it. */
+export interface ContextSummary {
+  readonly turnIndex: number;
+  /** The summary block's id in that step's `blocks`. */
+  readonly id: string;
+  readonly text: string;
+}
+
 /** What `memlens context --json` prints. */
 export interface ContextReport {
   readonly memlensVersion: string;
@@ -240,6 +338,8 @@ export interface ContextReport {
   /** The model's own context window (max_position_embeddings), where its config states one. */
   readonly modelContextLength: number | null;
   readonly simulation: ContextSimulation | undefined;
+  /** With --policy summarize: each summary's text, in order. */
+  readonly summaries: readonly ContextSummary[] | undefined;
 }
 
 export async function contextFromArgs(argv: readonly string[], io: CliIo): Promise<ContextReport> {
@@ -252,6 +352,7 @@ export async function contextFromArgs(argv: readonly string[], io: CliIo): Promi
   const model = resolveModelFlag(v.model);
   const overhead = intFlag(v["per-turn-overhead"], "--per-turn-overhead", 0, 1 << 20) ?? 0;
   const policy = policyFromFlags(v);
+  const summarizer = summarizerFromFlags(v, policy, io.env);
   if (positionals.length !== 1)
     throw new MemlensError(
       "missing-field",
@@ -284,15 +385,45 @@ export async function contextFromArgs(argv: readonly string[], io: CliIo): Promi
     kvBytesPerToken: est.kvBytesPerToken,
     prefillTokensPerSecond,
   });
-  const simulation = policy
-    ? simulateContext({
+  // Core trims and cuts each answer the same way before it becomes a summary; recording the result
+  // here gives the summaries' text, one per step that folded turns (an empty one folds none).
+  const written: string[] = [];
+  const recorded = (inner: Summarizer): Summarizer => ({
+    name: inner.name,
+    async summarize(request) {
+      const text = truncateToTokens(
+        String(await inner.summarize(request)).trim(),
+        request.maxTokens,
+        request.counter,
+      );
+      if (text !== "") written.push(text);
+      return text;
+    },
+  });
+  const simInput = policy
+    ? {
         turns,
         policy,
         counter,
         perTurnOverheadTokens: overhead,
         cost: { kvBytesPerToken: est.kvBytesPerToken, prefillTokensPerSecond },
-      })
+      }
     : undefined;
+  const simulation = !simInput
+    ? undefined
+    : policy?.kind === "summarize-at-threshold"
+      ? await simulateContextAsync({ ...simInput, summarizer: recorded(summarizer ?? extractiveSummarizer) })
+      : simulateContext(simInput);
+  const summaries =
+    simulation && policy?.kind === "summarize-at-threshold"
+      ? simulation.steps
+          .filter((x) => x.lost.summarizedTurnIds.length > 0)
+          .map((x, i) => ({
+            turnIndex: x.turnIndex,
+            id: `summary-through-${x.lost.summarizedTurnIds.at(-1)}`,
+            text: written[i] ?? "",
+          }))
+      : undefined;
   return {
     memlensVersion: MEMLENS_VERSION,
     model: model.spec.id,
@@ -308,6 +439,7 @@ export async function contextFromArgs(argv: readonly string[], io: CliIo): Promi
     fits: est.fits,
     modelContextLength: model.spec.maxPositionEmbeddings,
     simulation,
+    summaries,
   };
 }
 
@@ -351,6 +483,11 @@ export function renderContext(r: ContextReport, io: CliIo): string {
       ];
       const row = cells.map((c, i) => (i < 2 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join(" ");
       lines.push(x.fits ? row : st.red(`${row}  over budget`));
+      const summary = r.summaries?.find((y) => y.turnIndex === x.turnIndex);
+      if (summary) {
+        const oneLine = summary.text.replace(/\s+/g, " ");
+        lines.push(st.dim(`      summary: ${oneLine.length > 100 ? `${oneLine.slice(0, 99)}…` : oneLine}`));
+      }
       if (x.lost.terms.length > 0) lines.push(st.dim(`      lost: ${x.lost.terms.slice(0, 8).join(", ")}`));
     }
     const t = s.totals;
@@ -368,7 +505,19 @@ export async function runContext(argv: readonly string[], io: CliIo): Promise<nu
     io.stdout.write(HELP);
     return 0;
   }
-  const r = await contextFromArgs(argv, io);
+  let r: ContextReport;
+  try {
+    r = await contextFromArgs(argv, io);
+  } catch (e) {
+    if (!(e instanceof SummarizerError)) throw e;
+    // Server or network, not the user's input: exit 1 with a stable code.
+    if (argv.includes("--json"))
+      io.stdout.write(
+        `${JSON.stringify({ error: { code: e.code, message: e.message, field: "--summarizer-url" } })}\n`,
+      );
+    else io.stderr.write(`memlens: ${e.message}\n`);
+    return 1;
+  }
   io.stdout.write(argv.includes("--json") ? `${JSON.stringify(r, null, 2)}\n` : renderContext(r, io));
   return 0;
 }
