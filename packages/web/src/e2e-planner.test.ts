@@ -9,7 +9,6 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { catalogModelSpec, findModelRow } from "@memlens/core";
 import * as cl100k from "gpt-tokenizer/encoding/cl100k_base";
 import * as o200k from "gpt-tokenizer/encoding/o200k_base";
 import type { Browser, Page } from "playwright-core";
@@ -18,21 +17,11 @@ import { launchChromium } from "../e2e/browser.js";
 import { axeSerious, choose, DIST, openPage, settle, stat } from "../e2e/kb.js";
 import { type StaticServer, serveDist } from "../e2e/server.js";
 import { candidateLabel, paretoPlan } from "./compute/planner.js";
-import type { ModelChoice } from "./lib/models.js";
+import { catalogChoice } from "./lib/models.js";
 
 const SLOW = 120_000;
 const OUT = "/tmp/memlens-e2e-planner";
 const measured: Record<string, unknown> = {};
-
-function choice(id: string): ModelChoice {
-  return {
-    key: id,
-    label: id,
-    spec: catalogModelSpec(id),
-    config: findModelRow(id)!.config,
-    origin: "catalog",
-  };
-}
 
 let server: StaticServer;
 let browser: Browser;
@@ -60,7 +49,7 @@ describe("planner: Pareto front from core's planDeployment", () => {
   it(
     "Llama-3.1-70B on 2 × H100 at 8,192 tokens × 32 sequences: ≥ 2 points, the front core computes",
     async () => {
-      const model = choice("meta-llama/Llama-3.1-70B");
+      const model = catalogChoice("meta-llama/Llama-3.1-70B");
       const o = await openPage(browser, server.url, plannerHash(model.key, 2, 8192, 32));
       const { page } = o;
       const chart = page.locator('[data-chart="planner-pareto"]');
@@ -99,7 +88,7 @@ describe("planner: Pareto front from core's planDeployment", () => {
   it(
     "on 8 × H100 the search still answers in the browser (time recorded), at phone width too",
     async () => {
-      const model = choice("meta-llama/Llama-3.1-70B");
+      const model = catalogChoice("meta-llama/Llama-3.1-70B");
       const times: number[] = [];
       for (const width of [1280, 390]) {
         const o = await openPage(browser, server.url, plannerHash(model.key, 8, 8192, 32), { width });

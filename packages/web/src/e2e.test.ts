@@ -50,22 +50,12 @@ import { plan } from "./compute/planner.js";
 import { runInference } from "./compute/scenario.js";
 import { heldWithRecompute, recomputeProfile, trainingPeak } from "./compute/training.js";
 import { weightsFor } from "./compute/weights.js";
-import type { ModelChoice } from "./lib/models.js";
+import { catalogChoice } from "./lib/models.js";
 import { CONTEXTS } from "./widgets/four-piles.js";
 import { engineForKv, KV_CONTEXTS } from "./widgets/kv-calculator.js";
 
 const BUDGET_BYTES = 300 * 1024;
 const SLOW = 120_000;
-
-function choice(id: string): ModelChoice {
-  return {
-    key: id,
-    label: id,
-    spec: catalogModelSpec(id),
-    config: findModelRow(id)!.config,
-    origin: "catalog",
-  };
-}
 
 let server: StaticServer;
 let browser: Browser;
@@ -178,7 +168,7 @@ describe("widgets show core's numbers", () => {
   it(
     "fundamentals: four piles and store-vs-recompute",
     async () => {
-      const model = choice("Qwen/Qwen3-8B");
+      const model = catalogChoice("Qwen/Qwen3-8B");
       const gpu = findGpu("H100-SXM-80GB");
       const o = await openPage(
         browser,
@@ -240,7 +230,7 @@ describe("widgets show core's numbers", () => {
     async () => {
       const o = await openPage(browser, server.url, "/t/weights");
       const { page } = o;
-      const llama = choice("meta-llama/Llama-3.1-8B");
+      const llama = catalogChoice("meta-llama/Llama-3.1-8B");
       await choose(page, "weights-format", "Q4_K_M");
       let v = weightsFor(llama.spec, "Q4_K_M").breakdown.totalBytes;
       expect((await stat(page, "weights-total")).value).toBe(v);
@@ -293,7 +283,7 @@ describe("widgets show core's numbers", () => {
   it(
     "KV cache: context, batch, dtype, attention kind, max context and concurrency",
     async () => {
-      const model = choice("meta-llama/Llama-3.1-8B");
+      const model = catalogChoice("meta-llama/Llama-3.1-8B");
       const gpu = findGpu("RTX-4090");
       const o = await openPage(browser, server.url, "/t/kv-cache");
       const { page } = o;
@@ -399,7 +389,7 @@ describe("widgets show core's numbers", () => {
   it(
     "training: ZeRO stage × GPUs × checkpointing",
     async () => {
-      const model = choice("meta-llama/Llama-3.1-8B");
+      const model = catalogChoice("meta-llama/Llama-3.1-8B");
       const gpu = findGpu("H100-SXM-80GB");
       const o = await openPage(browser, server.url, `/t/training?gpu=${gpu.id}`);
       const { page } = o;
@@ -451,7 +441,7 @@ describe("widgets show core's numbers", () => {
   it(
     "agent memory: turns, policy and budget drive core's context simulator",
     async () => {
-      const model = choice("meta-llama/Llama-3.1-8B");
+      const model = catalogChoice("meta-llama/Llama-3.1-8B");
       const o = await openPage(browser, server.url, "/t/agent-memory");
       const { page } = o;
       for (let i = 0; i < 6; i++) await page.getByRole("button", { name: "+ Add a turn" }).click();
@@ -512,7 +502,7 @@ describe("widgets show core's numbers", () => {
   it(
     "planner: the full scenario form answers with estimate()",
     async () => {
-      const model = choice("meta-llama/Llama-3.1-70B");
+      const model = catalogChoice("meta-llama/Llama-3.1-70B");
       const o = await openPage(
         browser,
         server.url,

@@ -1,5 +1,5 @@
-import { DEFAULT_EFFICIENCY, type GpuSpec, type ModelSpec, type WeightFormat } from "@memlens/core";
-import { modelStep, modelStepTime, type StepTimeModel } from "@memlens/core/sim";
+import { DEFAULT_EFFICIENCY } from "@memlens/core";
+import { type ModelStepInput, modelStep, modelStepTime, type StepTimeModel } from "@memlens/core/sim";
 
 /** What the simulator's roofline step model was built from, echoed in `memlens simulate --json`. */
 export interface StepTimeSummary {
@@ -18,24 +18,12 @@ export interface StepTimeSummary {
   readonly memoryEfficiency: number;
 }
 
-/** Inputs of {@link stepTimeFromModel}; bytes are per GPU as the engine holds them. */
-export interface StepTimeFromModelInput {
-  readonly spec: ModelSpec;
-  readonly gpu: GpuSpec;
-  readonly format: WeightFormat;
-  /** Weight bytes one GPU holds (vLLM's per-rank load, from core's estimate). */
-  readonly weightBytesPerGpu: number;
-  /** KV bytes written per new token on one GPU, in the storage format. */
-  readonly kvBytesPerTokenPerGpu: number;
-  readonly tensorParallel: number;
-}
-
 /**
  * The serving simulator's step time for a model on a GPU: core's `modelStep` (roofline terms per
  * GPU; all-reduce time is not modelled; MoE steps read only the experts their tokens touch), and
  * what it was built from for `--json`.
  */
-export function stepTimeFromModel(x: StepTimeFromModelInput): {
+export function stepTimeFromModel(x: ModelStepInput): {
   model: StepTimeModel;
   summary: StepTimeSummary;
 } {

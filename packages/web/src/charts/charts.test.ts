@@ -4,7 +4,6 @@ import {
   estimateKvCache,
   estimateWeights,
   findGpu,
-  findModelRow,
   GIB,
   paretoFront,
   parseWeightFormat,
@@ -14,7 +13,7 @@ import { describe, expect, it } from "vitest";
 import { kvLayout } from "../compute/kv.js";
 import { candidateLabel, PARETO_ENGINES, paretoPlan } from "../compute/planner.js";
 import { weightsView } from "../compute/weights.js";
-import type { ModelChoice } from "../lib/models.js";
+import { catalogChoice } from "../lib/models.js";
 import {
   curveChart,
   labelledBytesChart,
@@ -116,13 +115,7 @@ describe("chart specs", () => {
 
 describe("planner Pareto chart", () => {
   const id = "meta-llama/Llama-3.1-70B";
-  const model: ModelChoice = {
-    key: id,
-    label: id,
-    spec: catalogModelSpec(id),
-    config: findModelRow(id)!.config,
-    origin: "catalog",
-  };
+  const model = catalogChoice(id);
   const h100 = findGpu("H100-SXM-80GB");
   const form = { gpuId: h100.id, gpuCount: 2, contextLength: 8192, concurrency: 32 };
   const r = paretoPlan(model, form);

@@ -3,12 +3,11 @@ import {
   catalogModelSpec,
   estimate,
   findGpu,
-  findModelRow,
   kvBytesPerToken,
   weightBytesForParameterCount,
 } from "@memlens/core";
 import { describe, expect, it } from "vitest";
-import type { ModelChoice } from "../lib/models.js";
+import { catalogChoice } from "../lib/models.js";
 import { attentionAt } from "./attention.js";
 import { runContextWindow } from "./context-window.js";
 import { growthSeries, recurrentModels } from "./growth.js";
@@ -18,16 +17,6 @@ import { computePiles } from "./piles.js";
 import { plan } from "./planner.js";
 import { heldWithRecompute, recomputeProfile, trainingPeak, trainingScenario } from "./training.js";
 import { workedFigures } from "./worked-figures.js";
-
-function catalogChoice(id: string): ModelChoice {
-  return {
-    key: id,
-    label: id,
-    spec: catalogModelSpec(id),
-    config: findModelRow(id)!.config,
-    origin: "catalog",
-  };
-}
 
 const llama8 = catalogChoice("meta-llama/Llama-3.1-8B");
 const rtx = findGpu("RTX-4090");

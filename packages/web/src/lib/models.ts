@@ -5,6 +5,7 @@
  * an upload falls back to the default model.
  */
 import {
+  type CatalogModelRow,
   catalogModelSpec,
   findGpu,
   findModelRow,
@@ -109,6 +110,19 @@ export function uploadedChoices(): ModelChoice[] {
   return out;
 }
 
+/** A catalog model as a picker choice (a row, or an id that must be in the catalog). */
+export function catalogChoice(rowOrId: CatalogModelRow | string): ModelChoice {
+  const row = typeof rowOrId === "string" ? findModelRow(rowOrId) : rowOrId;
+  if (!row) throw new Error(`"${String(rowOrId)}" is not in the catalog`);
+  return {
+    key: row.id,
+    label: row.id,
+    spec: catalogModelSpec(row.id),
+    config: row.config,
+    origin: "catalog",
+  };
+}
+
 /** The model for a URL value; an unknown value falls back to the default with a message. */
 export function resolveModelKey(key: string | null): { choice: ModelChoice; problem: string | null } {
   const k = key ?? DEFAULT_MODEL;
@@ -132,13 +146,7 @@ export function resolveModelKey(key: string | null): { choice: ModelChoice; prob
       choice: resolveModelKey(DEFAULT_MODEL).choice,
       problem: `"${k}" is not in the catalog; showing ${DEFAULT_MODEL}.`,
     };
-  const choice: ModelChoice = {
-    key: row.id,
-    label: row.id,
-    spec: catalogModelSpec(row.id),
-    config: row.config,
-    origin: "catalog",
-  };
+  const choice = catalogChoice(row);
   cache.set(k, choice);
   cache.set(row.id, choice);
   return { choice, problem: null };

@@ -1,7 +1,7 @@
-import { catalogModelSpec, estimate, findGpu, findModelRow } from "@memlens/core";
+import { catalogModelSpec, estimate, findGpu } from "@memlens/core";
 import { describe, expect, it } from "vitest";
 import { type ServingInput, servingSetup, sweepRates } from "../compute/serving.js";
-import type { ModelChoice } from "../lib/models.js";
+import { catalogChoice } from "../lib/models.js";
 import { createSimClient, type WorkerLike } from "./sim-client.js";
 import {
   runSimJob,
@@ -12,13 +12,7 @@ import {
 } from "./sim-job.js";
 
 const MODEL = "meta-llama/Llama-3.1-8B";
-const choice: ModelChoice = {
-  key: MODEL,
-  label: MODEL,
-  spec: catalogModelSpec(MODEL),
-  config: findModelRow(MODEL)!.config,
-  origin: "catalog",
-};
+const choice = catalogChoice(MODEL);
 
 const input = (over: Partial<ServingInput> = {}): ServingInput => ({
   model: choice,
@@ -81,13 +75,6 @@ describe("serving setup: the KV pool is core's vLLM estimate", () => {
 });
 
 describe("serving setup across architectures: every request completes on core's pool", () => {
-  const rowChoice = (id: string): ModelChoice => ({
-    key: id,
-    label: id,
-    spec: catalogModelSpec(id),
-    config: findModelRow(id)!.config,
-    origin: "catalog",
-  });
   it.each([
     ["meta-llama/Llama-3.1-70B", "H100-SXM-80GB", 4], // dense GQA under TP
     ["Qwen/Qwen3-30B-A3B", "H100-SXM-80GB", 1], // MoE
@@ -96,7 +83,7 @@ describe("serving setup across architectures: every request completes on core's 
     ["Qwen/Qwen3-Next-80B-A3B-Thinking", "H100-SXM-80GB", 4], // hybrid linear attention
   ])("%s on %s × %i", async (id, gpu, tp) => {
     const s = servingSetup(
-      input({ model: rowChoice(id), gpu: findGpu(gpu), tensorParallel: tp, requests: 60 }),
+      input({ model: catalogChoice(id), gpu: findGpu(gpu), tensorParallel: tp, requests: 60 }),
     );
     if (!s.ok) throw new Error(s.message);
     expect(s.value.job.step.params.weightBytes).toBeGreaterThan(0);
