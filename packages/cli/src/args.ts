@@ -19,9 +19,13 @@ export function parseFlags<O extends Options>(
     const msg = e instanceof Error ? e.message : String(e);
     const flag = /'(-{1,2}[\w-]+)/.exec(msg)?.[1] ?? "arguments";
     const allowed = Object.keys(options).map((k) => `--${k}`);
+    // Commands that take positionals get node's hint about "--"; the allowed list says more.
+    const first = (msg.split("\n")[0] ?? msg)
+      .replace(/\. To specify a positional argument.*$/, "")
+      .replace(/\.$/, "");
     throw new MemlensError(
       "invalid-value",
-      `${flag}: ${msg.split("\n")[0]?.replace(/\.$/, "")}; allowed flags: ${allowed.join(", ")}`,
+      `${flag}: ${first}; allowed flags: ${allowed.join(", ")}`,
       flag,
       allowed,
     );

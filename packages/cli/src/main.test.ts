@@ -120,6 +120,19 @@ describe("memlens CLI in process", () => {
     expect(JSON.parse(r.out).error.field).toBe("model.config");
   });
 
+  it("an unknown flag is one line naming it and the allowed flags, also where positionals are taken", async () => {
+    for (const argv of [
+      ["estimate", "--context", "8192"],
+      ["inspect", "--bogus", "model.gguf"],
+    ]) {
+      const r = await run(argv);
+      expect(r.code).toBe(2);
+      expect(r.err.trim().split("\n")).toHaveLength(1);
+      expect(r.err).toContain(`${argv[1]}: Unknown option '${argv[1]}'; allowed flags: --`);
+      expect(r.err).not.toContain("positional");
+    }
+  });
+
   it("models and gpus list the catalogs", async () => {
     const m = await run(["models", "--json"]);
     expect(JSON.parse(m.out).length).toBeGreaterThanOrEqual(50);
