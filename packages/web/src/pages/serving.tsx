@@ -596,9 +596,10 @@ export function ServingPage() {
         <Note>
           A roofline has no launch, scheduling or sampling overhead and no tensor-parallel all-reduce time, so
           absolute latencies here are optimistic, most of all for small models (an MoE step reads only the
-          experts its tokens are routed to, uniform routing assumed). With step times fitted to a measured
-          profile instead, the simulator replays a recorded vLLM 0.19 run (Llama-3.1-8B on an RTX 4090) with
-          median TTFT and TPOT within 15 %.
+          experts its tokens are routed to, uniform routing assumed). Measured against two recorded vLLM 0.19
+          runs of Llama-3.1-8B on one GPU, this roofline alone lands median TTFT and TPOT within 3 % (RTX
+          4090) and 9 % (RTX PRO 6000); on two PCIe GPUs with tensor parallelism (Qwen3-32B) it is about a
+          third too fast, the cost of the all-reduces it leaves out.
         </Note>
       </section>
     </div>
