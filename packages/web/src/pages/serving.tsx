@@ -599,7 +599,7 @@ export function ServingPage() {
           experts its tokens are routed to, uniform routing assumed). Measured against two recorded vLLM 0.19
           runs of Llama-3.1-8B on one GPU, this roofline alone lands median TTFT and TPOT within 3 % (RTX
           4090) and 9 % (RTX PRO 6000); on two PCIe GPUs with tensor parallelism (Qwen3-32B) it is about a
-          third too fast, the cost of the all-reduces it leaves out.
+          third too fast: it charges nothing for the all-reduces and per-step work it leaves out.
         </Note>
       </section>
     </div>
