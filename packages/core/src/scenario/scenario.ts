@@ -198,6 +198,12 @@ export function parseScenario(raw: unknown): Scenario {
   };
 }
 
+/** Refuses keys an object block does not define, so a misspelt option is an error, not a default. */
+function onlyKeys(v: Record<string, unknown>, field: string, allowed: readonly string[]): void {
+  for (const k of Object.keys(v))
+    if (!allowed.includes(k)) bad(`${field}.${k}`, `unknown field; allowed: ${allowed.join(", ")}`, allowed);
+}
+
 function parseModelRef(v: unknown): ModelRef {
   const allowed = ["id", "config", "gguf", "safetensors", "hfConfig"];
   if (!isObject(v)) bad("model", `must be an object with one of ${allowed.join(", ")}`, allowed);
@@ -226,6 +232,7 @@ function parseModelRef(v: unknown): ModelRef {
 function parseHardware(v: unknown): Hardware {
   if (v === undefined) return { gpu: "H100-SXM-80GB", count: 1 };
   if (!isObject(v)) bad("hardware", "must be an object with gpu or memoryBytes, and count");
+  onlyKeys(v, "hardware", ["gpu", "memoryBytes", "count"]);
   const count = positiveInt(v.count, "hardware.count", 1, 4096);
   if (v.gpu !== undefined && v.memoryBytes !== undefined)
     bad("hardware", "give gpu or memoryBytes, not both");
@@ -246,6 +253,7 @@ function parseHardware(v: unknown): Hardware {
 function parseParallel(v: unknown): Parallel {
   if (v === undefined) return { tensor: 1, pipeline: 1, data: 1, expert: 1 };
   if (!isObject(v)) bad("parallel", "must be an object {tensor, pipeline, data, expert}");
+  onlyKeys(v, "parallel", ["tensor", "pipeline", "data", "expert"]);
   return {
     tensor: positiveInt(v.tensor, "parallel.tensor", 1, 1024),
     pipeline: positiveInt(v.pipeline, "parallel.pipeline", 1, 1024),
@@ -385,13 +393,37 @@ function parseEngineOptions(v: unknown): EngineOptions {
   return o as EngineOptions;
 }
 
+/** Every training key SCENARIO.md defines. */
+const TRAINING_KEYS = [
+  "method",
+  "optimizer",
+  "precision",
+  "microBatch",
+  "sequenceLength",
+  "gradientAccumulation",
+  "activationCheckpointing",
+  "zeroStage",
+  "fsdp",
+  "offload",
+  "activationOffloading",
+  "optimizerInBackward",
+  "lossChunks",
+  "packed",
+  "lora",
+] as const;
+
 function parseTraining(v: unknown): TrainingOptions {
   const t = v === undefined ? {} : v;
   if (!isObject(t)) bad("training", "must be an object");
+  onlyKeys(t, "training", TRAINING_KEYS);
   const method = oneOf(t.method, "training.method", ["full", "lora", "qlora"] as const, "full");
   let lora = DEFAULT_LORA;
   if (t.lora !== undefined) {
     if (!isObject(t.lora)) bad("training.lora", "must be an object {rank, alpha, targets}");
+    onlyKeys(t.lora, "training.lora", ["rank", "alpha", "targets"]);
+    const alpha = t.lora.alpha;
+    if (alpha !== undefined && (typeof alpha !== "number" || !Number.isFinite(alpha) || alpha <= 0))
+      bad("training.lora.alpha", `must be a positive number, got ${JSON.stringify(alpha)}`);
     const targets = t.lora.targets ?? DEFAULT_LORA.targets;
     if (
       !Array.isArray(targets) ||
@@ -401,7 +433,7 @@ function parseTraining(v: unknown): TrainingOptions {
       bad("training.lora.targets", 'must be a non-empty array of module names such as "q_proj"');
     lora = {
       rank: positiveInt(t.lora.rank, "training.lora.rank", DEFAULT_LORA.rank, 65536),
-      alpha: typeof t.lora.alpha === "number" && t.lora.alpha > 0 ? t.lora.alpha : DEFAULT_LORA.alpha,
+      alpha: (alpha as number | undefined) ?? DEFAULT_LORA.alpha,
       targets: targets as string[],
     };
   }
