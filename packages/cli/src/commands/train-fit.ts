@@ -202,11 +202,22 @@ function render(
   lines.push(`Cheapest settings that fit (${r.candidates.length} of ${r.evaluated}; lower cost is better):`);
   const head = `  ${"#".padEnd(3)}${"method".padEnd(8)}${"sharding".padEnd(20)}${"checkpointing".padEnd(15)}${"offload".padEnd(15)}${"peak/GPU".padStart(12)}${"max micro-batch".padStart(17)}${"cost".padStart(7)}`;
   lines.push(head);
-  r.candidates.slice(0, top).forEach((c, i) => {
+  // With one GPU there is one data-parallel rank: ZeRO shards nothing, yet its rows differ from
+  // "none" because the HF Trainer then hands the model to DeepSpeed, which runs it in 16 bit.
+  const oneRank = (hw?.count ?? 1) === 1;
+  const label = (sharding: string) => (oneRank && sharding.startsWith("zero") ? `${sharding}*` : sharding);
+  const shown = r.candidates.slice(0, top);
+  shown.forEach((c, i) => {
     lines.push(
-      `  ${String(i + 1).padEnd(3)}${c.method.padEnd(8)}${c.sharding.padEnd(20)}${c.activationCheckpointing.padEnd(15)}${c.offload.padEnd(15)}${formatBinaryBytes(c.peakBytes, 2).padStart(12)}${String(c.maxMicroBatch).padStart(17)}${String(c.cost).padStart(7)}`,
+      `  ${String(i + 1).padEnd(3)}${c.method.padEnd(8)}${label(c.sharding).padEnd(20)}${c.activationCheckpointing.padEnd(15)}${c.offload.padEnd(15)}${formatBinaryBytes(c.peakBytes, 2).padStart(12)}${String(c.maxMicroBatch).padStart(17)}${String(c.cost).padStart(7)}`,
     );
   });
+  if (shown.some((c) => label(c.sharding) !== c.sharding))
+    lines.push(
+      st.dim(
+        '* One GPU: ZeRO shards nothing here. The row differs from "none" because the HF Trainer hands the model to DeepSpeed, which runs every non-quantized weight in 16 bit where PEFT keeps norms, embeddings, lm_head and adapters in FP32.',
+      ),
+    );
   lines.push(
     st.dim(
       "Cost: method full 0 · lora 1 · qlora 2; checkpointing none 0 · selective 0.5 · full 2; sharding none 0 · zero-1 0.25 · zero-2/grad-op 0.5 · zero-3/full-shard 1.5; offload none 0 · optimizer-cpu 3 · all-cpu 5 · nvme 8.",
