@@ -127,6 +127,24 @@ describe("memlens train-fit", () => {
     expect(r.out).toContain("Cheapest settings that fit");
   });
 
+  it("on one GPU marks ZeRO rows and says why they differ from no sharding; on two it does not", async () => {
+    const argv = [
+      "train-fit",
+      "--model",
+      "meta-llama/Llama-3.1-8B",
+      "--gpu",
+      "RTX-4090",
+      "--method",
+      "qlora",
+    ];
+    const one = await run([...argv, "--seq", "2048", "--top", "5"]);
+    expect(one.out).toMatch(/ zero-1\* /);
+    expect(one.out).toContain("* One GPU: ZeRO shards nothing here.");
+    const two = await run([...argv, "--gpus", "2", "--seq", "2048", "--top", "40"]);
+    expect(two.out).toMatch(/ zero-1 /);
+    expect(two.out).not.toContain("* One GPU");
+  });
+
   it("bad input is exit 2 naming the flag", async () => {
     const r = await run([
       "train-fit",
