@@ -13,7 +13,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { main } from "../../packages/cli/src/main.js";
+import { runMain } from "../../packages/cli/src/testing/run-main.js";
 import { estimate } from "../../packages/core/src/estimate/estimate.js";
 import { summarize } from "../../packages/core/src/sim/metrics.js";
 import { parseMeasuredRequests } from "../../packages/core/src/sim/trace-parsers.js";
@@ -23,14 +23,7 @@ const runs = join(here, "../../../shared/fixtures/traces/vllm-runs");
 const workload = join(runs, "workloads/sharegpt-llama-3.1-8b-300-sps10.jsonl");
 
 async function simulate(argv: string[], trace = workload) {
-  let out = "";
-  let err = "";
-  const code = await main({
-    argv: ["simulate", ...argv, "--workload", trace, "--json"],
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s), isTTY: false },
-    env: { NO_COLOR: "1" },
-  });
+  const { code, out, err } = await runMain(["simulate", ...argv, "--workload", trace, "--json"]);
   expect(err).toBe("");
   expect(code).toBe(0);
   return JSON.parse(out) as {

@@ -4,25 +4,9 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { main } from "./main.js";
+import { runMain } from "./testing/run-main.js";
 
-function run(argv: string[], stdinText?: string) {
-  let out = "";
-  let err = "";
-  const io = {
-    argv,
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    stdin:
-      stdinText === undefined
-        ? undefined
-        : (async function* () {
-            yield stdinText;
-          })(),
-    env: { NO_COLOR: "1" },
-  };
-  return main(io).then((code) => ({ code, out, err }));
-}
+const run = (argv: string[], stdinText?: string) => runMain(argv, { stdin: stdinText });
 
 describe("memlens CLI in process", () => {
   it("estimate with flags prints a breakdown", async () => {

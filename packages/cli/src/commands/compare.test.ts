@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { type Estimate, estimate, formatBinaryBytes } from "@memlens/core";
 import { describe, expect, it } from "vitest";
 import { COMPARE_ENGINES, type EngineOutcome, parseEngineList } from "../compare/engines.js";
-import { main } from "../main.js";
+import { runMain } from "../testing/run-main.js";
 
 // The built binary (`npm run build -w @memlens/cli` first), as a user runs it.
 const bin = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "memlens.js");
@@ -14,17 +14,7 @@ const memlens = (args: string[]) =>
 const SCENARIO = ["--model", "meta-llama/Llama-3.1-8B", "--gpu", "RTX-4090", "--ctx", "8192"];
 const ALL = ["--engines", "llama.cpp,vllm,sglang,transformers"];
 
-async function inProcess(argv: string[]) {
-  let out = "";
-  let err = "";
-  const code = await main({
-    argv,
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    env: { NO_COLOR: "1" },
-  });
-  return { code, out, err };
-}
+const inProcess = (argv: string[]) => runMain(argv);
 
 const isEstimate = (o: EngineOutcome | undefined): o is Estimate => o !== undefined && !("error" in o);
 

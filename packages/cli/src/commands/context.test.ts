@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { catalogModelSpec } from "@memlens/core";
 import { describe, expect, it } from "vitest";
-import { main } from "../main.js";
+import { runMain } from "../testing/run-main.js";
 import { loadTokenCounter } from "../tokenizers/index.js";
 import { parseConversation } from "./context.js";
 
@@ -14,23 +14,7 @@ const conversation = join(here, "fixtures", "conversation.json");
 const base = ["context", "--model", "openai-community/gpt2", "--gpu", "RTX-4090", conversation];
 const summarize = [...base, "--policy", "summarize", "--budget", "60"];
 
-async function run(argv: string[], stdinText?: string) {
-  let out = "";
-  let err = "";
-  const code = await main({
-    argv,
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    stdin:
-      stdinText === undefined
-        ? undefined
-        : (async function* () {
-            yield stdinText;
-          })(),
-    env: { NO_COLOR: "1" },
-  });
-  return { code, out, err };
-}
+const run = (argv: string[], stdinText?: string) => runMain(argv, { stdin: stdinText });
 
 describe("memlens context (built binary)", () => {
   it("counts the conversation with GPT-2's tokenizer and prices its KV cache and prefill", async () => {

@@ -14,7 +14,7 @@ import {
 } from "@memlens/core";
 import { afterAll, describe, expect, test } from "vitest";
 import { readGgufFile } from "../files/model-files.js";
-import { main } from "../main.js";
+import { runMain } from "../testing/run-main.js";
 
 const dir = mkdtempSync(join(tmpdir(), "memlens-inspect-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -84,16 +84,7 @@ function prefix(path: string, n: number): Uint8Array {
   return buf.subarray(0, got);
 }
 
-function run(argv: string[]) {
-  let out = "";
-  let err = "";
-  const io = {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    env: { NO_COLOR: "1" },
-  };
-  return main({ argv, ...io }).then((code) => ({ code, out, err }));
-}
+const run = (argv: string[]) => runMain(argv);
 
 const qwen = writeModelGguf("Qwen/Qwen3-8B", "Q4_K_M", 15, "qwen3-8b-q4_k_m.gguf");
 

@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { estimate } from "@memlens/core";
 import { describe, expect, it } from "vitest";
-import { main } from "../main.js";
+import { runMain } from "../testing/run-main.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = join(here, "..", "..", "bin", "memlens.js");
@@ -14,17 +14,7 @@ const sharegpt = join(
   "../../../../../shared/fixtures/traces/vllm-runs/workloads/sharegpt-llama-3.1-8b-300-sps10.jsonl",
 );
 
-async function run(argv: string[], stderrIsTty = false) {
-  let out = "";
-  let err = "";
-  const code = await main({
-    argv,
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s), isTTY: stderrIsTty },
-    env: { NO_COLOR: "1" },
-  });
-  return { code, out, err };
-}
+const run = (argv: string[], stderrIsTty = false) => runMain(argv, { stderrIsTty });
 
 const small = [
   "simulate",

@@ -2,25 +2,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../main.js";
+import { runMain } from "../testing/run-main.js";
 
-function run(argv: string[], stdinText?: string) {
-  let out = "";
-  let err = "";
-  const io = {
-    argv,
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    stdin:
-      stdinText === undefined
-        ? undefined
-        : (async function* () {
-            yield stdinText;
-          })(),
-    env: { NO_COLOR: "1" },
-  };
-  return main(io).then((code) => ({ code, out, err }));
-}
+const run = (argv: string[], stdinText?: string) => runMain(argv, { stdin: stdinText });
 
 const qlora70b = {
   model: { id: "meta-llama/Llama-3.3-70B-Instruct" },

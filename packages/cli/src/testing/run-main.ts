@@ -1,0 +1,31 @@
+/** Test support (not built into dist): runs the CLI's `main` in process and captures its output. */
+import { main } from "../main.js";
+
+export interface RunMainOptions {
+  /** Text served as standard input (for `--scenario -`). */
+  readonly stdin?: string | undefined;
+  /** Whether stderr claims to be a terminal (progress bars draw only then). */
+  readonly stderrIsTty?: boolean | undefined;
+}
+
+export async function runMain(
+  argv: readonly string[],
+  o: RunMainOptions = {},
+): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const text = o.stdin;
+  const code = await main({
+    argv,
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: (s: string) => (err += s), isTTY: o.stderrIsTty ?? false },
+    stdin:
+      text === undefined
+        ? undefined
+        : (async function* () {
+            yield text;
+          })(),
+    env: { NO_COLOR: "1" },
+  });
+  return { code, out, err };
+}
