@@ -8,6 +8,7 @@
 import {
   closeSync,
   existsSync,
+  ftruncateSync,
   mkdirSync,
   mkdtempSync,
   openSync,
@@ -15,7 +16,6 @@ import {
   rmSync,
   writeFileSync,
   writeSync,
-  ftruncateSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
