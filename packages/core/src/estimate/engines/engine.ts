@@ -1,0 +1,122 @@
+/**
+ * The contract every engine module implements (engines/<engine>/index.ts exports one `Engine`).
+ * An engine owns what it accepts (weight formats, KV dtypes), its limits and defaults, and its
+ * memory answer as a typed report; callers (estimate, planner, CLI, simulator, web) read these
+ * fields and never keep their own lists. Prose and the SCENARIO.md `engine` record are made from
+ * the report only at the edge (`toJson`, `issueText`).
+ */
+import type { GpuSpec } from "../../catalog/gpu-types.js";
+import type { InferenceEngine } from "../../scenario/scenario.js";
+import type { Bytes } from "../../units/units.js";
+import type { DeviceBytes, EngineInput } from "../estimate-types.js";
+import type { KvLayoutOptions } from "../kv-cache.js";
+
+/** SCENARIO.md `engine`: engine-specific figures named after what the engine prints. */
+export type EngineJson = Readonly<Record<string, number | readonly number[] | string | boolean>>;
+
+/**
+ * Something the engine would do or refuse, as data. Prose comes from `issueText` at the edge; the
+ * web page and the CLI branch on `code`, never on a note's wording.
+ */
+export type EngineIssue =
+  /** The engine would not start (vLLM's and SGLang's start-up checks). `reason` is the engine's own words. */
+  | { readonly code: "engine-refuses"; readonly engine: InferenceEngine; readonly reason: string }
+  /** The KV pool cannot hold one request of `contextTokens` (pool-sizing engines). */
+  | {
+      readonly code: "kv-too-small";
+      readonly engine: InferenceEngine;
+      readonly contextTokens: number;
+      readonly poolTokens: number;
+    }
+  /** More parallel sequences than the engine serves (llama.cpp's LLAMA_MAX_SEQ). */
+  | {
+      readonly code: "too-many-sequences";
+      readonly engine: InferenceEngine;
+      readonly sequences: number;
+      readonly maxSequences: number;
+    }
+  /** The context is past the model's trained positions (the engine refuses, or runs degraded). */
+  | {
+      readonly code: "context-over-trained";
+      readonly engine: InferenceEngine;
+      readonly contextTokens: number;
+      readonly maxPositionEmbeddings: number;
+    };
+
+/** An engine's memory answer for one (context, batch) point, with its typed report. */
+export interface EngineResult<R> {
+  readonly devices: readonly DeviceBytes[];
+  /** What the engine decided (its start-up, its buffers), typed per engine. */
+  readonly report: R;
+  readonly issues: readonly EngineIssue[];
+  /** KV layout the engine uses, for speed and per-token figures. */
+  readonly kvLayout: KvLayoutOptions;
+  /** Explanations that are not issues (how a figure was derived). */
+  readonly notes: readonly string[];
+  /** For engines that size the KV pool themselves (vLLM, SGLang): tokens the pool holds. */
+  readonly kvPoolTokens?: number;
+}
+
+/** What an engine is willing to run, as data. */
+export interface EngineCapabilities {
+  /** `scenario.kvCache` values the engine accepts ("auto" first where it has one). */
+  readonly kvDtypes: readonly string[];
+  /**
+   * Weight formats the engine loads, by `scenario.weights` name. A predicate, since GGUF engines
+   * take every GGUF file type and HF engines take named quantization methods.
+   */
+  acceptsWeights(format: string): boolean;
+  /** KV dtypes and weight formats worth searching (the planner's candidates), a subset of the above. */
+  readonly searchKvDtypes: readonly string[];
+  readonly searchWeights: readonly string[];
+  /** Most sequences one engine instance serves together, or null for no limit of its own. */
+  readonly maxSequences: number | null;
+}
+
+/** Settings the engine picks when the user names none (e.g. vLLM's max_num_seqs for the GPU). */
+export interface EngineDefaults {
+  /** Sequences scheduled together by default (vLLM's max_num_seqs, llama.cpp's n_seq_max). */
+  readonly maxNumSeqs: number;
+  /** Tokens per KV block (paged engines) or 1. */
+  readonly blockSize: number;
+  /** Per-device memory the engine cannot use: the CUDA context and the like. */
+  readonly contextBytes: Bytes;
+}
+
+export interface Engine<R = unknown> extends EngineCapabilities {
+  readonly name: InferenceEngine;
+  /** How the engine calls itself in prose ("vLLM", "SGLang", "llama.cpp", "transformers"). */
+  readonly label: string;
+  defaults(gpu: GpuSpec | undefined, deviceCount: number): EngineDefaults;
+  /** Memory at `contextLength` tokens per sequence and `batch` sequences. */
+  memory(input: EngineInput, contextLength: number, batch: number): EngineResult<R>;
+  /**
+   * Each device's total from below, more cheaply than `memory()` (llama.cpp: every buffer but the
+   * compute graph's); never above `memory()`'s total for the same input. Omitted: no bound.
+   */
+  lowerBound?(input: EngineInput, contextLength: number, batch: number): readonly number[];
+  /** SCENARIO.md `engine` record from the report (the edge: names fixed by the contract). */
+  toJson(report: R): EngineJson;
+}
+
+/** One line of prose for an issue (the edge: notes, CLI tables, web messages). */
+export function issueText(i: EngineIssue): string {
+  switch (i.code) {
+    case "engine-refuses":
+      return `${labelOf(i.engine)} would not start: ${i.reason}.`;
+    case "kv-too-small":
+      return `${labelOf(i.engine)}'s KV pool holds ${i.poolTokens} tokens, less than one ${i.contextTokens}-token request.`;
+    case "too-many-sequences":
+      return `${labelOf(i.engine)} serves at most ${i.maxSequences} parallel sequences; ${i.sequences} were asked for.`;
+    case "context-over-trained":
+      return `Context ${i.contextTokens} is past the model's max_position_embeddings ${i.maxPositionEmbeddings}.`;
+  }
+}
+
+const LABELS: Readonly<Record<InferenceEngine, string>> = {
+  vllm: "vLLM",
+  sglang: "SGLang",
+  "llama.cpp": "llama.cpp",
+  transformers: "transformers",
+};
+const labelOf = (e: InferenceEngine): string => LABELS[e];
