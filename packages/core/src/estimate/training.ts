@@ -9,7 +9,7 @@ import {
   type TrainingOptions,
 } from "../scenario/scenario.js";
 import { stageOfLayers } from "./devices.js";
-import { CUDA_CONTEXT_BYTES } from "./engines/transformers.js";
+import { CUDA_CONTEXT_BYTES } from "./engines/cuda-context.js";
 import type { DeviceBytes, DeviceEstimate, Estimate } from "./estimate-types.js";
 import { fullTensors, type LoraPlan, loraTensors, planLora, type TrainableTensor } from "./lora.js";
 import {

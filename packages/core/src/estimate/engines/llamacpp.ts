@@ -18,10 +18,10 @@ import type { Scenario } from "../../scenario/scenario.js";
 import type { EngineLowerBound } from "../estimate.js";
 import type { DeviceBytes, EngineInput, EngineMemory, EngineModel } from "../estimate-types.js";
 import type { KvDtype, KvLayoutOptions } from "../kv-cache.js";
+import { CUDA_CONTEXT_BYTES } from "./cuda-context.js";
 import { allocateGraph, type GgmlGraph, type GTensor } from "./ggml-graph.js";
 import { buildLlamaCppGraph, kvWidths } from "./llamacpp-graph.js";
 import { llamaCppModelFromSpec } from "./llamacpp-tensors.js";
-import { CUDA_CONTEXT_BYTES } from "./transformers.js";
 
 const MIB = 1024 * 1024;
 

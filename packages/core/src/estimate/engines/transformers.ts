@@ -10,13 +10,7 @@ import {
   tokensKeptByLayer,
 } from "../kv-cache.js";
 import { computeDtypeOf } from "../weights.js";
-
-/**
- * CUDA context, kernels and cuBLAS workspace outside PyTorch's allocator. No engine publishes
- * this; Ollama budgets 457 MiB per CUDA/ROCm device for it (ollama ml/device.go MinimumMemory,
- * see docs/research/anchors.md §B3) and memlens uses the same figure.
- */
-export const CUDA_CONTEXT_BYTES = 457 * 1024 ** 2;
+import { CUDA_CONTEXT_BYTES } from "./cuda-context.js";
 
 const TRANSFORMERS_KV: readonly KvDtype[] = ["fp32", "fp16", "bf16"];
 
