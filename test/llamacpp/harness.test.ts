@@ -8,7 +8,7 @@ import {
   type LlamaCppMemory,
   type LlamaCppSettings,
   llamaCppMemory,
-} from "../../packages/core/src/estimate/engines/llamacpp.js";
+} from "../../packages/core/src/estimate/engines/llamacpp/index.js";
 import { type HarnessRecord, loadHarness, modelOfFile } from "./harness-records.js";
 
 const { records, files, source } = loadHarness();

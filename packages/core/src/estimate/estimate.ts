@@ -6,7 +6,8 @@ import { modelSpecFromHfConfig } from "../models/from-hf-config.js";
 import type { ModelSpec } from "../models/model-spec.js";
 import { DEFAULT_EFFICIENCY, type Efficiency, estimatePerformance } from "../perf/roofline.js";
 import { type InferenceEngine, parseScenario, type Scenario, scenarioToJson } from "../scenario/scenario.js";
-import { llamaCppEngine } from "./engines/llamacpp.js";
+import { type Engine, issueText } from "./engines/engine.js";
+import { llamaCppEngine } from "./engines/llamacpp/index.js";
 import { sglangEngine } from "./engines/sglang.js";
 import { transformersEngine } from "./engines/transformers.js";
 import { vllmEngine } from "./engines/vllm.js";
@@ -26,10 +27,30 @@ export interface EngineLowerBound {
   memoryLowerBound(input: EngineInput, contextLength: number, batch: number): readonly number[];
 }
 
+/** An engine on the Engine contract as the EngineModel estimate() searches: the JSON record and the issues' prose made at this edge. */
+function engineModelOf<R>(e: Engine<R>): EngineModel & Partial<EngineLowerBound> {
+  const lowerBound = e.lowerBound;
+  return {
+    memory(input, contextLength, batch) {
+      const r = e.memory(input, contextLength, batch);
+      return {
+        devices: r.devices,
+        engine: e.toJson(r.report),
+        kvLayout: r.kvLayout,
+        notes: [...r.notes, ...r.issues.map(issueText)],
+        ...(r.kvPoolTokens !== undefined ? { kvPoolTokens: r.kvPoolTokens } : {}),
+      };
+    },
+    ...(lowerBound
+      ? { memoryLowerBound: (input, contextLength, batch) => lowerBound(input, contextLength, batch) }
+      : {}),
+  };
+}
+
 /** Engines by scenario name. Others register here as their allocation rules are modelled. */
 export const INFERENCE_ENGINE_MODELS: Partial<Record<InferenceEngine, EngineModel>> = {
   transformers: transformersEngine,
-  "llama.cpp": llamaCppEngine,
+  "llama.cpp": engineModelOf(llamaCppEngine),
   vllm: vllmEngine,
   sglang: sglangEngine,
 };

@@ -2,7 +2,7 @@
  * What llama.cpp needs to size a model: its hyper-parameters as llama.cpp reads them
  * (llama_model_base::load_hparams and each architecture's load_arch_hparams, llama.cpp@de3ff815
  * src/llama-model.cpp:1231, src/models/*.cpp) and its tensors with their ggml types. Built from a
- * GGUF header (exact) or from a ModelSpec plus a GGUF file type (engines/llamacpp-tensors.ts).
+ * GGUF header (exact) or from a ModelSpec plus a GGUF file type (engines/llamacpp/tensors.ts).
  */
 import { GGUF_FILE_TYPES } from "../catalog/dtypes.js";
 import { MemlensError } from "../errors/memlens-error.js";

@@ -3,7 +3,7 @@ import type { GpuSpec } from "../catalog/gpu-types.js";
 import { catalogModelSpec } from "../catalog/models.js";
 import { qualityCostOf } from "../catalog/quality.js";
 import { MemlensError } from "../errors/memlens-error.js";
-import { LLAMA_MAX_SEQ } from "../estimate/engines/llamacpp.js";
+import { LLAMA_MAX_SEQ } from "../estimate/engines/llamacpp/index.js";
 import { estimate, INFERENCE_ENGINE_MODELS } from "../estimate/estimate.js";
 import type { EngineInput, Estimate } from "../estimate/estimate-types.js";
 import { layerKvBytesPerToken } from "../estimate/kv-cache.js";

@@ -348,7 +348,7 @@ function parseEngineOptions(v: unknown): EngineOptions {
       set(k, v[k]);
     }
   if (v.mmap !== undefined) set("mmap", bool(v.mmap, "engineOptions.mmap", true));
-  // llama.cpp placement and cache options (engines/llamacpp.ts)
+  // llama.cpp placement and cache options (engines/llamacpp/settings.ts)
   if (v.tensorSplit !== undefined) {
     const ts = v.tensorSplit;
     if (

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
-import { catalogModelSpec } from "../../catalog/models.js";
-import { loaderOrder, quantizedTypes } from "./llamacpp-quant.js";
-import { llamaCppModelFromSpec } from "./llamacpp-tensors.js";
+import { catalogModelSpec } from "../../../catalog/models.js";
+import { loaderOrder, quantizedTypes } from "./quant.js";
+import { llamaCppModelFromSpec } from "./tensors.js";
 
 const typesOf = (id: string, ft: string) => {
   const m = llamaCppModelFromSpec(catalogModelSpec(id), ft);

@@ -8,9 +8,9 @@
  * Hadamard rotation for quantized caches) and src/models/{llama,qwen2,qwen3,qwen3moe,gemma2,
  * gemma3,phi3,deepseek2,openai-moe}.cpp. Recurrent mixers are approximated by their projections.
  */
-import { lookupGgmlType } from "../../catalog/dtypes.js";
-import { MemlensError } from "../../errors/memlens-error.js";
-import type { LlamaCppHparams, LlamaCppModel, LlamaCppTensor } from "../../models/gguf-model.js";
+import { lookupGgmlType } from "../../../catalog/dtypes.js";
+import { MemlensError } from "../../../errors/memlens-error.js";
+import type { LlamaCppHparams, LlamaCppModel, LlamaCppTensor } from "../../../models/gguf-model.js";
 import { GgmlGraph, type GTensor } from "./ggml-graph.js";
 
 export interface LlamaGraphParams {

@@ -1,10 +1,10 @@
 import { describe, expect, test } from "vitest";
-import { findGpu } from "../../catalog/gpu-lookup.js";
-import { catalogModelSpec } from "../../catalog/models.js";
-import { MemlensError } from "../../errors/memlens-error.js";
-import { parseScenario } from "../../scenario/scenario.js";
-import { estimate } from "../estimate.js";
-import { parseWeightFormat } from "../weights.js";
+import { findGpu } from "../../../catalog/gpu-lookup.js";
+import { catalogModelSpec } from "../../../catalog/models.js";
+import { MemlensError } from "../../../errors/memlens-error.js";
+import { parseScenario } from "../../../scenario/scenario.js";
+import { estimate } from "../../estimate.js";
+import { parseWeightFormat } from "../../weights.js";
 import {
   fitLlamaCpp,
   type LlamaCppSettings,
@@ -12,8 +12,8 @@ import {
   llamaCppEngine,
   llamaCppMemory,
   parseOverride,
-} from "./llamacpp.js";
-import { llamaCppModelFromSpec } from "./llamacpp-tensors.js";
+} from "./index.js";
+import { llamaCppModelFromSpec } from "./tensors.js";
 
 const MiB = (b: number) => (b / 2 ** 20).toFixed(2);
 
@@ -274,7 +274,7 @@ describe("search shortcuts change no figure", () => {
         [4096, 8],
         [131072, 2],
       ] as const) {
-        const bound = llamaCppEngine.memoryLowerBound(input, ctx, batch);
+        const bound = llamaCppEngine.lowerBound!(input, ctx, batch);
         const devices = llamaCppEngine.memory(input, ctx, batch).devices;
         expect(bound).toHaveLength(devices.length);
         devices.forEach((d, i) => {

@@ -9,7 +9,7 @@
  * ggml_visit_parents_graph), ggml/src/ggml-alloc.c (ggml_op_can_inplace, ggml_dyn_tallocr_alloc /
  * free_bytes, ggml_gallocr_allocate_node, ggml_gallocr_alloc_graph_impl).
  */
-import { lookupGgmlType } from "../../catalog/dtypes.js";
+import { lookupGgmlType } from "../../../catalog/dtypes.js";
 
 export type GgmlOp =
   | "NONE"

@@ -3,10 +3,10 @@
  * quantization: GGUF tensor names and ne[] as convert_hf_to_gguf.py writes them (llama.cpp@de3ff815
  * convert_hf_to_gguf.py ModelBase.prepare_tensors: 1-D tensors, norms, routers and biases stay F32;
  * conversion/deepseek.py splits kv_b_proj into attn_k_b/attn_v_b and stores MLA as MQA;
- * conversion/gpt_oss.py splits gate_up biases), then the types llama-quantize picks (llamacpp-quant.ts).
+ * conversion/gpt_oss.py splits gate_up biases), then the types llama-quantize picks (quant.ts).
  */
-import { lookupGgmlType } from "../../catalog/dtypes.js";
-import { MemlensError } from "../../errors/memlens-error.js";
+import { lookupGgmlType } from "../../../catalog/dtypes.js";
+import { MemlensError } from "../../../errors/memlens-error.js";
 import {
   type GgufModelSpec,
   hasGguf,
@@ -14,9 +14,9 @@ import {
   type LlamaCppModel,
   type LlamaCppTensor,
   modelSpecFromLlamaCpp,
-} from "../../models/gguf-model.js";
-import type { AttentionMixer, MlaMixer, ModelSpec, TensorSpec } from "../../models/model-spec.js";
-import { type QuantOptions, quantizedTypes } from "./llamacpp-quant.js";
+} from "../../../models/gguf-model.js";
+import type { AttentionMixer, MlaMixer, ModelSpec, TensorSpec } from "../../../models/model-spec.js";
+import { type QuantOptions, quantizedTypes } from "./quant.js";
 
 /** HF model_type → llama.cpp general.architecture (convert_hf_to_gguf.py @ModelBase.register). */
 export const LLAMACPP_ARCH: Readonly<Record<string, string>> = {

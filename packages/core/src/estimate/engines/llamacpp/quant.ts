@@ -6,8 +6,8 @@
  * loader's order (llama_model_loader weight_name_comparer: by layer number, then by name), which
  * matters for the counters behind "use_more_bits".
  */
-import { GGUF_FILE_TYPES, lookupGgmlType } from "../../catalog/dtypes.js";
-import { describeAllowed, MemlensError } from "../../errors/memlens-error.js";
+import { GGUF_FILE_TYPES, lookupGgmlType } from "../../../catalog/dtypes.js";
+import { describeAllowed, MemlensError } from "../../../errors/memlens-error.js";
 
 type Category =
   | "token_embd"

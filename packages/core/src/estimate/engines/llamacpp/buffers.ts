@@ -1,0 +1,328 @@
+/**
+ * The buffers llama.cpp allocates (llama.cpp@de3ff815), from the placement of the weights
+ * (placement.ts):
+ * - KV cache: n_ctx padded to 256, per-sequence streams, a window-sized cache for SWA layers
+ *   (llama_kv_cache_iswa), quantized K/V block sizes, K only for MLA, recurrent state;
+ * - output buffer: n_vocab × n_seq_max floats (llama_context::output_reserve);
+ * - compute buffers: the reserve graph (graph.ts) scheduled across backends (ggml-sched.ts) and
+ *   replayed through ggml-alloc (ggml-graph.ts).
+ * Placements and compute sizes are memoised per model (exact keys, bounded maps).
+ */
+import { lookupGgmlType } from "../../../catalog/dtypes.js";
+import { MemlensError } from "../../../errors/memlens-error.js";
+import type { LlamaCppModel } from "../../../models/gguf-model.js";
+import { allocateGraph } from "./ggml-graph.js";
+import { scheduleGraph } from "./ggml-sched.js";
+import { buildLlamaCppGraph, kvWidths } from "./graph.js";
+import {
+  CPU_ALIGN,
+  CUDA_ALIGN,
+  gpuName,
+  HOST_BUFFER,
+  type LlamaCppBuffer,
+  type ModelPlacement,
+  pad,
+  placeModel,
+} from "./placement.js";
+import { type LlamaCppSettings, validateLlamaCppContext } from "./settings.js";
+
+export interface LlamaCppKvCache {
+  /** "kv", or "non-SWA" / "SWA" for an interleaved-SWA model, or "recurrent". */
+  readonly cache: string;
+  readonly cells: number;
+  readonly layers: number;
+  readonly kBytes: number;
+  readonly vBytes: number;
+}
+
+export interface LlamaCppMemory {
+  readonly settings: LlamaCppSettings;
+  /** n_ctx (all sequences, padded), n_ctx_seq, and the reserved ubatch. */
+  readonly nCtx: number;
+  readonly nCtxSeq: number;
+  readonly nUbatch: number;
+  readonly modelBuffers: readonly LlamaCppBuffer[];
+  readonly kvBuffers: readonly LlamaCppBuffer[];
+  readonly kvCaches: readonly LlamaCppKvCache[];
+  readonly outputBuffer: LlamaCppBuffer;
+  readonly computeBuffers: readonly LlamaCppBuffer[];
+  /** Device of each layer (GPU index or "host"), and of the output layer. */
+  readonly layerDevices: readonly (number | "host")[];
+  readonly outputDevice: number | "host";
+  readonly notes: readonly string[];
+}
+
+// memoisation (exact: each memo is keyed by every input its function reads)
+
+interface ModelMemo {
+  readonly placements: Map<string, ModelPlacement>;
+  readonly computeSizes: Map<string, readonly number[]>;
+}
+
+// Bounded so that a long-lived process (the web app) does not grow without end.
+const PLACEMENT_MEMO_SIZE = 16;
+const COMPUTE_MEMO_SIZE = 256;
+const memos = new WeakMap<LlamaCppModel, ModelMemo>();
+
+function memoOf(model: LlamaCppModel): ModelMemo {
+  let m = memos.get(model);
+  if (!m) {
+    m = { placements: new Map(), computeSizes: new Map() };
+    memos.set(model, m);
+  }
+  return m;
+}
+
+function remember<V>(map: Map<string, V>, key: string, value: V, limit: number): void {
+  if (map.size >= limit) map.delete(map.keys().next().value as string);
+  map.set(key, value);
+}
+
+/** An injective text form of a settings value (numbers keep NaN, -0 and their type apart from strings). */
+function keyOf(v: unknown): string {
+  if (Array.isArray(v)) return `[${Array.from(v, keyOf).join(",")}]`;
+  if (v !== null && typeof v === "object")
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${keyOf((v as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  if (typeof v === "string") return JSON.stringify(v);
+  if (Object.is(v, -0)) return "number:-0";
+  return `${typeof v}:${String(v)}`;
+}
+
+/** Every setting but the context length and the sequence count. */
+function settingsKey(s: LlamaCppSettings): string {
+  const { contextLength: _c, nSeq: _n, ...rest } = s;
+  return keyOf(rest);
+}
+
+/** Compute buffer bytes per backend (llama_context::sched_reserve, graph_reserve). */
+function computeBufferSizes(
+  model: LlamaCppModel,
+  s: LlamaCppSettings,
+  placement: ModelPlacement,
+  sizes: {
+    readonly nTokens: number;
+    readonly nOutputs: number;
+    readonly nStream: number;
+    readonly nKv: number;
+    readonly nKvSwa: number;
+  },
+): number[] {
+  const { devs, outDev } = placement;
+  const cpuBackend = s.gpuCount; // the CPU is the last backend
+  const backendOf = (d: number | "host") => (d === "host" ? cpuBackend : d);
+  const kvDevice = (il: number): number | "host" => (s.kvOffload ? (devs[il] ?? "host") : "host");
+  const graph = buildLlamaCppGraph(model, {
+    nTokens: sizes.nTokens,
+    nOutputs: sizes.nOutputs,
+    nStream: sizes.nStream,
+    nKv: sizes.nKv,
+    nKvSwa: sizes.nKvSwa,
+    flashAttn: s.flashAttn,
+    typeK: s.typeK,
+    typeV: s.typeV,
+    layerBackend: (il) => backendOf(devs[il] ?? "host"),
+    outputBackend: backendOf(outDev),
+    inputBackend: cpuBackend,
+    legacyInputs: s.legacyGraph === true,
+  });
+  if (s.gpuCount === 0) return allocateGraph(graph, [CPU_ALIGN]);
+  scheduleGraph(graph, {
+    nBackends: s.gpuCount + 1,
+    weightBackend: (name) => placement.weightBackend.get(name) ?? cpuBackend,
+    kvBackend: (il) => backendOf(kvDevice(il)),
+    opOffload: s.opOffload,
+    nTokens: sizes.nTokens,
+  });
+  return allocateGraph(graph, [...Array.from({ length: s.gpuCount }, () => CUDA_ALIGN), CPU_ALIGN]);
+}
+
+/**
+ * Every buffer llama.cpp allocates for `model` with these settings.
+ * @example llamaCppMemory(model, settings).kvBuffers[0].bytes
+ */
+export function llamaCppMemory(model: LlamaCppModel, s: LlamaCppSettings): LlamaCppMemory {
+  return llamaCppBuffers(model, s, true);
+}
+
+/** llamaCppMemory, or without `withCompute` the same buffers but no compute buffers (a lower bound). */
+export function llamaCppBuffers(
+  model: LlamaCppModel,
+  s: LlamaCppSettings,
+  withCompute: boolean,
+): LlamaCppMemory {
+  validateLlamaCppContext(model, s);
+  const h = model.hparams;
+  const notes: string[] = [];
+  // Everything but the context and the sequence count: weights, their buffers and devices do not
+  // depend on either, so an estimate's context and batch searches place the model once.
+  const baseKey = settingsKey(s);
+  const memo = memoOf(model);
+  let placement = memo.placements.get(baseKey);
+  if (!placement) {
+    placement = placeModel(model, s);
+    remember(memo.placements, baseKey, placement, PLACEMENT_MEMO_SIZE);
+  }
+  const { devs, outDev } = placement;
+  const modelBuffers = placement.modelBuffers.map((b) => ({ ...b }));
+
+  // --- context sizes (llama_context constructor, src/llama-context.cpp:246-305) ---
+  const nSeq = s.nSeq;
+  let nCtx = pad(s.contextLength * nSeq, 256);
+  let nCtxSeq = nCtx;
+  if (!s.kvUnified) {
+    nCtxSeq = pad(Math.floor(nCtx / nSeq), 256);
+    nCtx = nCtxSeq * nSeq;
+  }
+  const nBatch = Math.min(nCtx, s.nBatch);
+  const nUbatch = Math.min(nBatch, s.nUbatch);
+  const nStream = s.kvUnified ? 1 : nSeq;
+
+  // --- KV cache (llama_kv_cache constructor; llama_kv_cache_iswa: size_swa) ---
+  const kvBytesBy = new Map<string, { device: number | "host"; bytes: number }>();
+  const caches: LlamaCppKvCache[] = [];
+  const kvDevice = (il: number): number | "host" => (s.kvOffload ? (devs[il] ?? "host") : "host");
+  const addKv = (dev: number | "host", bytes: number) => {
+    const name = dev === "host" ? "CPU" : gpuName(dev);
+    const prev = kvBytesBy.get(name);
+    kvBytesBy.set(name, { device: dev, bytes: (prev?.bytes ?? 0) + bytes });
+  };
+  const vTrans = !s.flashAttn;
+  const row = (type: string, n: number) => {
+    const t = lookupGgmlType(type);
+    if (n % t.blockSize !== 0)
+      throw new MemlensError(
+        "invalid-value",
+        `a KV row of ${n} values is not a whole number of ${type} blocks (${t.blockSize})`,
+        "kvCache",
+      );
+    return (n / t.blockSize) * t.typeSizeBytes;
+  };
+  const iswa = h.isSwa.some(Boolean);
+  const sizeSwa = s.swaFull
+    ? nCtxSeq
+    : pad(Math.min(nCtxSeq, h.nSwa * (s.kvUnified ? nSeq : 1) + nUbatch), 256);
+  const groups: { cache: string; size: number; layers: number[] }[] = [];
+  const attnLayers = Array.from({ length: h.nLayer }, (_, il) => il).filter((il) => !h.isRecurrent[il]);
+  if (iswa) {
+    groups.push({ cache: "non-SWA", size: nCtxSeq, layers: attnLayers.filter((il) => !h.isSwa[il]) });
+    groups.push({ cache: "SWA", size: sizeSwa, layers: attnLayers.filter((il) => h.isSwa[il]) });
+  } else if (attnLayers.length) groups.push({ cache: "kv", size: nCtxSeq, layers: attnLayers });
+  const kvBuffers: LlamaCppBuffer[] = [];
+  for (const g of groups) {
+    let k = 0;
+    let v = 0;
+    const perDev = new Map<number | "host", number>();
+    for (const il of g.layers) {
+      const w = kvWidths(h, il, vTrans);
+      const kGqa = h.mla ? h.mla.nLoraKv + h.nRot : w.k;
+      const kb = row(s.typeK, kGqa) * g.size * nStream;
+      const vb = h.mla ? 0 : row(s.typeV, w.v) * g.size * nStream;
+      k += kb;
+      v += vb;
+      const dev = kvDevice(il);
+      const align = dev === "host" ? CPU_ALIGN : CUDA_ALIGN;
+      perDev.set(dev, (perDev.get(dev) ?? 0) + pad(kb, align) + (h.mla ? 0 : pad(vb, align)));
+    }
+    caches.push({ cache: g.cache, cells: g.size, layers: g.layers.length, kBytes: k, vBytes: v });
+    for (const [dev, bytes] of perDev) {
+      kvBuffers.push({ name: dev === "host" ? "CPU" : gpuName(dev), device: dev, bytes });
+      addKv(dev, bytes);
+    }
+  }
+  // Recurrent state (llama_memory_recurrent: r [n_embd_r, rows], s [n_embd_s, rows], F32)
+  const recurrent = Array.from({ length: h.nLayer }, (_, il) => il).filter((il) => h.isRecurrent[il]);
+  if (recurrent.length && h.ssm) {
+    const ssm = h.ssm;
+    const nEmbdR = (ssm.dConv > 0 ? ssm.dConv - 1 : 0) * (ssm.dInner + 2 * ssm.nGroup * ssm.dState);
+    const nEmbdS = ssm.dState * ssm.dInner;
+    const rows = Math.max(1, nSeq);
+    let r = 0;
+    let st = 0;
+    const perDev = new Map<number | "host", number>();
+    for (const il of recurrent) {
+      r += nEmbdR * rows * 4;
+      st += nEmbdS * rows * 4;
+      const dev = kvDevice(il);
+      const align = dev === "host" ? CPU_ALIGN : CUDA_ALIGN;
+      perDev.set(dev, (perDev.get(dev) ?? 0) + pad(nEmbdR * rows * 4, align) + pad(nEmbdS * rows * 4, align));
+    }
+    caches.push({ cache: "recurrent", cells: rows, layers: recurrent.length, kBytes: r, vBytes: st });
+    for (const [dev, bytes] of perDev)
+      kvBuffers.push({ name: dev === "host" ? "CPU" : gpuName(dev), device: dev, bytes });
+  }
+
+  // --- output buffer (llama_context::output_reserve) ---
+  const outputBuffer: LlamaCppBuffer = {
+    name: s.gpuCount > 0 && outDev !== "host" ? HOST_BUFFER : "CPU",
+    device: "host",
+    bytes: h.nVocab * nSeq * 4,
+  };
+
+  // --- compute buffers (llama_context::sched_reserve, graph_reserve) ---
+  let nTokens = Math.min(nCtx, nUbatch);
+  const nOutputs = nTokens;
+  if (nTokens % nSeq !== 0) nTokens = Math.ceil(nTokens / nSeq) * nSeq;
+  const cpuBackend = s.gpuCount; // the CPU is the last backend
+  const nKvSwa = iswa ? sizeSwa : 0;
+  // The compute buffers are a function of the settings and of these five graph sizes alone, so
+  // contexts that pad to the same cache size (the last steps of a binary search) replay it once.
+  const computeKey = `${baseKey}|${nTokens},${nOutputs},${nStream},${nCtxSeq},${nKvSwa}`;
+  let computeSizes = withCompute ? memo.computeSizes.get(computeKey) : [];
+  if (!computeSizes) {
+    computeSizes = computeBufferSizes(model, s, placement, {
+      nTokens,
+      nOutputs,
+      nStream,
+      nKv: nCtxSeq,
+      nKvSwa,
+    });
+    remember(memo.computeSizes, computeKey, computeSizes, COMPUTE_MEMO_SIZE);
+  }
+  if (s.gpuCount > 0)
+    notes.push(
+      "GPU compute buffers follow ggml's scheduler approximately (weights on other devices are copied in, large-batch ops on host weights are offloaded).",
+    );
+  const computeBuffers: LlamaCppBuffer[] = computeSizes
+    .map((bytes, b) =>
+      b === cpuBackend
+        ? { name: s.gpuCount > 0 ? HOST_BUFFER : "CPU", device: "host" as const, bytes }
+        : { name: gpuName(b), device: b, bytes },
+    )
+    .filter((b) => b.bytes > 1 || b.device === "host");
+
+  return {
+    settings: s,
+    nCtx,
+    nCtxSeq,
+    nUbatch,
+    modelBuffers,
+    kvBuffers,
+    kvCaches: caches,
+    outputBuffer,
+    computeBuffers,
+    layerDevices: [...devs],
+    outputDevice: outDev,
+    notes,
+  };
+}
+
+/** Bytes of one device's model, KV and compute buffers (and the output buffer on the host). */
+export function totals(m: LlamaCppMemory, device: number | "host") {
+  const sum = (xs: readonly LlamaCppBuffer[]) =>
+    xs.filter((b) => b.device === device).reduce((a, b) => a + b.bytes, 0);
+  return {
+    model: sum(m.modelBuffers),
+    kv: sum(m.kvBuffers),
+    compute: sum(m.computeBuffers),
+    output: device === "host" ? m.outputBuffer.bytes : 0,
+  };
+}
+
+/** Bytes llama.cpp holds in system memory (model buffers in RAM or page cache, KV, compute, output). */
+export function llamaCppHostBytes(m: LlamaCppMemory): number {
+  const t = totals(m, "host");
+  return t.model + t.kv + t.compute + t.output;
+}
