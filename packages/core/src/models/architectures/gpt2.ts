@@ -1,13 +1,26 @@
+import type { ConfigReader } from "../config-reader.js";
 import type { LayerSpec } from "../model-spec.js";
 import { type ArchitectureBuilder, denseFfn, mhaLayer } from "./common.js";
 
-// modeling_gpt2.py: Conv1D weights are stored [in, out]; element counts are what matter.
-export const gpt2: ArchitectureBuilder = (cfg, t) => {
+/** GPT-2-style config fields (GPT-2, GPT-J): width, layers, heads, MLP width (default 4 × width), vocabulary. */
+export function gpt2Dims(cfg: ConfigReader): {
+  h: number;
+  n: number;
+  heads: number;
+  inter: number;
+  vocab: number;
+} {
   const h = cfg.intAny(["n_embd", "hidden_size"]);
   const n = cfg.intAny(["n_layer", "num_hidden_layers"]);
   const heads = cfg.intAny(["n_head", "num_attention_heads"]);
   const inter = cfg.intOr("n_inner", null) ?? 4 * h;
   const vocab = cfg.int("vocab_size");
+  return { h, n, heads, inter, vocab };
+}
+
+// modeling_gpt2.py: Conv1D weights are stored [in, out]; element counts are what matter.
+export const gpt2: ArchitectureBuilder = (cfg, t) => {
+  const { h, n, heads, inter, vocab } = gpt2Dims(cfg);
   t.add("transformer.wte.weight", [vocab, h], "embedding");
   t.add("transformer.wpe.weight", [cfg.intAny(["n_positions", "n_ctx"]), h], "position-embedding");
   const layers: LayerSpec[] = [];

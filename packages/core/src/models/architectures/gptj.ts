@@ -1,13 +1,10 @@
 import type { LayerSpec } from "../model-spec.js";
 import { type ArchitectureBuilder, denseFfn, mhaLayer } from "./common.js";
+import { gpt2Dims } from "./gpt2.js";
 
 // modeling_gptj.py (GPT-J-6B): parallel attention + MLP after one LayerNorm, biased MLP and head.
 export const gptj: ArchitectureBuilder = (cfg, t) => {
-  const h = cfg.intAny(["n_embd", "hidden_size"]);
-  const n = cfg.intAny(["n_layer", "num_hidden_layers"]);
-  const heads = cfg.intAny(["n_head", "num_attention_heads"]);
-  const inter = cfg.intOr("n_inner", null) ?? 4 * h;
-  const vocab = cfg.int("vocab_size");
+  const { h, n, heads, inter, vocab } = gpt2Dims(cfg);
   t.add("transformer.wte.weight", [vocab, h], "embedding");
   const layers: LayerSpec[] = [];
   for (let i = 0; i < n; i++) {
