@@ -1,4 +1,8 @@
-/** Stable error codes. Bad input → `invalid-*` / `unknown-*` (CLI exit 2); anything else → exit 1. */
+/**
+ * Stable error codes. Bad input (`invalid-*`, `unknown-*`, `missing-field`, `malformed-*`,
+ * `unsupported-architecture`) → CLI exit 2; `unsupported` (valid input memlens cannot model) and
+ * `internal` (a broken invariant: a bug in memlens) → exit 1.
+ */
 export type MemlensErrorCode =
   | "invalid-value"
   | "invalid-type"
@@ -10,10 +14,12 @@ export type MemlensErrorCode =
   | "unsupported-architecture"
   | "malformed-config"
   | "malformed-file"
-  | "unsupported";
+  | "unsupported"
+  | "internal";
 
 /**
- * The one exception core throws, for bad input only. `field` names the offending input
+ * The one exception core throws: for bad input, for input memlens cannot model (`unsupported`),
+ * and for a broken invariant (`internal`, a bug). `field` names the offending input
  * (a scenario path like `hardware.gpu` or a CLI flag); `allowed` lists what would be accepted.
  */
 export class MemlensError extends Error {
@@ -31,7 +37,7 @@ export class MemlensError extends Error {
 
 /** True for errors caused by the caller's input (CLI exit code 2). */
 export const isInputError = (e: unknown): e is MemlensError =>
-  e instanceof MemlensError && e.code !== "unsupported";
+  e instanceof MemlensError && e.code !== "unsupported" && e.code !== "internal";
 
 /** Formats a short "allowed" list: the first `max` values, then a count. */
 export function describeAllowed(values: readonly string[], max = 12): string {

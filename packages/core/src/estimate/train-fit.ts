@@ -1,3 +1,4 @@
+import { MemlensError } from "../errors/memlens-error.js";
 import type { ModelSpec } from "../models/model-spec.js";
 import {
   parseScenario,
@@ -141,7 +142,8 @@ export function searchTrainingSettings(
 ): TrainFitResult {
   const scenario = parseScenario(rawScenario);
   const t = scenario.training;
-  if (!t) throw new Error("searchTrainingSettings needs a training scenario");
+  if (!t)
+    throw new MemlensError("missing-field", "searchTrainingSettings needs a training scenario", "training");
   const engine = scenario.engine as TrainingEngine;
   const given = resolveTrainingSetup(scenario, spec);
   const gp = peakOf(given, t.microBatch, t.sequenceLength);

@@ -332,7 +332,7 @@ export function trainingMemory(
   // Layers with identical specs have identical inventories: compute each shape once.
   const actOf = (l: number): LayerActivations => {
     const layer = setup.spec.layers[l];
-    if (!layer) throw new Error(`no layer ${l}`);
+    if (!layer) throw new MemlensError("internal", `no layer ${l}`);
     const key = JSON.stringify([
       layer.mixer,
       layer.ffn,

@@ -5,6 +5,7 @@
  * parser reads.
  */
 import { lookupGgmlType } from "../catalog/dtypes.js";
+import { MemlensError } from "../errors/memlens-error.js";
 import { GGUF_VALUE_TYPES, type GgufValueType } from "./gguf.js";
 
 /** A typed metadata value to write. */
@@ -109,7 +110,7 @@ class ByteWriter {
       float64: 8,
     };
     const size = sizes[type];
-    if (size === undefined) throw new Error(`${type} is not a scalar type`);
+    if (size === undefined) throw new MemlensError("invalid-value", `${type} is not a scalar type`);
     // grow first: `this.view` is replaced when the buffer grows
     this.grow(size);
     const o = this.length;

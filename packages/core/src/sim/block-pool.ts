@@ -94,7 +94,8 @@ export class BlockPool {
 
   /** `get_new_blocks`: pops `n` blocks from the head of the free queue, evicting their hashes. */
   getNewBlocks(n: number, out: number[]): void {
-    if (n > this.free) throw new RangeError(`cannot get ${n} free blocks from the pool (${this.free} free)`);
+    if (n > this.free)
+      throw new MemlensError("internal", `cannot get ${n} free blocks from the pool (${this.free} free)`);
     for (let i = 0; i < n; i++) {
       const b = this.next[this.head]!;
       this.unlink(b);
@@ -129,7 +130,7 @@ export class BlockPool {
       const b = blocksInOrder[reverse ? n - 1 - k : k]!;
       if (b === 0) continue; // null block: not ref-counted
       const r = --this.refCount[b]!;
-      if (r < 0) throw new Error(`block ${b} freed more often than allocated`);
+      if (r < 0) throw new MemlensError("internal", `block ${b} freed more often than allocated`);
       if (r === 0) this.append(b);
     }
   }

@@ -1,3 +1,5 @@
+import { MemlensError } from "../errors/memlens-error.js";
+
 const TWO32 = 4294967296;
 
 /**
@@ -54,7 +56,8 @@ export class HashIndex {
       return;
     }
     const slot = -1 - i;
-    if (this.count + 1 > (this.mask + 1) / 2) throw new Error("HashIndex full: sized for fewer entries");
+    if (this.count + 1 > (this.mask + 1) / 2)
+      throw new MemlensError("internal", "HashIndex full: sized for fewer entries");
     this.lo[slot] = (key % TWO32) | 0;
     this.hi[slot] = Math.floor(key / TWO32) | 0;
     this.val[slot] = value;

@@ -1,3 +1,5 @@
+import { MemlensError } from "../errors/memlens-error.js";
+
 /**
  * Weighted linear least squares by Householder QR (Golub & Van Loan, "Matrix Computations", §5.3),
  * which stays accurate when features differ by many orders of magnitude (1 vs 10^5 KV tokens); the
@@ -10,7 +12,7 @@ export function solveLeastSquares(
 ): number[] {
   const m = x.length;
   const n = x[0]?.length ?? 0;
-  if (m < n) throw new RangeError(`least squares needs at least ${n} rows, got ${m}`);
+  if (m < n) throw new MemlensError("invalid-value", `least squares needs at least ${n} rows, got ${m}`);
   // A = diag(√w)·X with unit-norm columns; b = diag(√w)·y.
   const a: number[][] = [];
   const b: number[] = [];

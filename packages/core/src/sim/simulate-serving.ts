@@ -500,7 +500,10 @@ export function simulateServing(
         if (options.checkInvariants) {
           const errors = built[item.engine]!.kv.checkInvariants();
           if (errors.length > 0)
-            throw new Error(`KV invariants broken at t=${now}: ${errors.slice(0, 3).join("; ")}`);
+            throw new MemlensError(
+              "internal",
+              `KV invariants broken at t=${now}: ${errors.slice(0, 3).join("; ")}`,
+            );
         }
         kick(item.engine, now);
         break;
@@ -520,7 +523,10 @@ export function simulateServing(
   // Everything that could run has run: any request still waiting could not be admitted.
   const stuck = engines.reduce((s, e) => s + e.waitingCount + e.runningCount, 0);
   if (stuck > 0)
-    throw new Error(`simulation ended with ${stuck} requests unserved (scheduler deadlock); this is a bug`);
+    throw new MemlensError(
+      "internal",
+      `simulation ended with ${stuck} requests unserved (scheduler deadlock); this is a bug`,
+    );
   if (onProgress) onProgress(1);
 
   const n = accepted.length;

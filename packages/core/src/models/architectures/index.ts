@@ -1,0 +1,80 @@
+import { cohere } from "./cohere.js";
+import type { ArchitectureBuilder, MultimodalArchitecture } from "./common.js";
+import { deepseek } from "./deepseek.js";
+import { falcon } from "./falcon.js";
+import { gemma, gemma2, gemma3, gemma3Text } from "./gemma.js";
+import { glm4Moe } from "./glm4-moe.js";
+import { gptNeox } from "./gpt-neox.js";
+import { gptOss } from "./gpt-oss.js";
+import { gpt2 } from "./gpt2.js";
+import { gptj } from "./gptj.js";
+import { jamba } from "./jamba.js";
+import { llama } from "./llama.js";
+import { llama4, llama4Text } from "./llama4.js";
+import { mamba } from "./mamba.js";
+import { mistral, mistral3, mixtral } from "./mistral.js";
+import { olmo2 } from "./olmo2.js";
+import { phi } from "./phi.js";
+import { phi3 } from "./phi3.js";
+import { qwen2, qwen2Moe, qwen3, qwen3Moe } from "./qwen2.js";
+import { qwen3Next } from "./qwen3-next.js";
+import { starcoder2 } from "./starcoder2.js";
+
+export type { ArchitectureBuilder, MultimodalArchitecture } from "./common.js";
+
+/**
+ * Text architectures by config.json `model_type`. A new family: one file in this folder
+ * exporting its builder (a `decoder({...})` of traits for Llama-like models), one line here.
+ */
+export const TEXT_ARCHITECTURES: Readonly<Record<string, ArchitectureBuilder>> = {
+  cohere,
+  deepseek_v2: deepseek,
+  deepseek_v3: deepseek,
+  deepseek_v32: deepseek,
+  falcon,
+  RefinedWeb: falcon,
+  RefinedWebModel: falcon,
+  falcon_mamba: mamba,
+  gemma,
+  gemma2,
+  gemma3_text: gemma3Text,
+  glm4_moe: glm4Moe,
+  gpt_neox: gptNeox,
+  gpt_oss: gptOss,
+  gpt2,
+  gptj,
+  granite: llama,
+  jamba,
+  kimi_k2: deepseek,
+  llama,
+  llama4_text: llama4Text,
+  mamba,
+  mistral,
+  mixtral,
+  olmo2,
+  phi,
+  "phi-msft": phi,
+  phi3,
+  qwen2,
+  qwen2_moe: qwen2Moe,
+  qwen3,
+  qwen3_moe: qwen3Moe,
+  qwen3_next: qwen3Next,
+  starcoder2,
+  yi: llama,
+};
+
+/** Multimodal wrappers by config.json `model_type`: the text model in `text_config`, plus a vision tower. */
+export const MULTIMODAL_ARCHITECTURES: Readonly<Record<string, MultimodalArchitecture>> = {
+  gemma3,
+  llama4,
+  mistral3,
+};
+
+/** The builder for a text `model_type`, or undefined when memlens has none. */
+export const textArchitecture = (modelType: string): ArchitectureBuilder | undefined =>
+  Object.hasOwn(TEXT_ARCHITECTURES, modelType) ? TEXT_ARCHITECTURES[modelType] : undefined;
+
+/** The multimodal wrapper for a `model_type`, or undefined when it is not one. */
+export const multimodalArchitecture = (modelType: string): MultimodalArchitecture | undefined =>
+  Object.hasOwn(MULTIMODAL_ARCHITECTURES, modelType) ? MULTIMODAL_ARCHITECTURES[modelType] : undefined;
