@@ -72,6 +72,16 @@ export function parseNvidiaSmiCsv(text: string): DetectedDevice[] {
   return group(items);
 }
 
+/** A tool's JSON output as an object, or undefined when it is not one. */
+function jsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const doc: unknown = JSON.parse(text);
+    return typeof doc === "object" && doc !== null ? (doc as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Looks a key up case-insensitively (rocm-smi has printed both "Card series" and "Card Series"). */
 function field(o: Record<string, unknown>, ...keys: string[]): string | undefined {
   for (const want of keys) {
@@ -89,15 +99,10 @@ function field(o: Record<string, unknown>, ...keys: string[]): string | undefine
  * other keys ("system") are ignored.
  */
 export function parseRocmSmiJson(text: string): DetectedDevice[] {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    return [];
-  }
-  if (typeof doc !== "object" || doc === null) return [];
+  const doc = jsonObject(text);
+  if (!doc) return [];
   const items: Omit<DetectedDevice, "count">[] = [];
-  for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
+  for (const [key, value] of Object.entries(doc)) {
     if (!/^card\d+$/i.test(key) || typeof value !== "object" || value === null) continue;
     const card = value as Record<string, unknown>;
     const name = field(card, "Card Series", "Card series", "Card Model", "Card model", "Card SKU");
@@ -125,14 +130,9 @@ function appleMemory(s: string | undefined): number | undefined {
  * Intel Macs (no chip_type) yield nothing: their GPUs are not in the catalog's Apple rows.
  */
 export function parseSystemProfilerJson(text: string): DetectedDevice[] {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    return [];
-  }
-  if (typeof doc !== "object" || doc === null) return [];
-  const d = doc as Record<string, unknown>;
+  const doc = jsonObject(text);
+  if (!doc) return [];
+  const d = doc;
   const hw = Array.isArray(d.SPHardwareDataType)
     ? (d.SPHardwareDataType[0] as Record<string, unknown>)
     : undefined;
