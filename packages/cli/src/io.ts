@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { MemlensError } from "@memlens/core";
+import type { DetectedMachine } from "./detect/probe.js";
 
 /** What a command needs from the process; tests pass fakes. */
 export interface CliIo {
@@ -8,6 +9,8 @@ export interface CliIo {
   readonly stderr: { write(s: string): unknown; isTTY?: boolean };
   readonly stdin?: AsyncIterable<string | Uint8Array> | undefined;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Reads the local machine for `--gpu auto` / `gpus --detect`; tests pass recorded tool outputs. */
+  readonly detect?: () => Promise<DetectedMachine>;
 }
 
 /** Largest JSON file (scenario, config.json) memlens reads: real ones are a few kB. */

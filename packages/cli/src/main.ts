@@ -9,6 +9,8 @@ import { runModels } from "./commands/models.js";
 import { runPlan } from "./commands/plan.js";
 import { runSimulate } from "./commands/simulate.js";
 import { runTrainFit } from "./commands/train-fit.js";
+import { chooseAuto, gpuAutoIndex, rewriteGpuAuto } from "./detect/auto.js";
+import { detectMachine } from "./detect/probe.js";
 import type { CliIo } from "./io.js";
 import { runMemoryCommand } from "./memory/index.js";
 
@@ -87,10 +89,26 @@ export async function main(args: { argv: readonly string[] } & CliIo): Promise<n
         "command",
         Object.keys(COMMANDS),
       );
-    return await cmd.run(rest, io);
+    return await cmd.run(await resolveGpuAuto(name, rest, io), io);
   } catch (e) {
     return reportError(e, json, io);
   }
+}
+
+/**
+ * `--gpu auto` (any command that takes --gpu): probes the machine once and puts the detected
+ * catalog id (or, for an unlisted GPU, --memory-bytes) in its place; a note goes to stderr.
+ */
+async function resolveGpuAuto(
+  command: string,
+  argv: readonly string[],
+  io: CliIo,
+): Promise<readonly string[]> {
+  if (gpuAutoIndex(argv) < 0) return argv;
+  const machine = await (io.detect ?? (() => detectMachine()))();
+  const { argv: out, note } = rewriteGpuAuto(command, argv, chooseAuto(machine));
+  if (note) io.stderr.write(`memlens: ${note}\n`);
+  return out;
 }
 
 /** Prints an error as one line (or the contract's JSON) and returns its exit code. */

@@ -1,4 +1,5 @@
 /** Test support (not built into dist): runs the CLI's `main` in process and captures its output. */
+import type { DetectedMachine } from "../detect/probe.js";
 import { main } from "../main.js";
 
 export interface RunMainOptions {
@@ -6,6 +7,8 @@ export interface RunMainOptions {
   readonly stdin?: string | undefined;
   /** Whether stderr claims to be a terminal (progress bars draw only then). */
   readonly stderrIsTty?: boolean | undefined;
+  /** What `--gpu auto` / `gpus --detect` see instead of probing this machine. */
+  readonly detect?: (() => Promise<DetectedMachine>) | undefined;
 }
 
 export async function runMain(
@@ -26,6 +29,7 @@ export async function runMain(
             yield text;
           })(),
     env: { NO_COLOR: "1" },
+    ...(o.detect ? { detect: o.detect } : {}),
   });
   return { code, out, err };
 }

@@ -22,8 +22,8 @@ const close = (actual: number | undefined, expected: number, rel = 1e-9): void =
 };
 
 describe("GPU catalog", () => {
-  it("has at least 30 entries", () => {
-    expect(list.length).toBeGreaterThanOrEqual(30);
+  it("has at least 60 entries", () => {
+    expect(list.length).toBeGreaterThanOrEqual(60);
   });
 
   it("has unique ids and aliases (case-insensitive, and after lookup normalisation)", () => {
@@ -67,13 +67,26 @@ describe("GPU catalog", () => {
     expect(Number.isInteger(g.interconnect.bandwidthBytesPerSecond)).toBe(true);
     expect(g.interconnect.bandwidthBytesPerSecond).toBeGreaterThan(0);
     expect(g.interconnect.kind.trim().length).toBeGreaterThan(0);
-    expect(g.flopsPerSecond.fp16 !== undefined || g.flopsPerSecond.bf16 !== undefined).toBe(true);
+    // GPUs carry a 16-bit tensor/matrix figure; CPU-only rows carry their cited FP32.
+    if (g.kind === "cpu") expect(g.flopsPerSecond.fp32).toBeDefined();
+    else expect(g.flopsPerSecond.fp16 !== undefined || g.flopsPerSecond.bf16 !== undefined).toBe(true);
     for (const v of Object.values(g.flopsPerSecond)) {
       expect(Number.isFinite(v)).toBe(true);
       expect(v).toBeGreaterThan(0);
     }
     if (g.tdpWatts !== undefined) expect(g.tdpWatts).toBeGreaterThan(0);
-    expect(g.unifiedMemory).toBe(g.vendor === "apple");
+    // Apple silicon is always unified; other unified machines (DGX Spark, Strix Halo) say so in
+    // their interconnect; CPU-only rows are not "unified" (there is no GPU to share with).
+    if (g.vendor === "apple") expect(g.unifiedMemory).toBe(true);
+    if (g.kind === "cpu") expect(g.unifiedMemory).toBe(false);
+    expect(g.unifiedMemory).toBe(g.interconnect.kind === "none (unified memory SoC)");
+    for (const t of g.reportedTotals ?? []) {
+      expect(t.source.trim().length).toBeGreaterThan(0);
+      expect(Number.isInteger(t.bytes)).toBe(true);
+      // Software sees the board less what the driver keeps: a few percent below the marketed size.
+      expect(t.bytes).toBeLessThanOrEqual(g.memoryBytes);
+      expect(t.bytes).toBeGreaterThan(0.85 * g.memoryBytes);
+    }
   });
 
   it("dense tensor figures are never below non-tensor FP32 and bf16 never exceeds fp8", () => {
@@ -151,6 +164,73 @@ describe("GPU catalog", () => {
       close(u.flopsPerSecond.fp32, 27.2e12);
       expect(byId("M4-Pro-64GB").bandwidthBytesPerSecond).toBe(273_000_000_000);
       expect(byId("M4-Max-128GB").bandwidthBytesPerSecond).toBe(546_000_000_000);
+    });
+
+    it("issue 15 families are present (consumer, datacenter, unified memory, CPU only)", () => {
+      for (const id of [
+        "RTX-5090",
+        "RTX-5080",
+        "RTX-5070-Ti",
+        "RTX-5070",
+        "RTX-5060-Ti-16GB",
+        "RTX-3070",
+        "RTX-3060-Ti",
+        "RTX-4060",
+        "RTX-4060-Ti-8GB",
+        "RX-9070-XT",
+        "RX-7900-XT",
+        "RX-7800-XT",
+        "Arc-B580",
+        "B200-180GB",
+        "B300-288GB",
+        "GB200",
+        "GB300",
+        "GH200-144GB",
+        "H20-96GB",
+        "L20-48GB",
+        "MI300X",
+        "MI325X",
+        "MI350X",
+        "MI355X",
+        "DGX-Spark",
+        "Ryzen-AI-Max-395-128GB",
+        "M1-Pro-32GB",
+        "M1-Max-64GB",
+        "M1-Ultra-128GB",
+        "M3-Pro-36GB",
+        "M3-Ultra-512GB",
+        "CPU-i9-13900K-DDR5-64GB",
+        "CPU-Ryzen7-7800X3D-DDR5-64GB",
+      ])
+        expect(byId(id).id).toBe(id);
+      expect(list.filter((g) => g.kind === "cpu").length).toBeGreaterThanOrEqual(2);
+      expect(list.filter((g) => g.unifiedMemory && g.vendor !== "apple").length).toBeGreaterThanOrEqual(2);
+    });
+
+    it("new rows: B300 288 GiB at 8 TB/s, 2250 TFLOP/s BF16; M3 Ultra 512 GiB at 819 GB/s; DGX Spark 128 GiB at 273 GB/s", () => {
+      const b = byId("B300-288GB");
+      expect(b.memoryBytes).toBe(288 * 2 ** 30);
+      expect(b.bandwidthBytesPerSecond).toBe(8e12);
+      close(b.flopsPerSecond.bf16, 2250e12);
+      const m = byId("M3-Ultra-512GB");
+      expect(m.memoryBytes).toBe(512 * 2 ** 30);
+      expect(m.bandwidthBytesPerSecond).toBe(819e9);
+      const s = byId("DGX-Spark");
+      expect(s.memoryBytes).toBe(128 * 2 ** 30);
+      expect(s.bandwidthBytesPerSecond).toBe(273e9);
+      expect(s.unifiedMemory).toBe(true);
+      const c = byId("CPU-i9-13900K-DDR5-64GB");
+      expect(c.kind).toBe("cpu");
+      expect(c.bandwidthBytesPerSecond).toBe(89.6e9);
+    });
+
+    it("reported totals carried from the vLLM engine: H100 79.19 GiB, RTX 4090 25250627584 bytes", () => {
+      const cuda = (id: string) => byId(id).reportedTotals?.find((t) => t.reportedBy === "cuda")?.bytes;
+      expect(cuda("H100-SXM-80GB")).toBe(Math.round(79.19 * 2 ** 30));
+      expect(cuda("RTX-4090")).toBe(25250627584);
+      expect(byId("H100-SXM-80GB").reportedTotals?.find((t) => t.reportedBy === "nvidia-smi")?.bytes).toBe(
+        81559 * 2 ** 20,
+      );
     });
 
     it("common spellings resolve to the expected entries", () => {

@@ -6,7 +6,16 @@ import { addGgufUpload, addUpload, catalogGroups, uploadedChoices } from "../lib
 import { setGpu, setModel, useGpu, useModel, useUnit } from "../state/selection.js";
 import { Problem, Segmented } from "./controls.js";
 
-const VENDOR_LABEL = { nvidia: "NVIDIA", amd: "AMD", apple: "Apple (unified memory)" } as const;
+const VENDOR_LABEL = {
+  nvidia: "NVIDIA",
+  amd: "AMD",
+  intel: "Intel",
+  apple: "Apple (unified memory)",
+  cpu: "CPU only (system RAM)",
+} as const;
+/** Picker group of a catalog entry: CPU-only machines get their own group, GPUs group by vendor. */
+const groupOf = (g: (typeof GPU_LIST)[number]): keyof typeof VENDOR_LABEL =>
+  g.kind === "cpu" ? "cpu" : g.vendor;
 
 export function ModelPicker({ id = "model-picker" }: { id?: string }) {
   const { choice, problem } = useModel();
@@ -113,7 +122,7 @@ export function ModelPicker({ id = "model-picker" }: { id?: string }) {
 export function GpuPicker({ id = "gpu-picker" }: { id?: string }) {
   const { gpu, problem } = useGpu();
   const [unit] = useUnit();
-  const vendors = ["nvidia", "amd", "apple"] as const;
+  const vendors = ["nvidia", "amd", "intel", "apple", "cpu"] as const;
   return (
     <div class="picker">
       <div class="field">
@@ -121,7 +130,7 @@ export function GpuPicker({ id = "gpu-picker" }: { id?: string }) {
         <select id={id} value={gpu.id} onChange={(e) => setGpu((e.currentTarget as HTMLSelectElement).value)}>
           {vendors.map((v) => (
             <optgroup key={v} label={VENDOR_LABEL[v]}>
-              {GPU_LIST.filter((g) => g.vendor === v).map((g) => (
+              {GPU_LIST.filter((g) => groupOf(g) === v).map((g) => (
                 <option key={g.id} value={g.id}>
                   {g.id} · {fmtBytes(g.memoryBytes, unit, 0)}
                 </option>

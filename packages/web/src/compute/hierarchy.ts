@@ -57,7 +57,11 @@ export function hierarchyFor(spec: ModelSpec, gpu: GpuSpec, weights: string | un
   const tiers: Tier[] = [
     {
       id: "device",
-      name: gpu.unifiedMemory ? `Unified memory (${gpu.memoryType})` : `GPU memory (${gpu.memoryType})`,
+      name: gpu.unifiedMemory
+        ? `Unified memory (${gpu.memoryType})`
+        : gpu.kind === "cpu"
+          ? `System memory (${gpu.memoryType})`
+          : `GPU memory (${gpu.memoryType})`,
       detail: gpu.unifiedMemory
         ? "CPU and GPU share this pool: no copy between them, but every byte competes for the same bandwidth."
         : "Holds the weights, the KV cache and the activations; every decode step reads the weights from here.",

@@ -1,0 +1,186 @@
+import { gbPerSecond, gib, tbPerSecond, tflops } from "../../units/units.js";
+import type { GpuSpec } from "../gpu-types.js";
+import { HF_HARDWARE_TS, ML_ENG, PCIE4_SRC, PCIE4_X16, PCIE5_SRC, PCIE5_X16 } from "./sources.js";
+
+const ROCM_SPECS =
+  "https://rocm.docs.amd.com/en/7.13.0-preview/reference/gpu-specs.html (AMD GPU specifications)";
+const MI350_CLOCKS =
+  "https://wccftech.com/amd-instinct-mi350-gpuai-hardware-powerhouse-3nm-3d-chiplet-cdna-4-185-billion-transistors-1400w-tbp-over-4000b-llm-support//amp/ (Hot Chips 2025: MI350X air-cooled 1000W TBP, max 2.2 GHz; MI355X liquid-cooled 1400W TBP, max 2.4 GHz; 288GB HBM3E)";
+const MI355X_LINK =
+  "https://humeconsulting.co/amd-mi355x-strong-node-level-inference-but-not-yet-rack-scale (288 GB HBM3E, 8 TB/s, 1.4 kW vs 1.0 kW for the MI350X; Infinity Fabric/XGMI ~153 GB/s bidirectional)";
+
+/** AMD Instinct and Radeon, Intel Arc. Conventions: ./sources.ts. */
+export const AMD_INTEL = [
+  // ───────────────────────────── AMD ─────────────────────────────
+  {
+    id: "MI250X",
+    name: "AMD Instinct MI250X 128GB",
+    vendor: "amd",
+    aliases: ["AMD MI250X", "Instinct MI250X"],
+    memoryBytes: gib(128),
+    memoryType: "HBM2e",
+    unifiedMemory: false,
+    bandwidthBytesPerSecond: tbPerSecond(3.2),
+    flopsPerSecond: { fp32: tflops(47.9), fp16: tflops(383), bf16: tflops(383), int8: tflops(383) },
+    interconnect: { kind: "Infinity Fabric (xGMI)", bandwidthBytesPerSecond: gbPerSecond(800) },
+    tdpWatts: 560,
+    source: `https://zexron.com/amd-mi250-x-aldebaran-as-mcm-with-up-to-479-teraflop-s-and-560-watt-tdp (AMD table: MI250X FP32 vector 47.9 TF, FP32 matrix 95.7 TF, FP16/BF16 383.0 TF, INT8 383.0 TOPS, 128GB HBM2e, 3.2 TB/s, 560 W); ${ML_ENG} (MI250X: 128 GB HBM2e 3.28 TBps; note that one matmul uses 1 of the 2 GCDs); https://gpu.blog/gpus/instinct-mi250x-mi250x (Infinity Fabric 800 GB/s, 8-GPU xGMI mesh)`,
+    notes:
+      "Two GCDs per package; the OS sees two 64 GiB devices, each with half the bandwidth and FLOPS. fp32 is vector FP32 (matrix FP32 is 95.7). No TF32/FP8. 128 GB taken as GiB.",
+  },
+  {
+    id: "MI300X",
+    name: "AMD Instinct MI300X 192GB",
+    vendor: "amd",
+    aliases: ["AMD MI300X", "Instinct MI300X", "MI300X-192GB"],
+    memoryBytes: gib(192),
+    memoryType: "HBM3",
+    unifiedMemory: false,
+    bandwidthBytesPerSecond: tbPerSecond(5.3),
+    flopsPerSecond: {
+      fp32: tflops(163.4),
+      tf32: tflops(653.7),
+      fp16: tflops(1307.4),
+      bf16: tflops(1307.4),
+      fp8: tflops(2614.9),
+    },
+    interconnect: { kind: "Infinity Fabric (xGMI)", bandwidthBytesPerSecond: gbPerSecond(896) },
+    tdpWatts: 750,
+    source: `${ML_ENG} (MI300X: 192 GB HBM3, 5.30 TBps; fp32 163.4, tf32 653.7, BF16 2100MHz x 256 x 2 x 1216 = 1307.4 TFLOPS matching the published spec; MI325X has the same compute); https://awesomeagents.ai/hardware/amd-mi325x (CDNA3 dense: FP8 2,614.9, FP16/BF16 1,307.4, TF32 653.7, FP32 163.4 TFLOPS); https://gpu.blog/gpus/instinct-mi300x-mi300x (750 W, Infinity Fabric 896 GB/s); https://www.jaredwatkins.com/research/ai-accelerators/amd-instinct/mi300-series/ (750W)`,
+    notes: "Dense figures (sparsity doubles FP8). 192 GB taken as GiB (8 HBM3 stacks).",
+  },
+  {
+    id: "MI325X",
+    name: "AMD Instinct MI325X 256GB",
+    vendor: "amd",
+    aliases: ["AMD MI325X", "Instinct MI325X", "MI325X-256GB"],
+    memoryBytes: gib(256),
+    memoryType: "HBM3e",
+    unifiedMemory: false,
+    bandwidthBytesPerSecond: tbPerSecond(6),
+    flopsPerSecond: {
+      fp32: tflops(163.4),
+      tf32: tflops(653.7),
+      fp16: tflops(1307.4),
+      bf16: tflops(1307.4),
+      fp8: tflops(2614.9),
+    },
+    interconnect: { kind: "Infinity Fabric (xGMI)", bandwidthBytesPerSecond: gbPerSecond(896) },
+    tdpWatts: 1000,
+    source: `https://awesomeagents.ai/hardware/amd-mi325x (256GB HBM3e, 6,000 GB/s; FP8 2,614.9 (5,229.8 sparse), FP16/BF16 1,307.4, TF32 653.7, FP32 163.4); https://yobitel.com/knowledge-base/amd-mi325x (~1,000 W; 256 GB is the shipping spec); ${ML_ENG} (MI325X 256 GB 6.00 TBps, same compute as MI300X, 1000W); https://wiaix.com/amd-instincttm-mi325x-accelerators (seven Infinity Fabric links, drop-in replacement for the MI300X platform)`,
+    notes:
+      "Interconnect bandwidth is the MI300X figure (896 GB/s, same 7-link Infinity Fabric platform) - no MI325X-specific number was found. 256 GB taken as GiB.",
+  },
+  {
+    id: "RX-7900-XTX",
+    name: "AMD Radeon RX 7900 XTX 24GB",
+    vendor: "amd",
+    aliases: ["7900 XTX", "7900XTX", "RX7900XTX", "RX-7900XTX"],
+    memoryBytes: gib(24),
+    memoryType: "GDDR6",
+    unifiedMemory: false,
+    bandwidthBytesPerSecond: gbPerSecond(960),
+    flopsPerSecond: { fp32: tflops(61.42), fp16: tflops(122.84) },
+    interconnect: { kind: "PCIe 4.0 x16", bandwidthBytesPerSecond: PCIE4_X16 },
+    tdpWatts: 355,
+    source: `https://www.guru3d.com/review/powercolor-radeon-rx-7900-xtx-hellhound-spectral-white-review/page-4/ (AMD spec table: 96 CUs, 61 TFLOPs FP32, 24 GB GDDR6, 384-bit, 960 GB/s, TBP 355W, PCIe 4.0); https://cputronic.com/en/gpu/amd-radeon-rx-7900-xtx (61.42 TFLOPS, PCIe 4.0 x16, 355W); https://hmc-tech.com/gpu/nvidia-4x-geforce-rtx-5090-vs-amd-radeon-rx-7900-gre (RDNA3 FP16 = 2 x FP32: RX 7900 GRE 45.98 -> 91.96); ${PCIE4_SRC}`,
+    notes:
+      "fp16 DERIVED as 2 x 61.42 FP32 (the RDNA3 packed/WMMA FP16 ratio shown for the RX 7900 GRE); no BF16 figure published. 24 GB taken as GiB.",
+  },
+  // ─────────────── added for issue 15: CDNA 4, RDNA 4/3, Intel Arc ───────────────
+  {
+    id: "MI350X",
+    name: "AMD Instinct MI350X 288GB",
+    vendor: "amd",
+    aliases: ["AMD MI350X", "Instinct MI350X"],
+    memoryBytes: gib(288),
+    memoryType: "HBM3e",
+    unifiedMemory: false,
+    bandwidthBytesPerSecond: tbPerSecond(8),
+    flopsPerSecond: { fp16: tflops(2306.9), bf16: tflops(2306.9), fp8: tflops(4613.8) },
+    interconnect: { kind: "Infinity Fabric (xGMI)", bandwidthBytesPerSecond: gbPerSecond(153) },
+    tdpWatts: 1000,
+    source: `${ROCM_SPECS} (MI350X: CDNA4, gfx950, VRAM 288 GiB, 256 CUs); https://huggingface.co/hardware/mi350x (288GB, 2306.9 TFLOPS, 1000W); ${MI350_CLOCKS}; ${MI355X_LINK}`,
+    notes:
+      "288 from ROCm's table, which states GiB. fp16/bf16 = Hugging Face's 2306.9 (the FP16 dense figure, = 4096 FLOP/CU/clock x 256 CUs x 2.2 GHz); fp8 = 2 x bf16, the CDNA 4 ratio in ml-engineering's table (MI355X 2300 -> 4600). Interconnect: see MI355X.",
+  },
+  {
+    id: "MI355X",
+    name: "AMD Instinct MI355X 288GB",
+    vendor: "amd",
+    aliases: ["AMD MI355X", "Instinct MI355X"],
+    memoryBytes: gib(288),
+    memoryType: "HBM3e",
+    unifiedMemory: false,
+    bandwidthBytesPerSecond: tbPerSecond(8),
+    flopsPerSecond: { fp16: tflops(2516.6), bf16: tflops(2516.6), fp8: tflops(5033.2) },
+    interconnect: { kind: "Infinity Fabric (xGMI)", bandwidthBytesPerSecond: gbPerSecond(153) },
+    tdpWatts: 1400,
+    source: `${ROCM_SPECS} (MI355X: CDNA4, gfx950, VRAM 288 GiB, 256 CUs); ${MI350_CLOCKS}; https://aiwiki.ai/wiki/amd_instinct_mi355x (288 GB HBM3E, 8 TB/s, 1,400 W); ${ML_ENG} (MI355X fp16/bf16 2300, fp8 4600); ${MI355X_LINK}`,
+    notes:
+      "fp16/bf16 DERIVED from the MI350X's 2306.9 TFLOPS at 2.2 GHz scaled to the MI355X's 2.4 GHz (same 256 CUs) = 2516.6; ml-engineering lists 2300 (AMD says the MI350X trades ~8% of peak, per The Register). fp8 = 2 x bf16. Interconnect: ~153 GB/s bidirectional as quoted by humeconsulting (per link; link count not found).",
+  },
+  {
+    id: "RX-9070-XT",
+    name: "AMD Radeon RX 9070 XT 16GB",
+    vendor: "amd",
+    aliases: ["9070 XT", "9070XT", "RX9070XT", "RX-9070XT"],
+    memoryBytes: gib(16),
+    memoryType: "GDDR6",
+    unifiedMemory: false,
+    bandwidthBytesPerSecond: gbPerSecond(640),
+    flopsPerSecond: { fp32: tflops(48.66), fp16: tflops(97.32) },
+    interconnect: { kind: "PCIe 5.0 x16", bandwidthBytesPerSecond: PCIE5_X16 },
+    tdpWatts: 304,
+    source: `https://multiplayer.it/notizie/amd-radeon-rx-9070-xt-rx-9070-specifiche.html (RX 9070 XT: Navi 48, 64 CUs, 4096 SPs, boost 2970 MHz, 48.7 TFLOPS FP32, 16GB GDDR6 20 Gbps, 256-bit, 640 GB/s, TBP 304W, PCI Express 5.0 x16); https://hmc-tech.com/gpu/amd-radeon-rx-9070-xt-vs-amd-radeon-rx-7900-xtx (FP32 48.66, FP16 97.32 TFLOPS, TDP 304W); ${PCIE5_SRC}`,
+    notes: "fp16 as cited (2 x FP32); no BF16 figure found. 16 GB taken as GiB.",
+  },
+  {
+    id: "RX-7900-XT",
+    name: "AMD Radeon RX 7900 XT 20GB",
+    vendor: "amd",
+    aliases: ["7900 XT", "7900XT", "RX7900XT", "RX-7900XT"],
+    memoryBytes: gib(20),
+    memoryType: "GDDR6",
+    unifiedMemory: false,
+    bandwidthBytesPerSecond: gbPerSecond(800),
+    flopsPerSecond: { fp32: tflops(51.48), fp16: tflops(102.96) },
+    interconnect: { kind: "PCIe 4.0 x16", bandwidthBytesPerSecond: PCIE4_X16 },
+    tdpWatts: 300,
+    source: `https://www.guru3d.com/review/powercolor-radeon-rx-7900-xtx-hellhound-spectral-white-review/page-4/ (AMD spec table: RX 7900 XT 84 CUs, 52 TFLOPs FP32, 20 GB GDDR6, 320-bit, 20 Gbps, 800 GB/s, TBP 300W); https://cputronic.com/gpu/amd-radeon-rx-7900-xt (20GB GDDR6, 51.48 TFLOPS, 300W, PCIe 4.0 x16); ${PCIE4_SRC}`,
+    notes:
+      "fp16 DERIVED as 2 x 51.48 FP32 (the RDNA3 ratio used for the RX 7900 XTX row); no BF16 figure published. 20 GB taken as GiB.",
+  },
+  {
+    id: "RX-7800-XT",
+    name: "AMD Radeon RX 7800 XT 16GB",
+    vendor: "amd",
+    aliases: ["7800 XT", "7800XT", "RX7800XT", "RX-7800XT"],
+    memoryBytes: gib(16),
+    memoryType: "GDDR6",
+    unifiedMemory: false,
+    bandwidthBytesPerSecond: gbPerSecond(624),
+    flopsPerSecond: { fp32: tflops(37.32), fp16: tflops(74.64) },
+    interconnect: { kind: "PCIe 4.0 x16", bandwidthBytesPerSecond: PCIE4_X16 },
+    tdpWatts: 263,
+    source: `https://www.gpu-monkey.com/en/gpu-amd_radeon_rx_7800_xt (16 GB GDDR6, 19.5 Gbps, 256 bit, 624 GB/s, TDP 263 W); https://cputronic.com/gpu/amd-radeon-rx-7800-xt (37.32 TFLOPS, 263W, PCIe 4.0 x16); ${HF_HARDWARE_TS} (RX 7800 XT: 74.65 TFLOPS FP16); ${PCIE4_SRC}`,
+    notes:
+      "fp16 = 2 x FP32 (RDNA3 ratio; Hugging Face's table lists 74.65). No BF16 figure. 16 GB taken as GiB.",
+  },
+  {
+    id: "Arc-B580",
+    name: "Intel Arc B580 12GB",
+    vendor: "intel",
+    aliases: ["B580", "Intel Arc B580", "ArcB580"],
+    memoryBytes: gib(12),
+    memoryType: "GDDR6",
+    unifiedMemory: false,
+    bandwidthBytesPerSecond: gbPerSecond(456),
+    flopsPerSecond: { fp32: tflops(13.67), fp16: tflops(27.34) },
+    interconnect: { kind: "PCIe 4.0 x8", bandwidthBytesPerSecond: gbPerSecond(32) },
+    tdpWatts: 190,
+    source: `https://fpsbench.com/compare/gpu/intel-arc-b580-vs-intel-hd-graphics-p4600 (Arc B580: BMG-G21, 2,560 shaders, 12 GB GDDR6, 192 bit, 456.0 GB/s, FP32 13.67, FP16 27.34 TFLOPS, 160 XMX cores, TDP 190 W, PCIe 4.0 x8); https://hmc-tech.com/gpu/intel-arc-b580-vs-intel-arc-a580 (FP32 13.67, FP16 27.34, 437.45 TOPS INT4); ${PCIE4_SRC}`,
+    notes:
+      "fp16 is the cited vector FP16; the XMX matrix engines run FP16 faster but no dense XMX FP16 figure was found, so compute-bound estimates are conservative. 12 GB taken as GiB.",
+  },
+] as const satisfies readonly GpuSpec[];
