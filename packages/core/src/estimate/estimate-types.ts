@@ -2,6 +2,7 @@ import type { GpuSpec } from "../catalog/gpu-types.js";
 import type { ModelSpec } from "../models/model-spec.js";
 import type { PerformanceEstimate } from "../perf/roofline.js";
 import type { Scenario } from "../scenario/scenario.js";
+import type { Bytes } from "../units/units.js";
 import type { KvLayoutOptions } from "./kv-cache.js";
 import type { WeightFormat } from "./weights.js";
 
@@ -57,13 +58,16 @@ export interface EngineInput {
   readonly scenario: Scenario;
   readonly spec: ModelSpec;
   readonly format: WeightFormat;
-  /** Per-device capacity in bytes, and the GPU when the catalog has it. */
-  readonly capacityBytes: number;
+  /** Per-device capacity, and the GPU when the catalog has it. */
+  readonly capacityBytes: Bytes;
   readonly gpu: GpuSpec | undefined;
   readonly deviceCount: number;
 }
 
-/** An engine's memory answer for one (context, batch) point; `estimate` searches over these. */
+/**
+ * The engine shape before engines/engine.ts (an untyped `engine` record). Only llamacpp.ts still
+ * implements it, through engines/llamacpp-adapter.ts; both go when engines/llamacpp/ lands.
+ */
 export interface EngineMemory {
   readonly devices: readonly DeviceBytes[];
   readonly engine: Readonly<Record<string, number | readonly number[] | string | boolean>>;

@@ -35,7 +35,7 @@ export type EngineIssue =
       readonly sequences: number;
       readonly maxSequences: number;
     }
-  /** The context is past the model's trained positions (the engine refuses, or runs degraded). */
+  /** The context is past the model's trained positions and the engine refuses it (SGLang's context_length check). */
   | {
       readonly code: "context-over-trained";
       readonly engine: InferenceEngine;
@@ -75,8 +75,12 @@ export interface EngineCapabilities {
 
 /** Settings the engine picks when the user names none (e.g. vLLM's max_num_seqs for the GPU). */
 export interface EngineDefaults {
-  /** Sequences scheduled together by default (vLLM's max_num_seqs, llama.cpp's n_seq_max). */
-  readonly maxNumSeqs: number;
+  /**
+   * Sequences scheduled together by default (vLLM's max_num_seqs, llama.cpp's n_seq_max); null
+   * where the engine has no such setting (transformers' generate() runs the batch it is given) or
+   * sizes it at start-up from its pool (SGLang's max_running_requests).
+   */
+  readonly maxNumSeqs: number | null;
   /** Tokens per KV block (paged engines) or 1. */
   readonly blockSize: number;
   /** Per-device memory the engine cannot use: the CUDA context and the like. */
@@ -109,7 +113,7 @@ export function issueText(i: EngineIssue): string {
     case "too-many-sequences":
       return `${labelOf(i.engine)} serves at most ${i.maxSequences} parallel sequences; ${i.sequences} were asked for.`;
     case "context-over-trained":
-      return `Context ${i.contextTokens} is past the model's max_position_embeddings ${i.maxPositionEmbeddings}.`;
+      return `${labelOf(i.engine)} refuses a context_length of ${i.contextTokens} above the model's ${i.maxPositionEmbeddings} positions.`;
   }
 }
 
