@@ -66,11 +66,20 @@ export interface EngineCapabilities {
    * take every GGUF file type and HF engines take named quantization methods.
    */
   acceptsWeights(format: string): boolean;
-  /** KV dtypes and weight formats worth searching (the planner's candidates), a subset of the above. */
+  /**
+   * KV dtypes and weight formats worth searching (the planner's candidates), a subset of the
+   * above. `searchKvDtypes` starts with the engine's full-width default ("auto" or fp16), so the
+   * rest are the smaller caches (plan/changes.ts suggests those).
+   */
   readonly searchKvDtypes: readonly string[];
   readonly searchWeights: readonly string[];
   /** Most sequences one engine instance serves together, or null for no limit of its own. */
   readonly maxSequences: number | null;
+  /**
+   * True for engines that pre-allocate their KV cache as a pool from the memory left at start-up
+   * (vLLM, SGLang: `kvPoolTokens` in their results); absent or false where KV grows with the context.
+   */
+  readonly kvPool?: boolean;
 }
 
 /** Settings the engine picks when the user names none (e.g. vLLM's max_num_seqs for the GPU). */

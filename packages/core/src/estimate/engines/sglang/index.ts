@@ -31,6 +31,7 @@ export const sglangEngine: Engine<SglangReport> = {
   searchKvDtypes: ["auto", "fp8"],
   searchWeights: ["bf16", "fp8", "awq", "gptq"],
   maxSequences: null,
+  kvPool: true,
   defaults(_gpu, deviceCount) {
     return {
       // max_running_requests is sized from the token pool at start-up (scheduler.py): no fixed default.

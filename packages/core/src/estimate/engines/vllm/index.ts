@@ -30,6 +30,9 @@ export interface VllmReport {
   readonly startup: VllmStartup;
 }
 
+/** "Maximum concurrency for N tokens per request: X" as vLLM's log line prints X (2 decimals). */
+export const vllmLoggedConcurrency = (s: VllmStartup): number => Math.round(s.maxConcurrency * 100) / 100;
+
 /**
  * vLLM (v1 engine): weights as loaded per GPU, the profile run's activation peak, non-torch
  * memory and CUDA graphs, and a paged KV pool that fills the rest of
@@ -45,6 +48,7 @@ export const vllmEngine: Engine<VllmReport> = {
   searchKvDtypes: ["auto", "fp8"],
   searchWeights: ["bf16", "fp8", "awq", "gptq"],
   maxSequences: null,
+  kvPool: true,
   defaults(gpu, deviceCount) {
     const mnbt = gpu ? defaultMaxNumBatchedTokens(gpu, gpuVisibleMemory(gpu)) : 2048;
     return {
@@ -114,7 +118,7 @@ export const vllmEngine: Engine<VllmReport> = {
       kvCacheBytes: Math.max(0, first.availableKvBytes),
       kvCacheTokens: s.kvCacheTokens,
       numGpuBlocks: s.numGpuBlocks,
-      maxConcurrency: Math.round(s.maxConcurrency * 100) / 100,
+      maxConcurrency: vllmLoggedConcurrency(s),
       blockSize: s.blockSize,
       maxNumBatchedTokens: s.maxNumBatchedTokens,
       kvCacheGroups: s.layout.groups.length,
