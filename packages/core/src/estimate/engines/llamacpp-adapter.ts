@@ -3,11 +3,12 @@
  * memoryLowerBound, in llamacpp.ts) seen through the Engine contract, so the registry and the
  * planner can read its capabilities now.
  */
+import { MemlensError } from "../../errors/memlens-error.js";
 import type { EngineInput } from "../estimate-types.js";
 import { isCheckpointWeightName } from "../weights.js";
 import { CUDA_CONTEXT_BYTES } from "./cuda-context.js";
 import type { Engine, EngineJson, EngineResult } from "./engine.js";
-import { LLAMA_MAX_SEQ, llamaCppEngine as legacy } from "./llamacpp.js";
+import { LLAMA_MAX_SEQ, llamaCppEngine as legacy, llamaCppCacheType } from "./llamacpp.js";
 
 /** The record llamacpp.ts returns today (llamaCppEngineFields), as the report. */
 export interface LlamaCppReport {
@@ -15,26 +16,23 @@ export interface LlamaCppReport {
   readonly fields: EngineJson;
 }
 
-/** --cache-type-k/v names llamaCppCacheType accepts (KV_TYPE_NAMES in llamacpp.ts). */
-const CACHE_TYPES = [
-  "auto",
-  "fp16",
-  "f16",
-  "bf16",
-  "fp32",
-  "f32",
-  "q8_0",
-  "q4_0",
-  "q4_1",
-  "q5_0",
-  "q5_1",
-  "iq4_nl",
-];
+/**
+ * --cache-type-k/v names llamaCppCacheType accepts, read off its own refusal (KV_TYPE_NAMES in
+ * llamacpp.ts is not exported; engines/llamacpp/ will own the list).
+ */
+function cacheTypeNames(): readonly string[] {
+  try {
+    llamaCppCacheType("", "kvCache");
+  } catch (e) {
+    if (e instanceof MemlensError && e.allowed) return e.allowed;
+  }
+  return [];
+}
 
 export const llamaCppEngine: Engine<LlamaCppReport> = {
   name: "llama.cpp",
   label: "llama.cpp",
-  kvDtypes: CACHE_TYPES,
+  kvDtypes: cacheTypeNames(),
   // Every GGUF file type; dense, int8 and mxfp4 checkpoints as the matching GGUF type (llamaCppModelOf).
   acceptsWeights: (format) =>
     !isCheckpointWeightName(format) ||

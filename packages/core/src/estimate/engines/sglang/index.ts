@@ -4,9 +4,10 @@
  */
 import type { DeviceBytes, EngineInput } from "../../estimate-types.js";
 import type { KvLayoutOptions } from "../../kv-cache.js";
-import { computeDtypeOf, isCheckpointWeightName } from "../../weights.js";
+import { computeDtypeOf } from "../../weights.js";
 import type { Engine, EngineIssue, EngineJson, EngineResult } from "../engine.js";
-import { cudaContextBytes, VLLM_KV_DTYPES, vllmKvDtype } from "../vllm/startup.js";
+import { VLLM_CAPABILITIES } from "../vllm/index.js";
+import { cudaContextBytes, vllmKvDtype } from "../vllm/startup.js";
 import { type SglangStartup, sglangStartup } from "./startup.js";
 
 export * from "./startup.js";
@@ -25,13 +26,8 @@ export interface SglangReport {
 export const sglangEngine: Engine<SglangReport> = {
   name: "sglang",
   label: "SGLang",
-  // --kv-cache-dtype takes vLLM's names (vllmKvDtype names the engine that refused).
-  kvDtypes: VLLM_KV_DTYPES,
-  acceptsWeights: isCheckpointWeightName,
-  searchKvDtypes: ["auto", "fp8"],
-  searchWeights: ["bf16", "fp8", "awq", "gptq"],
-  maxSequences: null,
-  kvPool: true,
+  // vLLM's --kv-cache-dtype and quantization names (vllmKvDtype names the engine that refused).
+  ...VLLM_CAPABILITIES,
   defaults(_gpu, deviceCount) {
     return {
       // max_running_requests is sized from the token pool at start-up (scheduler.py): no fixed default.

@@ -26,6 +26,15 @@ function parseVersion(v: string): number[] | null {
 const atLeast = (v: readonly number[], major: number, minor: number): boolean =>
   (v[0] ?? 0) > major || ((v[0] ?? 0) === major && (v[1] ?? 0) >= minor);
 
+/** The legacy (V0) engine's start-up: no sampler run, no CUDA graph estimate. */
+const legacyBehaviour = (version: string): VllmBehaviour => ({
+  version,
+  engine: "v0",
+  samplerBytesPerLogit: 0,
+  nonTorchBytes: V0_NON_TORCH_BYTES,
+  subtractsCudaGraphs: false,
+});
+
 /**
  * Start-up behaviour of a vLLM version ("0.19.0", "v0.15", or "v0" for the legacy engine).
  * Constants are read off vLLM's own start-up logs (shared/fixtures/measured/public.jsonl, llm-d
@@ -33,14 +42,7 @@ const atLeast = (v: readonly number[], major: number, minor: number): boolean =>
  */
 export function vllmBehaviour(version: string | undefined): VllmBehaviour {
   const name = version ?? DEFAULT_VLLM_VERSION;
-  if (name.trim().toLowerCase() === "v0")
-    return {
-      version: name,
-      engine: "v0",
-      samplerBytesPerLogit: 0,
-      nonTorchBytes: V0_NON_TORCH_BYTES,
-      subtractsCudaGraphs: false,
-    };
+  if (name.trim().toLowerCase() === "v0") return legacyBehaviour(name);
   const v = parseVersion(name);
   if (!v)
     throw new MemlensError(
@@ -48,14 +50,7 @@ export function vllmBehaviour(version: string | undefined): VllmBehaviour {
       `engineOptions.engineVersion "${name}" is not a vLLM version such as 0.19.0 (or "v0" for the legacy engine)`,
       "engineOptions.engineVersion",
     );
-  if (!atLeast(v, 0, 8))
-    return {
-      version: name,
-      engine: "v0",
-      samplerBytesPerLogit: 0,
-      nonTorchBytes: V0_NON_TORCH_BYTES,
-      subtractsCudaGraphs: false,
-    };
+  if (!atLeast(v, 0, 8)) return legacyBehaviour(name);
   return {
     version: name,
     engine: "v1",

@@ -6,7 +6,7 @@ import { GIB } from "../../../units/units.js";
 import type { DeviceBytes, EngineInput } from "../../estimate-types.js";
 import type { KvLayoutOptions } from "../../kv-cache.js";
 import { isCheckpointWeightName } from "../../weights.js";
-import type { Engine, EngineIssue, EngineJson, EngineResult } from "../engine.js";
+import type { Engine, EngineCapabilities, EngineIssue, EngineJson, EngineResult } from "../engine.js";
 import {
   cudaContextBytes,
   defaultMaxNumBatchedTokens,
@@ -30,6 +30,19 @@ export interface VllmReport {
   readonly startup: VllmStartup;
 }
 
+/**
+ * What vLLM loads and the planner searches. SGLang takes the same: its --kv-cache-dtype and
+ * quantization names are vLLM's, and it too pre-allocates a KV pool from free memory.
+ */
+export const VLLM_CAPABILITIES: EngineCapabilities = {
+  kvDtypes: VLLM_KV_DTYPES,
+  acceptsWeights: isCheckpointWeightName,
+  searchKvDtypes: ["auto", "fp8"],
+  searchWeights: ["bf16", "fp8", "awq", "gptq"],
+  maxSequences: null,
+  kvPool: true,
+};
+
 /** "Maximum concurrency for N tokens per request: X" as vLLM's log line prints X (2 decimals). */
 export const vllmLoggedConcurrency = (s: VllmStartup): number => Math.round(s.maxConcurrency * 100) / 100;
 
@@ -43,12 +56,7 @@ export const vllmLoggedConcurrency = (s: VllmStartup): number => Math.round(s.ma
 export const vllmEngine: Engine<VllmReport> = {
   name: "vllm",
   label: "vLLM",
-  kvDtypes: VLLM_KV_DTYPES,
-  acceptsWeights: isCheckpointWeightName,
-  searchKvDtypes: ["auto", "fp8"],
-  searchWeights: ["bf16", "fp8", "awq", "gptq"],
-  maxSequences: null,
-  kvPool: true,
+  ...VLLM_CAPABILITIES,
   defaults(gpu, deviceCount) {
     const mnbt = gpu ? defaultMaxNumBatchedTokens(gpu, gpuVisibleMemory(gpu)) : 2048;
     return {
