@@ -14,12 +14,23 @@ export * from "./errors/memlens-error.js";
 export * from "./estimate/activations.js";
 export * from "./estimate/devices.js";
 export { CUDA_CONTEXT_BYTES } from "./estimate/engines/cuda-context.js";
+export {
+  ENGINES,
+  type EngineCapabilities,
+  type EngineDefaults,
+  type EngineIssue,
+  type EngineJson,
+  type EngineReport,
+  type EngineResult,
+  engineNames,
+  engineOf,
+  issueText,
+  type LlamaCppReport,
+} from "./estimate/engines/index.js";
 export * from "./estimate/engines/llamacpp/index.js";
-export * from "./estimate/engines/sglang.js";
-export { transformersEngine } from "./estimate/engines/transformers.js";
-export * from "./estimate/engines/vllm.js";
-export * from "./estimate/engines/vllm-kv.js";
-export * from "./estimate/engines/vllm-weights.js";
+export * from "./estimate/engines/sglang/index.js";
+export { type TransformersReport, transformersEngine } from "./estimate/engines/transformers/index.js";
+export * from "./estimate/engines/vllm/index.js";
 export * from "./estimate/estimate.js";
 export * from "./estimate/estimate-types.js";
 export * from "./estimate/kv-cache.js";

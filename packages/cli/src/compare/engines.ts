@@ -1,21 +1,29 @@
 /**
  * `memlens compare --engines`: one scenario estimated under several inference engines, and why
- * their figures differ, read off each engine's own estimate (its `engine` fields and notes).
+ * their figures differ, read off each engine's typed report.
  */
 import {
+  ENGINES,
+  type EngineIssue,
+  type EngineReport,
   type Estimate,
-  estimate,
+  type EstimateWithReport,
+  estimateWithReport,
   findGpu,
   formatBinaryBytes,
   INFERENCE_ENGINES,
   type InferenceEngine,
   isInputError,
+  issueText,
+  type LlamaCppReport,
+  llamaCppEngineFields,
   MemlensError,
   type ModelSpec,
   parseScenario,
   parseWeightFormat,
   resolveModelSpec,
   scenarioToJson,
+  vllmLoggedConcurrency,
   vllmRankWeights,
 } from "@memlens/core";
 
@@ -28,6 +36,9 @@ export interface EngineError {
 }
 
 export type EngineOutcome = Estimate | EngineError;
+
+/** An engine's estimate with its typed report, or its error: what the differences are read from. */
+export type ReportedOutcome = EstimateWithReport | EngineError;
 
 /** One reason the engines' figures differ: a one-line summary and each engine's part. */
 export interface EngineDifference {
@@ -52,7 +63,7 @@ export interface EnginesReport {
   readonly differences: readonly EngineDifference[];
 }
 
-export const isEngineError = (o: EngineOutcome): o is EngineError => "error" in o;
+export const isEngineError = (o: EngineOutcome | ReportedOutcome): o is EngineError => "error" in o;
 
 /** `--engines llama.cpp,vllm`: the engines named, deduplicated, in the order given. */
 export function parseEngineList(value: string | undefined): InferenceEngine[] {
@@ -96,19 +107,24 @@ export function compareEngines(
   if ("gpu" in parsed.hardware) findGpu(parsed.hardware.gpu);
   parseWeightFormat(parsed.weights, spec);
 
+  const reported: Partial<Record<InferenceEngine, ReportedOutcome>> = {};
   const outcomes: Partial<Record<InferenceEngine, EngineOutcome>> = {};
   for (const engine of engines) {
     try {
-      outcomes[engine] = estimate({ ...scenario, engine }, { modelSpec: spec });
+      const r = estimateWithReport({ ...scenario, engine }, { modelSpec: spec });
+      reported[engine] = r;
+      outcomes[engine] = r.estimate;
     } catch (e) {
       if (!(e instanceof MemlensError)) throw e;
-      outcomes[engine] = {
+      const error = {
         error: { code: e.code, message: e.message, ...(e.field !== undefined ? { field: e.field } : {}) },
       };
+      reported[engine] = error;
+      outcomes[engine] = error;
     }
   }
   const { engine: _engine, ...common } = scenarioToJson(parsed);
-  return { scenario: common, engines: outcomes, differences: engineDifferences(outcomes, spec) };
+  return { scenario: common, engines: outcomes, differences: engineDifferences(reported, spec) };
 }
 
 /** True when every engine failed with the same input error (then it is the user's input, not an engine's). */
@@ -128,24 +144,24 @@ export function fullestDevice(e: Estimate): Estimate["devices"][number] {
 
 const gib = (n: number): string => formatBinaryBytes(n, 2);
 const count = (n: number): string => Math.round(n).toLocaleString("en-US");
-const num = (e: Estimate, key: string): number | undefined => {
-  const v = e.engine[key];
-  return typeof v === "number" ? v : undefined;
-};
-const str = (e: Estimate, key: string): string | undefined => {
-  const v = e.engine[key];
-  return typeof v === "string" ? v : typeof v === "boolean" ? String(v) : undefined;
-};
+/** llama.cpp's log figures from its typed report (null when it would not run). */
+const llamaFields = (r: LlamaCppReport) => (r.memory ? llamaCppEngineFields(r.memory, r.gpuCount) : null);
+/** A per-device figure when there is one device (llama.cpp prints one line per device otherwise). */
+const one = (v: number | readonly number[] | undefined): number | undefined =>
+  typeof v === "number" ? v : undefined;
 
 /** Pool engines (vLLM, SGLang) size their KV cache from free memory, not from the context. */
-export const isPoolEngine = (name: InferenceEngine): boolean => name === "vllm" || name === "sglang";
+export const isPoolEngine = (name: InferenceEngine): boolean => ENGINES[name].kvPool === true;
+
+/** An engine that estimated the scenario: its name, its estimate, its typed report and issues. */
+type Ok = readonly [InferenceEngine, Estimate, EngineReport, readonly EngineIssue[]];
 
 /**
  * "a 1.00 GiB, b 2.00 GiB" when the figures differ by more than `tolerance`, else the one figure
  * ("all 1.00 GiB", or "1.00 GiB (vllm only)" when one engine ran).
  */
 function spread(
-  ok: readonly [InferenceEngine, Estimate][],
+  ok: readonly Ok[],
   f: (e: Estimate) => number,
   show: (n: number) => string,
   tolerance = 0.005,
@@ -163,14 +179,14 @@ function spread(
 
 /** The reasons behind each row of the table, from the estimates' own figures. */
 export function engineDifferences(
-  outcomes: Readonly<Partial<Record<InferenceEngine, EngineOutcome>>>,
+  outcomes: Readonly<Partial<Record<InferenceEngine, ReportedOutcome>>>,
   spec: ModelSpec,
 ): EngineDifference[] {
-  const ok: [InferenceEngine, Estimate][] = [];
+  const ok: Ok[] = [];
   const failed: [InferenceEngine, EngineError][] = [];
-  for (const [n, o] of Object.entries(outcomes) as [InferenceEngine, EngineOutcome][])
+  for (const [n, o] of Object.entries(outcomes) as [InferenceEngine, ReportedOutcome][])
     if (isEngineError(o)) failed.push([n, o]);
-    else ok.push([n, o]);
+    else if (o.report) ok.push([n, o.estimate, o.report, o.issues]);
   const out: EngineDifference[] = [];
   if (ok.length > 0) {
     out.push(weightsDifference(ok, spec));
@@ -190,15 +206,15 @@ export function engineDifferences(
   return out;
 }
 
-function weightsDifference(ok: readonly [InferenceEngine, Estimate][], spec: ModelSpec): EngineDifference {
+function weightsDifference(ok: readonly Ok[], spec: ModelSpec): EngineDifference {
   const s = spread(ok, (e) => fullestDevice(e).bytes.weights, gib);
   const byEngine: Partial<Record<InferenceEngine, string>> = {};
-  for (const [n, e] of ok) {
+  for (const [n, e, r] of ok) {
     const sc = e.scenario as { weights?: string; parallel?: { tensor?: number; pipeline?: number } };
     const w = fullestDevice(e).bytes.weights;
-    switch (n) {
+    switch (r.engine) {
       case "llama.cpp": {
-        const host = num(e, "hostModelBufferBytes") ?? 0;
+        const host = llamaFields(r)?.hostModelBufferBytes ?? 0;
         const simulated = e.notes.some((x) => x.includes("llama-quantize picks"));
         byEngine[n] =
           `GGUF ${sc.weights ?? "file"} (${simulated ? "per-tensor types as llama-quantize picks them" : "the file's own tensor types"}); ${gib(w)} in GPU model buffers` +
@@ -225,7 +241,7 @@ function weightsDifference(ok: readonly [InferenceEngine, Estimate][], spec: Mod
           detail = "";
         }
         byEngine[n] =
-          `${sc.weights ?? "checkpoint"} as ${n === "vllm" ? "vLLM" : "SGLang"} loads it per rank (vocabulary padded to 64, every tensor on the GPU${tp > 1 ? `, sharded over TP ${tp}` : ""}): ${gib(w)}${detail}`;
+          `${sc.weights ?? "checkpoint"} as ${ENGINES[n].label} loads it per rank (vocabulary padded to 64, every tensor on the GPU${tp > 1 ? `, sharded over TP ${tp}` : ""}): ${gib(w)}${detail}`;
         break;
       }
       case "transformers":
@@ -243,32 +259,33 @@ function weightsDifference(ok: readonly [InferenceEngine, Estimate][], spec: Mod
   };
 }
 
-function kvDifference(ok: readonly [InferenceEngine, Estimate][]): EngineDifference {
+function kvDifference(ok: readonly Ok[]): EngineDifference {
   const byEngine: Partial<Record<InferenceEngine, string>> = {};
   let need: { bytes: number; from: InferenceEngine } | null = null;
-  for (const [n, e] of ok) {
+  for (const [n, e, r] of ok) {
     const sc = e.scenario as { contextLength: number; batch: number; kvCache?: string };
     const kv = fullestDevice(e).bytes.kvCache;
-    switch (n) {
+    switch (r.engine) {
       case "llama.cpp": {
-        const cells = num(e, "kvCells");
-        const nCtx = num(e, "nCtx");
+        const f = llamaFields(r);
+        const cells = f?.kvCells;
+        const nCtx = f?.nCtx;
         byEngine[n] =
-          `allocates K/V for n_ctx ${nCtx !== undefined ? count(nCtx) : "?"} cells up front (${cells !== undefined ? count(cells) : "?"} per sequence × ${sc.batch}, padded to 256) in ${str(e, "typeK") ?? "?"}/${str(e, "typeV") ?? "?"}: ${gib(kv)}, whatever the prompt length`;
+          `allocates K/V for n_ctx ${nCtx !== undefined ? count(nCtx) : "?"} cells up front (${cells !== undefined ? count(cells) : "?"} per sequence × ${sc.batch}, padded to 256) in ${f?.typeK ?? "?"}/${f?.typeV ?? "?"}: ${gib(kv)}, whatever the prompt length`;
         need ??= { bytes: kv, from: n };
         break;
       }
       case "vllm": {
-        const gmu = num(e, "gpuMemoryUtilization");
-        const total = num(e, "totalMemoryBytes");
-        const avail = num(e, "kvCacheBytes");
+        const s = r.startup;
+        const first = s.stages[0]!;
         byEngine[n] =
-          `pre-allocates a paged pool from what is left of gpu_memory_utilization ${gmu ?? "?"} × ${total !== undefined ? gib(total) : "?"} after weights, activation peak, non-torch memory${(num(e, "cudaGraphBytes") ?? 0) > 0 ? " and CUDA graphs" : ""}: ${avail !== undefined ? gib(avail) : "?"} available → ${count(num(e, "numGpuBlocks") ?? 0)} blocks of ${num(e, "blockSize") ?? "?"} tokens = ${count(num(e, "kvCacheTokens") ?? 0)} tokens (${gib(kv)}), ${num(e, "maxConcurrency") ?? "?"}× a ${count(sc.contextLength)}-token sequence`;
+          `pre-allocates a paged pool from what is left of gpu_memory_utilization ${s.gpuMemoryUtilization} × ${gib(s.visibleMemoryBytes)} after weights, activation peak, non-torch memory${first.cudaGraphBytes > 0 ? " and CUDA graphs" : ""}: ${gib(Math.max(0, first.availableKvBytes))} available → ${count(s.numGpuBlocks)} blocks of ${s.blockSize} tokens = ${count(s.kvCacheTokens)} tokens (${gib(kv)}), ${vllmLoggedConcurrency(s)}× a ${count(sc.contextLength)}-token sequence`;
         break;
       }
       case "sglang": {
+        const s = r.startup;
         byEngine[n] =
-          `pre-allocates a token pool of mem_fraction_static ${num(e, "memFractionStatic") ?? "?"} × free memory − weights: ${count(num(e, "maxTotalNumTokens") ?? 0)} tokens (K ${gib(num(e, "kSizeBytes") ?? 0)} + V ${gib(num(e, "vSizeBytes") ?? 0)})`;
+          `pre-allocates a token pool of mem_fraction_static ${s.memFractionStatic} × free memory − weights: ${count(s.maxTotalNumTokens)} tokens (K ${gib(s.kSizeBytes)} + V ${gib(s.vSizeBytes)})`;
         break;
       }
       case "transformers":
@@ -294,29 +311,31 @@ function kvDifference(ok: readonly [InferenceEngine, Estimate][]): EngineDiffere
   return { topic: "kvCache", summary, byEngine };
 }
 
-function activationsDifference(ok: readonly [InferenceEngine, Estimate][]): EngineDifference {
+function activationsDifference(ok: readonly Ok[]): EngineDifference {
   const byEngine: Partial<Record<InferenceEngine, string>> = {};
-  for (const [n, e] of ok) {
+  for (const [n, e, r] of ok) {
     const sc = e.scenario as { contextLength: number; batch: number };
     const a = fullestDevice(e).bytes.activations;
-    switch (n) {
-      case "llama.cpp":
+    switch (r.engine) {
+      case "llama.cpp": {
+        const f = llamaFields(r);
         byEngine[n] =
-          `compute buffer ${gib(num(e, "computeBufferBytes") ?? 0)} from the reserve graph at n_ubatch ${num(e, "nUbatch") ?? "?"} tokens (flash attention ${str(e, "flashAttention") === "true" ? "on" : "off"}) + output buffer ${gib(num(e, "outputBufferBytes") ?? 0)}; prompts run in n_ubatch chunks, so it does not grow with the context`;
+          `compute buffer ${gib(one(f?.computeBufferBytes) ?? 0)} from the reserve graph at n_ubatch ${f?.nUbatch ?? "?"} tokens (flash attention ${f?.flashAttention ? "on" : "off"}) + output buffer ${gib(f?.outputBufferBytes ?? 0)}; prompts run in n_ubatch chunks, so it does not grow with the context`;
         break;
+      }
       case "vllm":
         byEngine[n] =
-          `profile-run peak over max_num_batched_tokens ${count(num(e, "maxNumBatchedTokens") ?? 0)} tokens (chunked prefill) plus the sampler: ${gib(num(e, "activationPeakBytes") ?? a)}`;
+          `profile-run peak over max_num_batched_tokens ${count(r.startup.maxNumBatchedTokens)} tokens (chunked prefill) plus the sampler: ${gib(r.startup.stages[0]!.activationPeakBytes)}`;
         break;
       case "sglang": {
-        const mfs = num(e, "memFractionStatic");
+        const s = r.startup;
         byEngine[n] =
-          `the 1 − mem_fraction_static${mfs !== undefined ? ` (${Math.round((1 - mfs) * 1000) / 1000})` : ""} share of free memory SGLang keeps for prefill chunks of ${count(num(e, "chunkedPrefillSize") ?? 0)} tokens and CUDA graphs (up to batch ${num(e, "cudaGraphMaxBs") ?? "?"}): ${gib(a)}`;
+          `the 1 − mem_fraction_static (${Math.round((1 - s.memFractionStatic) * 1000) / 1000}) share of free memory SGLang keeps for prefill chunks of ${count(s.defaults.chunkedPrefillSize)} tokens and CUDA graphs (up to batch ${s.defaults.cudaGraphMaxBs}): ${gib(a)}`;
         break;
       }
       case "transformers":
         byEngine[n] =
-          `prefill of the whole ${count(sc.contextLength)}-token context × ${sc.batch} in one forward pass (${str(e, "attention") ?? "sdpa"} attention): ${gib(a)}, growing with the prompt`;
+          `prefill of the whole ${count(sc.contextLength)}-token context × ${sc.batch} in one forward pass (${r.attention} attention): ${gib(a)}, growing with the prompt`;
         break;
     }
   }
@@ -330,14 +349,14 @@ function activationsDifference(ok: readonly [InferenceEngine, Estimate][]): Engi
   };
 }
 
-function overheadDifference(ok: readonly [InferenceEngine, Estimate][]): EngineDifference {
+function overheadDifference(ok: readonly Ok[]): EngineDifference {
   const byEngine: Partial<Record<InferenceEngine, string>> = {};
-  for (const [n, e] of ok) {
+  for (const [n, e, r] of ok) {
     const o = fullestDevice(e).bytes.overhead;
-    switch (n) {
+    switch (r.engine) {
       case "vllm": {
-        const nonTorch = num(e, "nonTorchBytes") ?? 0;
-        const graphs = num(e, "cudaGraphBytes") ?? 0;
+        const nonTorch = r.startup.stages[0]!.nonTorchBytes;
+        const graphs = r.startup.stages[0]!.cudaGraphBytes;
         byEngine[n] =
           `CUDA context ${gib(o - nonTorch - graphs)} + non-torch memory (cuBLAS, NCCL) ${gib(nonTorch)} + CUDA graphs ${gib(graphs)}`;
         break;
@@ -359,12 +378,14 @@ function overheadDifference(ok: readonly [InferenceEngine, Estimate][]): EngineD
   };
 }
 
-function fitDifference(ok: readonly [InferenceEngine, Estimate][], spec: ModelSpec): EngineDifference {
+function fitDifference(ok: readonly Ok[], spec: ModelSpec): EngineDifference {
   const byEngine: Partial<Record<InferenceEngine, string>> = {};
-  for (const [n, e] of ok) {
+  for (const [n, e, r, issues] of ok) {
     const d = fullestDevice(e);
     const sc = e.scenario as { contextLength: number; batch: number };
-    const refusal = e.notes.find((x) => /would not start|refuses/.test(x));
+    const refusal = issues[0] ? issueText(issues[0]) : undefined;
+    const poolTokens =
+      r.engine === "vllm" ? r.startup.kvCacheTokens : r.engine === "sglang" ? r.startup.maxTotalNumTokens : 0;
     const capped = spec.maxPositionEmbeddings !== null && e.maxContextLength === spec.maxPositionEmbeddings;
     const maxCtx =
       e.maxContextLength === null
@@ -372,11 +393,11 @@ function fitDifference(ok: readonly [InferenceEngine, Estimate][], spec: ModelSp
         : `${count(e.maxContextLength)} tokens${capped ? " (the model's max_position_embeddings)" : ""}`;
     if (isPoolEngine(n))
       byEngine[n] =
-        `fills ${gib(d.bytes.total)} of ${gib(d.capacityBytes)} whatever the context; fits when the pool (${count(num(e, "kvCacheTokens") ?? num(e, "maxTotalNumTokens") ?? 0)} tokens) holds one ${count(sc.contextLength)}-token sequence. Max context ${maxCtx}; ${count(e.maxConcurrentSequences)} sequences = pool ÷ ${count(sc.contextLength)}` +
+        `fills ${gib(d.bytes.total)} of ${gib(d.capacityBytes)} whatever the context; fits when the pool (${count(poolTokens)} tokens) holds one ${count(sc.contextLength)}-token sequence. Max context ${maxCtx}; ${count(e.maxConcurrentSequences)} sequences = pool ÷ ${count(sc.contextLength)}` +
         (refusal ? `. ${refusal}` : "");
     else
       byEngine[n] =
-        `uses ${gib(d.bytes.total)} of ${gib(d.capacityBytes)} (${gib(Math.max(0, d.capacityBytes - d.bytes.total))} free); max context ${maxCtx} and ${count(e.maxConcurrentSequences)} sequences where ${n === "transformers" ? "KV and prefill activations fill the GPU" : "KV fills the GPU (the compute buffer stays at n_ubatch)"}` +
+        `uses ${gib(d.bytes.total)} of ${gib(d.capacityBytes)} (${gib(Math.max(0, d.capacityBytes - d.bytes.total))} free); max context ${maxCtx} and ${count(e.maxConcurrentSequences)} sequences where ${r.engine === "transformers" ? "KV and prefill activations fill the GPU" : "KV fills the GPU (the compute buffer stays at n_ubatch)"}` +
         (refusal ? `. ${refusal}` : "");
   }
   const s = spread(
@@ -394,7 +415,7 @@ function fitDifference(ok: readonly [InferenceEngine, Estimate][], spec: ModelSp
   };
 }
 
-function kvPerTokenDifference(ok: readonly [InferenceEngine, Estimate][]): EngineDifference {
+function kvPerTokenDifference(ok: readonly Ok[]): EngineDifference {
   const dtype = (e: Estimate): string => String((e.scenario as { kvCache?: string }).kvCache ?? "?");
   const s = spread(
     ok,
@@ -417,7 +438,7 @@ function kvPerTokenDifference(ok: readonly [InferenceEngine, Estimate][]): Engin
   };
 }
 
-function decodeDifference(ok: readonly [InferenceEngine, Estimate][]): EngineDifference {
+function decodeDifference(ok: readonly Ok[]): EngineDifference {
   const s = spread(
     ok,
     (e) => e.performance.decodeTokensPerSecond,

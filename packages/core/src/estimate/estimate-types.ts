@@ -2,6 +2,7 @@ import type { GpuSpec } from "../catalog/gpu-types.js";
 import type { ModelSpec } from "../models/model-spec.js";
 import type { PerformanceEstimate } from "../perf/roofline.js";
 import type { Scenario } from "../scenario/scenario.js";
+import type { Bytes } from "../units/units.js";
 import type { KvLayoutOptions } from "./kv-cache.js";
 import type { WeightFormat } from "./weights.js";
 
@@ -57,26 +58,10 @@ export interface EngineInput {
   readonly scenario: Scenario;
   readonly spec: ModelSpec;
   readonly format: WeightFormat;
-  /** Per-device capacity in bytes, and the GPU when the catalog has it. */
-  readonly capacityBytes: number;
+  /** Per-device capacity, and the GPU when the catalog has it. */
+  readonly capacityBytes: Bytes;
   readonly gpu: GpuSpec | undefined;
   readonly deviceCount: number;
-}
-
-/** An engine's memory answer for one (context, batch) point; `estimate` searches over these. */
-export interface EngineMemory {
-  readonly devices: readonly DeviceBytes[];
-  readonly engine: Readonly<Record<string, number | readonly number[] | string | boolean>>;
-  /** KV layout the engine uses, for speed and per-token figures. */
-  readonly kvLayout: KvLayoutOptions;
-  readonly notes: readonly string[];
-  /** For engines that size the KV pool themselves (vLLM, SGLang): tokens the pool holds. */
-  readonly kvPoolTokens?: number;
-}
-
-export interface EngineModel {
-  /** Memory at `contextLength` tokens per sequence and `batch` sequences. */
-  memory(input: EngineInput, contextLength: number, batch: number): EngineMemory;
 }
 
 export type { PerformanceEstimate };

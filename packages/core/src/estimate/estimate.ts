@@ -5,60 +5,21 @@ import { MemlensError } from "../errors/memlens-error.js";
 import { modelSpecFromHfConfig } from "../models/from-hf-config.js";
 import type { ModelSpec } from "../models/model-spec.js";
 import { DEFAULT_EFFICIENCY, type Efficiency, estimatePerformance } from "../perf/roofline.js";
-import { type InferenceEngine, parseScenario, type Scenario, scenarioToJson } from "../scenario/scenario.js";
-import { type Engine, issueText } from "./engines/engine.js";
-import { llamaCppEngine } from "./engines/llamacpp/index.js";
-import { sglangEngine } from "./engines/sglang.js";
-import { transformersEngine } from "./engines/transformers.js";
-import { vllmEngine } from "./engines/vllm.js";
-import type { DeviceEstimate, EngineInput, EngineMemory, EngineModel, Estimate } from "./estimate-types.js";
+import { parseScenario, type Scenario, scenarioToJson } from "../scenario/scenario.js";
+import { bytes } from "../units/units.js";
+import {
+  type EngineIssue,
+  type EngineReport,
+  type EngineResult,
+  engineOf,
+  issueText,
+} from "./engines/index.js";
+import type { DeviceEstimate, EngineInput, Estimate } from "./estimate-types.js";
 import { kvBytesPerToken, layerKvBytesPerToken, tokensKeptByLayer } from "./kv-cache.js";
 import { estimateTraining } from "./training.js";
 import { estimateWeights, parseWeightFormat, weightFormatName } from "./weights.js";
 
 export const MEMLENS_VERSION = "0.1.0";
-
-/**
- * An engine that bounds each device's total from below more cheaply than `memory()` (llama.cpp:
- * every buffer but the compute graph's). A bound is never above the total `memory()` reports for
- * the same input; an empty array means no bound.
- */
-export interface EngineLowerBound {
-  memoryLowerBound(input: EngineInput, contextLength: number, batch: number): readonly number[];
-}
-
-/** An engine on the Engine contract as the EngineModel estimate() searches: the JSON record and the issues' prose made at this edge. */
-function engineModelOf<R>(e: Engine<R>): EngineModel & Partial<EngineLowerBound> {
-  const lowerBound = e.lowerBound;
-  return {
-    memory(input, contextLength, batch) {
-      const r = e.memory(input, contextLength, batch);
-      return {
-        devices: r.devices,
-        engine: e.toJson(r.report),
-        kvLayout: r.kvLayout,
-        notes: [...r.notes, ...r.issues.map(issueText)],
-        ...(r.kvPoolTokens !== undefined ? { kvPoolTokens: r.kvPoolTokens } : {}),
-      };
-    },
-    ...(lowerBound
-      ? { memoryLowerBound: (input, contextLength, batch) => lowerBound(input, contextLength, batch) }
-      : {}),
-  };
-}
-
-/** Engines by scenario name. Others register here as their allocation rules are modelled. */
-export const INFERENCE_ENGINE_MODELS: Partial<Record<InferenceEngine, EngineModel>> = {
-  transformers: transformersEngine,
-  "llama.cpp": engineModelOf(llamaCppEngine),
-  vllm: vllmEngine,
-  sglang: sglangEngine,
-};
-
-/** Registers (or replaces) an engine's allocation model. */
-export function registerEngine(name: InferenceEngine, model: EngineModel): void {
-  INFERENCE_ENGINE_MODELS[name] = model;
-}
 
 export interface EstimateOptions {
   /** A ModelSpec the caller built from a file (core reads no files). */
@@ -89,13 +50,25 @@ export function resolveModelSpec(scenario: Scenario, given?: ModelSpec): ModelSp
  * @example estimate({ model: { id: "meta-llama/Llama-3.1-8B" }, hardware: { gpu: "RTX-4090", count: 1 }, contextLength: 8192 }).fits
  */
 export function estimate(rawScenario: unknown, options: EstimateOptions = {}): Estimate {
-  const scenario = parseScenario(rawScenario);
-  const spec = resolveModelSpec(scenario, options.modelSpec);
-  if (scenario.task === "training") return estimateTraining(scenario, spec, MEMLENS_VERSION);
+  return estimateWithReport(rawScenario, options).estimate;
+}
 
+/** An estimate with the engine's typed report and issues (what `estimate.engine` and its notes are made from). */
+export interface EstimateWithReport {
+  readonly estimate: Estimate;
+  /** The inference engine's report at the scenario's context and batch; null for training scenarios. */
+  readonly report: EngineReport | null;
+  readonly issues: readonly EngineIssue[];
+}
+
+/**
+ * The engine input a scenario resolves to: the GPU, its capacity, the weight format. Throws when
+ * the parallel layout needs more GPUs than the hardware has.
+ */
+export function resolveEngineInput(scenario: Scenario, spec: ModelSpec): EngineInput {
   const hw = scenario.hardware;
   const gpu: GpuSpec | undefined = "gpu" in hw ? findGpu(hw.gpu) : undefined;
-  const capacityBytes = gpu ? gpu.memoryBytes : (hw as { memoryBytes: number }).memoryBytes;
+  const capacityBytes = gpu ? gpu.memoryBytes : bytes((hw as { memoryBytes: number }).memoryBytes);
   const { tensor, pipeline } = scenario.parallel;
   if (tensor * pipeline > hw.count)
     throw new MemlensError(
@@ -103,18 +76,25 @@ export function estimate(rawScenario: unknown, options: EstimateOptions = {}): E
       `parallel.tensor × parallel.pipeline = ${tensor * pipeline} needs that many GPUs but hardware.count is ${hw.count}`,
       "hardware.count",
     );
-  const engineModel = INFERENCE_ENGINE_MODELS[scenario.engine as InferenceEngine];
-  if (!engineModel)
-    throw new MemlensError(
-      "unsupported",
-      `engine "${scenario.engine}" is not modelled yet; available: ${Object.keys(INFERENCE_ENGINE_MODELS).join(", ")}`,
-      "engine",
-      Object.keys(INFERENCE_ENGINE_MODELS),
-    );
   const format = parseWeightFormat(scenario.weights, spec);
-  const input: EngineInput = { scenario, spec, format, capacityBytes, gpu, deviceCount: hw.count };
+  return { scenario, spec, format, capacityBytes, gpu, deviceCount: hw.count };
+}
 
-  const mem = engineModel.memory(input, scenario.contextLength, scenario.batch);
+/**
+ * `estimate()` with the engine's typed report and issues, for callers that read engine figures
+ * (the CLI's comparisons, the web pages) instead of the JSON record's string keys.
+ */
+export function estimateWithReport(rawScenario: unknown, options: EstimateOptions = {}): EstimateWithReport {
+  const scenario = parseScenario(rawScenario);
+  const spec = resolveModelSpec(scenario, options.modelSpec);
+  if (scenario.task === "training")
+    return { estimate: estimateTraining(scenario, spec, MEMLENS_VERSION), report: null, issues: [] };
+
+  const engine = engineOf(scenario.engine);
+  const input = resolveEngineInput(scenario, spec);
+  const { capacityBytes, gpu, format } = input;
+  const { tensor } = scenario.parallel;
+  const mem = engine.memory(input, scenario.contextLength, scenario.batch);
   const devices: DeviceEstimate[] = mem.devices.map((b, i) => ({
     name: `GPU${i}`,
     capacityBytes,
@@ -125,14 +105,13 @@ export function estimate(rawScenario: unknown, options: EstimateOptions = {}): E
   // kvPoolTokens: tokens of contextLength-long sequences the pool holds. Such a scenario fits when
   // the pool holds one sequence (the engine refuses to start otherwise); concurrency is how many
   // sequences it holds. Other engines fit when every device's total is within its capacity.
-  const poolHolds = (m: EngineMemory, ctx: number): boolean =>
+  const poolHolds = (m: EngineResult<EngineReport>, ctx: number): boolean =>
     m.kvPoolTokens === undefined || m.kvPoolTokens >= ctx;
   const fits = devices.every((d) => d.fits) && poolHolds(mem, scenario.contextLength);
-  const bounded = engineModel as EngineModel & Partial<EngineLowerBound>;
   const fitsAt = (ctx: number, batch: number): boolean => {
     // A total is at least its lower bound: a bound over capacity refuses the probe unbuilt.
-    if (bounded.memoryLowerBound?.(input, ctx, batch).some((b) => b > capacityBytes)) return false;
-    const m = engineModel.memory(input, ctx, batch);
+    if (engine.lowerBound?.(input, ctx, batch).some((b) => b > capacityBytes)) return false;
+    const m = engine.memory(input, ctx, batch);
     return m.devices.every((d) => d.total <= capacityBytes) && poolHolds(m, ctx);
   };
 
@@ -156,7 +135,8 @@ export function estimate(rawScenario: unknown, options: EstimateOptions = {}): E
     const { k, v } = layerKvBytesPerToken(l.mixer, mem.kvLayout);
     kvReadPerToken += ((k + v) * tokensKeptByLayer(l, ctx)) / ctx;
   }
-  const notes = [...spec.notes, ...mem.notes];
+  // Prose only here, at the edge: the engine's notes, then its issues.
+  const notes = [...spec.notes, ...mem.notes, ...mem.issues.map(issueText)];
   if (maxContextLength !== null && maxContextLength === spec.maxPositionEmbeddings)
     notes.push(
       `The longest context is the model's max_position_embeddings (${maxContextLength}); memory would hold more.`,
@@ -193,7 +173,7 @@ export function estimate(rawScenario: unknown, options: EstimateOptions = {}): E
     );
   } else notes.push("No GPU named (hardware.memoryBytes only): speed is not estimated.");
 
-  return {
+  const answer: Estimate = {
     memlensVersion: MEMLENS_VERSION,
     // Defaults filled in: the weight format and KV dtype the engine resolved.
     scenario: {
@@ -211,7 +191,7 @@ export function estimate(rawScenario: unknown, options: EstimateOptions = {}): E
       activeParameters: Math.round(spec.activeParameters),
     },
     devices,
-    engine: mem.engine,
+    engine: engine.toJson(mem.report),
     performance,
     fits,
     maxContextLength,
@@ -219,6 +199,7 @@ export function estimate(rawScenario: unknown, options: EstimateOptions = {}): E
     kvBytesPerToken: kvPerToken,
     notes,
   };
+  return { estimate: answer, report: mem.report, issues: mem.issues };
 }
 
 /** Largest n in [lo, hi] with ok(n), assuming ok is monotone (true then false); null if ok(lo) fails. */
@@ -234,5 +215,3 @@ export function largestFitting(lo: number, hi: number, ok: (n: number) => boolea
   }
   return good;
 }
-
-export type { EngineMemory };

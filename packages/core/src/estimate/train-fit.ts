@@ -6,6 +6,7 @@ import {
   type TrainingEngine,
   type TrainingOptions,
 } from "../scenario/scenario.js";
+import { trainingFrameworkOf } from "./engines/training-frameworks.js";
 import {
   maxTrainingMicroBatch,
   maxTrainingSequenceLength,
@@ -76,45 +77,6 @@ export interface TrainFitResult {
   readonly evaluated: number;
 }
 
-interface Choice {
-  readonly sharding: ShardingChoice;
-  readonly offload: Offload;
-  readonly zeroStage: 0 | 1 | 2 | 3;
-  readonly fsdp: boolean;
-}
-
-/** Sharding × offload settings each engine can run (DeepSpeed ZeRO / FSDP rules, as checkOffload enforces). */
-function choicesFor(engine: TrainingEngine): Choice[] {
-  const zero: Choice[] = [
-    { sharding: "none", offload: "none", zeroStage: 0, fsdp: false },
-    { sharding: "zero-1", offload: "none", zeroStage: 1, fsdp: false },
-    { sharding: "zero-1", offload: "optimizer-cpu", zeroStage: 1, fsdp: false },
-    { sharding: "zero-2", offload: "none", zeroStage: 2, fsdp: false },
-    { sharding: "zero-2", offload: "optimizer-cpu", zeroStage: 2, fsdp: false },
-    { sharding: "zero-3", offload: "none", zeroStage: 3, fsdp: false },
-    { sharding: "zero-3", offload: "optimizer-cpu", zeroStage: 3, fsdp: false },
-    { sharding: "zero-3", offload: "all-cpu", zeroStage: 3, fsdp: false },
-    { sharding: "zero-3", offload: "nvme", zeroStage: 3, fsdp: false },
-  ];
-  const fsdp: Choice[] = [
-    { sharding: "fsdp-shard-grad-op", offload: "none", zeroStage: 2, fsdp: true },
-    { sharding: "fsdp-full-shard", offload: "none", zeroStage: 3, fsdp: true },
-    { sharding: "fsdp-full-shard", offload: "all-cpu", zeroStage: 3, fsdp: true },
-  ];
-  switch (engine) {
-    case "deepspeed":
-      return zero;
-    case "transformers":
-      return [...zero, ...fsdp];
-    case "torchtune":
-      return [
-        { sharding: "none", offload: "none", zeroStage: 0, fsdp: false },
-        { sharding: "none", offload: "optimizer-cpu", zeroStage: 0, fsdp: false },
-        ...fsdp,
-      ];
-  }
-}
-
 const fitsAll = (setup: TrainingSetup, micro: number, seq: number) => {
   const m = trainingMemory(setup, micro, seq);
   return m.devices.every((d) => d.total <= setup.capacityBytes);
@@ -151,7 +113,7 @@ export function searchTrainingSettings(
   const candidates: TrainFitCandidate[] = [];
   let evaluated = 0;
   for (const method of methods)
-    for (const choice of choicesFor(engine))
+    for (const choice of trainingFrameworkOf(engine).trainFitChoices)
       for (const ac of ["none", "selective", "full"] as const) {
         const training: TrainingOptions = {
           ...t,

@@ -292,12 +292,11 @@ export function deviceModelStates(x: ModelStatesInput): DeviceModelStates {
   // Communication buffers and gathered parameters.
   let bufferBytes = 0;
   let gatheredBytes = 0;
-  const deepspeed = pr.masterBytes > 0 || pr.engine === "deepspeed";
-  const reduceBucketElements =
-    pr.engine === "deepspeed"
-      ? DEEPSPEED_REDUCE_BUCKET_ELEMENTS
-      : // HF Trainer's DeepSpeed config "auto": reduce_bucket_size = hidden_size² (integrations/deepspeed.py).
-        spec.hiddenSize * spec.hiddenSize;
+  const deepspeed = pr.masterBytes > 0 || pr.deepspeedDefaults;
+  const reduceBucketElements = pr.deepspeedDefaults
+    ? DEEPSPEED_REDUCE_BUCKET_ELEMENTS
+    : // HF Trainer's DeepSpeed config "auto": reduce_bucket_size = hidden_size² (integrations/deepspeed.py).
+      spec.hiddenSize * spec.hiddenSize;
   if (sharding.kind === "none" && n > 1 && !deepspeed) {
     // torch DDP: reducer buckets hold a second copy of every gradient unless
     // gradient_as_bucket_view=True ("saved memory size will be equal to the total gradients size").

@@ -291,7 +291,7 @@ function activationInput(setup: TrainingSetup, micro: number, seq: number): Trai
   const expandKv =
     setup.expandKvOverride ??
     (setup.attention === "eager" ||
-      (setup.attention === "sdpa" && ((micro > 1 && !t.packed) || setup.engine === "torchtune")));
+      (setup.attention === "sdpa" && ((micro > 1 && !t.packed) || setup.profile.sdpaExpandsKv)));
   return {
     spec: setup.spec,
     dtypes: setup.dtypes,

@@ -32,6 +32,16 @@ export const WEIGHT_FORMAT_NAMES = [
   "mxfp4",
 ] as const;
 
+/**
+ * A Hugging Face checkpoint format (one of WEIGHT_FORMAT_NAMES or a dtype alias such as
+ * "bfloat16"), as opposed to a GGUF file type: what vLLM, SGLang and transformers load.
+ */
+export function isCheckpointWeightName(name: string): boolean {
+  const lower = name.toLowerCase();
+  return (WEIGHT_FORMAT_NAMES as readonly string[]).includes(lower) || DTYPE_ALIASES.includes(lower);
+}
+const DTYPE_ALIASES: readonly string[] = ["float32", "float16", "bfloat16"];
+
 /** All names the `weights` field accepts: the plain formats plus every GGUF file type. */
 export function allowedWeightNames(): string[] {
   return [...WEIGHT_FORMAT_NAMES, ...GGUF_FILE_TYPES.map((t) => t.name)];

@@ -1,4 +1,5 @@
 import { qualityCostOf } from "../catalog/quality.js";
+import { ENGINES } from "../estimate/engines/index.js";
 import { type EstimateOptions, estimate } from "../estimate/estimate.js";
 import type { Estimate } from "../estimate/estimate-types.js";
 import { formatBinaryBytes } from "../format/format.js";
@@ -29,12 +30,9 @@ const WEIGHT_LADDER: Record<InferenceEngine, readonly string[]> = {
   sglang: ["fp8", "awq", "gptq"],
   "llama.cpp": ["Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "Q3_K_M", "Q2_K"],
 };
-const KV_LADDER: Record<InferenceEngine, readonly string[]> = {
-  transformers: [],
-  vllm: ["fp8"],
-  sglang: ["fp8"],
-  "llama.cpp": ["q8_0", "q4_0"],
-};
+/** KV dtypes smaller than the engine's default: its search list after the default it starts with. */
+const kvLadder = (engine: InferenceEngine): readonly string[] =>
+  ENGINES[engine]?.searchKvDtypes.slice(1) ?? [];
 
 const peak = (e: Estimate) => Math.max(...e.devices.map((d) => d.bytes.total));
 
@@ -53,7 +51,7 @@ export function suggestChanges(rawScenario: unknown, options: EstimateOptions = 
   for (const w of WEIGHT_LADDER[engine] ?? [])
     if (w !== currentWeights)
       tries.push({ field: "weights", value: w, patch: { weights: w }, words: `Store the weights as ${w}` });
-  for (const kv of KV_LADDER[engine] ?? [])
+  for (const kv of kvLadder(engine))
     if (kv !== base.scenario.kvCache)
       tries.push({
         field: "kvCache",

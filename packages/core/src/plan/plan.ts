@@ -3,8 +3,8 @@ import type { GpuSpec } from "../catalog/gpu-types.js";
 import { catalogModelSpec } from "../catalog/models.js";
 import { qualityCostOf } from "../catalog/quality.js";
 import { MemlensError } from "../errors/memlens-error.js";
-import { LLAMA_MAX_SEQ } from "../estimate/engines/llamacpp/index.js";
-import { estimate, INFERENCE_ENGINE_MODELS } from "../estimate/estimate.js";
+import { ENGINES, engineNames } from "../estimate/engines/index.js";
+import { estimate } from "../estimate/estimate.js";
 import type { EngineInput, Estimate } from "../estimate/estimate-types.js";
 import { layerKvBytesPerToken } from "../estimate/kv-cache.js";
 import { estimateWeights, parseWeightFormat } from "../estimate/weights.js";
@@ -60,20 +60,6 @@ export interface PlanResult {
   readonly notes: readonly string[];
 }
 
-const GGUF_LADDER = ["Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "IQ4_XS", "Q3_K_M", "Q2_K"];
-const KV_BY_ENGINE: Record<InferenceEngine, readonly string[]> = {
-  transformers: ["auto"],
-  vllm: ["auto", "fp8"],
-  sglang: ["auto", "fp8"],
-  "llama.cpp": ["f16", "q8_0", "q4_0"].map((x) => (x === "f16" ? "fp16" : x)),
-};
-const WEIGHTS_BY_ENGINE: Record<InferenceEngine, readonly string[]> = {
-  transformers: ["bf16", "int8", "nf4"],
-  vllm: ["bf16", "fp8", "awq", "gptq"],
-  sglang: ["bf16", "fp8", "awq", "gptq"],
-  "llama.cpp": GGUF_LADDER,
-};
-
 /** Configuration-level arithmetic reused by every (context, batch) point. */
 interface Config {
   readonly engine: InferenceEngine;
@@ -128,13 +114,11 @@ export function planDeployment(req: PlanRequest): PlanResult {
   const spec = typeof req.model === "string" ? catalogModelSpec(req.model, "model") : req.model;
   const modelRef = { id: spec.id };
   const specOpt = { modelSpec: spec };
-  const engines = (req.engines ?? (Object.keys(INFERENCE_ENGINE_MODELS) as InferenceEngine[])).filter(
-    (e) => INFERENCE_ENGINE_MODELS[e] !== undefined,
-  );
+  const engines = (req.engines ?? engineNames()).filter((e) => ENGINES[e] !== undefined);
   if (engines.length === 0)
     throw new MemlensError(
       "invalid-value",
-      `engines: none of them is modelled; available: ${Object.keys(INFERENCE_ENGINE_MODELS).join(", ")}`,
+      `engines: none of them is modelled; available: ${engineNames().join(", ")}`,
       "engines",
     );
 
@@ -143,12 +127,14 @@ export function planDeployment(req: PlanRequest): PlanResult {
   const splits: [number, number][] = [];
   for (const tp of divisorsUpTo(req.gpuCount)) splits.push([tp, req.gpuCount / tp]);
   const totalConfigs =
-    engines.reduce((s, e) => s + (req.weights ?? WEIGHTS_BY_ENGINE[e]).length * KV_BY_ENGINE[e].length, 0) *
-    splits.length;
+    engines.reduce(
+      (s, e) => s + (req.weights ?? ENGINES[e].searchWeights).length * ENGINES[e].searchKvDtypes.length,
+      0,
+    ) * splits.length;
   let done = 0;
   for (const engine of engines) {
-    for (const weights of req.weights ?? WEIGHTS_BY_ENGINE[engine]) {
-      for (const kvCache of KV_BY_ENGINE[engine]) {
+    for (const weights of req.weights ?? ENGINES[engine].searchWeights) {
+      for (const kvCache of ENGINES[engine].searchKvDtypes) {
         for (const [tp, pp] of splits) {
           done++;
           const c = buildConfig(modelRef, spec, gpu, req.gpuCount, engine, weights, kvCache, tp, pp);
@@ -163,11 +149,12 @@ export function planDeployment(req: PlanRequest): PlanResult {
   const candidates: PlanCandidate[] = [];
   let evaluated = 0;
   configs.forEach((c, i) => {
+    // An engine's own sequence limit (llama.cpp's LLAMA_MAX_SEQ) holds whatever memory allows.
+    const maxSequences = ENGINES[c.engine].maxSequences ?? Number.POSITIVE_INFINITY;
     for (const ctx of contexts)
       for (const b of batches) {
         evaluated++;
-        // llama.cpp refuses more than LLAMA_MAX_SEQ parallel sequences whatever memory allows.
-        if (c.engine === "llama.cpp" && b > LLAMA_MAX_SEQ) continue;
+        if (b > maxSequences) continue;
         const tokens = ctx * b;
         const peak = c.fixedBytes + (c.kvBytesPerTokenPerDevice + c.actBytesPerToken) * tokens;
         // Pool engines always fill memory: what decides is whether the pool holds b sequences of ctx.
@@ -274,8 +261,7 @@ function buildConfig(
     hardware: { gpu: gpu.id, count },
     parallel: { tensor: tp, pipeline: pp },
   };
-  const engineModel = INFERENCE_ENGINE_MODELS[engine];
-  if (!engineModel) return null;
+  const engineModel = ENGINES[engine];
   let scenario: ReturnType<typeof parseScenario>;
   let format: ReturnType<typeof parseWeightFormat>;
   try {

@@ -2,7 +2,7 @@
  * Scenarios for core's `estimate()`: one place builds the SCENARIO.md object from a page's
  * controls, and one place turns core's input errors into a message the page shows.
  */
-import { type Estimate, estimate, INFERENCE_ENGINE_MODELS, isInputError, MemlensError } from "@memlens/core";
+import { type Estimate, engineNames, estimate, isInputError, MemlensError } from "@memlens/core";
 import type { ModelChoice } from "../lib/models.js";
 
 export interface InferenceInput {
@@ -68,6 +68,6 @@ export function runInference(i: InferenceInput): Outcome<Estimate> {
 }
 
 /** Engines core models today (the others answer "not modelled yet"). */
-export const modelledEngines = (): string[] => Object.keys(INFERENCE_ENGINE_MODELS);
+export const modelledEngines = (): string[] => engineNames();
 
 export { isInputError };

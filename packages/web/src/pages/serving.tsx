@@ -3,7 +3,7 @@
  * simulator in a Web Worker. The KV pool is core's vLLM start-up estimate, step times core's
  * roofline; the page shows latency percentiles, KV use over time and a capacity sweep.
  */
-import { formatRate, formatSeconds } from "@memlens/core";
+import { estimateWithReport, formatRate, formatSeconds, vllmLoggedConcurrency } from "@memlens/core";
 import type { LatencySummary } from "@memlens/core/sim";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import {
@@ -279,7 +279,12 @@ export function ServingPage() {
   }, [sweepPoints, rate]);
 
   const s = setup.ok ? setup.value : null;
-  const e = s?.estimate ?? null;
+  // vLLM's start-up as a typed report (the setup keeps only the JSON estimate).
+  const startup = useMemo(() => {
+    if (!s) return null;
+    const r = estimateWithReport(s.scenario, { modelSpec: choice.spec }).report;
+    return r?.engine === "vllm" ? r.startup : null;
+  }, [s, choice]);
   const tpN = Number(tp);
 
   return (
@@ -396,7 +401,7 @@ export function ServingPage() {
         </Problem>
       ) : null}
 
-      {s && e ? (
+      {s && startup ? (
         <section class="results" aria-labelledby="sv-pool-h">
           <h2 id="sv-pool-h">The KV pool</h2>
           <p>
@@ -414,14 +419,14 @@ export function ServingPage() {
             />
             <Stat
               label="Tokens the pool holds"
-              value={Number(e.engine.kvCacheTokens)}
-              text={fmtInt(Number(e.engine.kvCacheTokens))}
+              value={startup.kvCacheTokens}
+              text={fmtInt(startup.kvCacheTokens)}
               testid="sv-kv-tokens"
             />
             <Stat
               label={`Full-length requests at once (${fmtInt(Number(modelLen))} tokens)`}
-              value={Number(e.engine.maxConcurrency)}
-              text={`${Number(e.engine.maxConcurrency).toFixed(2)}×`}
+              value={vllmLoggedConcurrency(startup)}
+              text={`${vllmLoggedConcurrency(startup).toFixed(2)}×`}
               testid="sv-max-concurrency"
             />
             <Stat

@@ -3,7 +3,14 @@
  * the largest context and concurrency the GPU holds (core's estimate, for an engine that
  * stores that KV dtype).
  */
-import { catalogModelSpec, estimateWeights, KV_DTYPES, type KvDtype, parseWeightFormat } from "@memlens/core";
+import {
+  catalogModelSpec,
+  ENGINES,
+  estimateWeights,
+  KV_DTYPES,
+  type KvDtype,
+  parseWeightFormat,
+} from "@memlens/core";
 import { useMemo } from "preact/hooks";
 import { curveChart, labelledBytesChart } from "../charts/charts.js";
 import { Chart } from "../components/chart.js";
@@ -29,11 +36,14 @@ export const KV_CONTEXTS = [
 ];
 export const KV_BATCHES = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 
-/** The engine that stores a KV dtype: transformers (16/32-bit), vLLM (fp8), llama.cpp (ggml blocks). */
+/**
+ * The engine that stores a KV dtype, the first of transformers (16/32-bit), vLLM (fp8), llama.cpp
+ * (ggml blocks) whose KV dtypes include it; vLLM for one none of them takes (int8), whose estimate
+ * then says which dtypes it does take.
+ */
 export function engineForKv(dtype: KvDtype): string {
-  if (dtype === "fp32" || dtype === "fp16" || dtype === "bf16") return "transformers";
-  if (dtype === "fp8" || dtype === "int8") return "vllm";
-  return "llama.cpp";
+  const order = ["transformers", "vllm", "llama.cpp"] as const;
+  return order.find((n) => ENGINES[n].kvDtypes.includes(dtype)) ?? "vllm";
 }
 
 /** A model name short enough for a bar label (the summary under the chart keeps full ids). */

@@ -35,7 +35,7 @@ export type EngineIssue =
       readonly sequences: number;
       readonly maxSequences: number;
     }
-  /** The context is past the model's trained positions (the engine refuses, or runs degraded). */
+  /** The context is past the model's trained positions and the engine refuses it (SGLang's context_length check). */
   | {
       readonly code: "context-over-trained";
       readonly engine: InferenceEngine;
@@ -66,17 +66,30 @@ export interface EngineCapabilities {
    * take every GGUF file type and HF engines take named quantization methods.
    */
   acceptsWeights(format: string): boolean;
-  /** KV dtypes and weight formats worth searching (the planner's candidates), a subset of the above. */
+  /**
+   * KV dtypes and weight formats worth searching (the planner's candidates), a subset of the
+   * above. `searchKvDtypes` starts with the engine's full-width default ("auto" or fp16), so the
+   * rest are the smaller caches (plan/changes.ts suggests those).
+   */
   readonly searchKvDtypes: readonly string[];
   readonly searchWeights: readonly string[];
   /** Most sequences one engine instance serves together, or null for no limit of its own. */
   readonly maxSequences: number | null;
+  /**
+   * True for engines that pre-allocate their KV cache as a pool from the memory left at start-up
+   * (vLLM, SGLang: `kvPoolTokens` in their results); absent or false where KV grows with the context.
+   */
+  readonly kvPool?: boolean;
 }
 
 /** Settings the engine picks when the user names none (e.g. vLLM's max_num_seqs for the GPU). */
 export interface EngineDefaults {
-  /** Sequences scheduled together by default (vLLM's max_num_seqs, llama.cpp's n_seq_max). */
-  readonly maxNumSeqs: number;
+  /**
+   * Sequences scheduled together by default (vLLM's max_num_seqs, llama.cpp's n_seq_max); null
+   * where the engine has no such setting (transformers' generate() runs the batch it is given) or
+   * sizes it at start-up from its pool (SGLang's max_running_requests).
+   */
+  readonly maxNumSeqs: number | null;
   /** Tokens per KV block (paged engines) or 1. */
   readonly blockSize: number;
   /** Per-device memory the engine cannot use: the CUDA context and the like. */
@@ -109,7 +122,7 @@ export function issueText(i: EngineIssue): string {
     case "too-many-sequences":
       return `${labelOf(i.engine)} serves at most ${i.maxSequences} parallel sequences; ${i.sequences} were asked for.`;
     case "context-over-trained":
-      return `Context ${i.contextTokens} is past the model's max_position_embeddings ${i.maxPositionEmbeddings}.`;
+      return `${labelOf(i.engine)} refuses a context_length of ${i.contextTokens} above the model's ${i.maxPositionEmbeddings} positions.`;
   }
 }
 

@@ -1,9 +1,7 @@
-import { MIB } from "../../units/units.js";
-import type { DeviceBytes, EngineInput, EngineMemory, EngineModel } from "../estimate-types.js";
-import type { KvLayoutOptions } from "../kv-cache.js";
-import { computeDtypeOf } from "../weights.js";
-import { cudaContextBytes, cudaVisibleMemory, vllmKvDtype } from "./vllm.js";
-import { vllmRankWeights } from "./vllm-weights.js";
+import { MIB } from "../../../units/units.js";
+import type { EngineInput } from "../../estimate-types.js";
+import { cudaContextBytes, cudaVisibleMemory, vllmKvDtype } from "../vllm/startup.js";
+import { vllmRankWeights } from "../vllm/weights.js";
 
 /**
  * SGLang's static memory split, reproduced from python/sglang/srt/server_args.py
@@ -98,67 +96,3 @@ export function sglangStartup(input: EngineInput): SglangStartup {
     vSizeBytes: (tokens + 1) * vPerToken,
   };
 }
-
-/**
- * SGLang: weights plus a token pool sized from mem_fraction_static (SGLang's own default for the
- * GPU when the scenario gives none); the remaining 1 − mem_fraction_static is left for
- * activations and CUDA graphs. Fits when the pool holds one `contextLength` request.
- */
-export const sglangEngine: EngineModel = {
-  memory(input: EngineInput, contextLength: number, _batch: number): EngineMemory {
-    const s = sglangStartup(input);
-    const tp = input.scenario.parallel.tensor;
-    const world = tp * input.scenario.parallel.pipeline;
-    const context = cudaContextBytes(world);
-    const pool = s.kSizeBytes + s.vSizeBytes;
-    const headroom = Math.max(0, Math.floor(s.freeAtStartBytes * (1 - s.memFractionStatic)));
-    const one: DeviceBytes = {
-      weights: s.weightsBytes,
-      kvCache: pool,
-      activations: headroom,
-      gradients: 0,
-      optimizerStates: 0,
-      overhead: context,
-      total: s.weightsBytes + pool + headroom + context,
-    };
-    const modelDtype = computeDtypeOf(input.format, input.spec);
-    const kv = vllmKvDtype(input);
-    const kvLayout: KvLayoutOptions = {
-      kDtype: kv,
-      vDtype: kv,
-      mla: "latent",
-      recurrent: "hf",
-      recurrentDtypeBytes: modelDtype === "fp32" ? 4 : 2,
-    };
-    const notes = [
-      `SGLang: mem_fraction_static ${s.memFractionStatic}${input.scenario.engineOptions.memFractionStatic === undefined ? " (SGLang's default for this GPU: chunked_prefill_size " + s.defaults.chunkedPrefillSize + ", cuda_graph_max_bs " + s.defaults.cudaGraphMaxBs + ")" : ""}; token pool = free memory × mem_fraction_static − weights.`,
-      "Activations are the 1 − mem_fraction_static headroom SGLang leaves for prefill activations and CUDA graphs.",
-    ];
-    const maxPos = input.spec.maxPositionEmbeddings;
-    const tooLong = maxPos !== null && contextLength > maxPos;
-    if (s.cellBytes === 0)
-      notes.push("No attention layers: SGLang's recurrent-state pools are not modelled.");
-    else if (s.maxTotalNumTokens <= 0)
-      notes.push("SGLang would not start: not enough memory for the KV cache pool.");
-    if (tooLong)
-      notes.push(
-        `SGLang refuses a context_length of ${contextLength} above the model's ${maxPos} positions.`,
-      );
-    return {
-      devices: Array.from({ length: world }, () => one),
-      engine: {
-        memFractionStatic: s.memFractionStatic,
-        chunkedPrefillSize: s.defaults.chunkedPrefillSize,
-        cudaGraphMaxBs: s.defaults.cudaGraphMaxBs,
-        weightsBytes: s.weightsBytes,
-        maxTotalNumTokens: s.maxTotalNumTokens,
-        kvCacheBytes: pool,
-        kSizeBytes: s.kSizeBytes,
-        vSizeBytes: s.vSizeBytes,
-      },
-      kvLayout,
-      notes,
-      kvPoolTokens: !tooLong && s.maxTotalNumTokens >= contextLength ? s.maxTotalNumTokens : 0,
-    };
-  },
-};

@@ -1,30 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { findGpu } from "../../catalog/gpu-lookup.js";
-import { catalogModelSpec } from "../../catalog/models.js";
-import { parseScenario } from "../../scenario/scenario.js";
-import { GIB } from "../../units/units.js";
-import { estimate } from "../estimate.js";
-import type { EngineInput } from "../estimate-types.js";
-import { estimateWeights, parseWeightFormat } from "../weights.js";
-import { sglangDefaults, sglangStartup } from "./sglang.js";
-import { vllmBehaviour, vllmStartup } from "./vllm.js";
-import { vllmBlocksPerRequest, vllmKvLayout, vllmPageBytes } from "./vllm-kv.js";
-import { vllmLayersPerStage, vllmRankWeights, vllmShardOf, vllmVocabRowsPerRank } from "./vllm-weights.js";
+import { catalogModelSpec } from "../../../catalog/models.js";
+import { parseScenario } from "../../../scenario/scenario.js";
+import { GIB } from "../../../units/units.js";
+import { estimate, resolveEngineInput } from "../../estimate.js";
+import type { EngineInput } from "../../estimate-types.js";
+import { estimateWeights, parseWeightFormat } from "../../weights.js";
+import { sglangDefaults, sglangStartup } from "../sglang/index.js";
+import { vllmBehaviour } from "./behaviour.js";
+import { vllmBlocksPerRequest, vllmKvLayout, vllmPageBytes } from "./kv.js";
+import { vllmStartup } from "./startup.js";
+import { vllmLayersPerStage, vllmRankWeights, vllmShardOf, vllmVocabRowsPerRank } from "./weights.js";
 
 function inputOf(raw: Record<string, unknown>): EngineInput {
   const scenario = parseScenario({ engine: "vllm", ...raw });
   const m = scenario.model as { id: string };
-  const spec = catalogModelSpec(m.id);
-  const hw = scenario.hardware;
-  const gpu = "gpu" in hw ? findGpu(hw.gpu) : undefined;
-  return {
-    scenario,
-    spec,
-    format: parseWeightFormat(scenario.weights, spec),
-    capacityBytes: gpu ? gpu.memoryBytes : (hw as { memoryBytes: number }).memoryBytes,
-    gpu,
-    deviceCount: hw.count,
-  };
+  return resolveEngineInput(scenario, catalogModelSpec(m.id));
 }
 
 const estimateWeightsTotal = (spec: ReturnType<typeof catalogModelSpec>, w: string): number =>

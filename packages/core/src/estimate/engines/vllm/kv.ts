@@ -1,5 +1,5 @@
-import type { LayerSpec, ModelSpec } from "../../models/model-spec.js";
-import { layerRecurrentStateBytes } from "../kv-cache.js";
+import type { LayerSpec, ModelSpec } from "../../../models/model-spec.js";
+import { layerRecurrentStateBytes } from "../../kv-cache.js";
 
 /**
  * vLLM v1's paged KV cache, reproduced from vllm/v1/kv_cache_interface.py (per-layer specs and

@@ -1,18 +1,29 @@
-import { MemlensError } from "../../errors/memlens-error.js";
-import { estimateInferenceActivations } from "../activations.js";
-import { kvShareOfRank, splitWeights, stageOfLayers } from "../devices.js";
-import type { DeviceBytes, EngineInput, EngineMemory, EngineModel } from "../estimate-types.js";
+import { MemlensError } from "../../../errors/memlens-error.js";
+import type { Bytes } from "../../../units/units.js";
+import { type AttentionImplementation, estimateInferenceActivations } from "../../activations.js";
+import { kvShareOfRank, splitWeights, stageOfLayers } from "../../devices.js";
+import type { DeviceBytes, EngineInput } from "../../estimate-types.js";
 import {
   type KvDtype,
   type KvLayoutOptions,
   layerKvBytesPerToken,
   layerRecurrentStateBytes,
   tokensKeptByLayer,
-} from "../kv-cache.js";
-import { computeDtypeOf } from "../weights.js";
-import { CUDA_CONTEXT_BYTES } from "./cuda-context.js";
+} from "../../kv-cache.js";
+import { computeDtypeOf, isCheckpointWeightName } from "../../weights.js";
+import { CUDA_CONTEXT_BYTES } from "../cuda-context.js";
+import type { Engine, EngineJson, EngineResult } from "../engine.js";
 
 const TRANSFORMERS_KV: readonly KvDtype[] = ["fp32", "fp16", "bf16"];
+
+/** What `generate()` allocates: the attention implementation and torch's allocated peak. */
+export interface TransformersReport {
+  readonly engine: "transformers";
+  readonly attention: AttentionImplementation;
+  /** Largest device total less the CUDA context. */
+  readonly torchAllocatedPeakBytes: number;
+  readonly cudaContextBytes: Bytes;
+}
 
 /** KV layout of transformers' DynamicCache for a scenario. */
 export function transformersKvLayout(input: EngineInput): KvLayoutOptions {
@@ -22,9 +33,9 @@ export function transformersKvLayout(input: EngineInput): KvLayoutOptions {
   if (!TRANSFORMERS_KV.includes(dtype))
     throw new MemlensError(
       "invalid-value",
-      `kvCache "${requested}" is not a transformers DynamicCache dtype; allowed with engine transformers: auto, ${TRANSFORMERS_KV.join(", ")}`,
+      `kvCache "${requested}" is not a transformers DynamicCache dtype; allowed with engine transformers: ${transformersEngine.kvDtypes.join(", ")}`,
       "kvCache",
-      ["auto", ...TRANSFORMERS_KV],
+      transformersEngine.kvDtypes,
     );
   return {
     kDtype: dtype,
@@ -41,8 +52,17 @@ export function transformersKvLayout(input: EngineInput): KvLayoutOptions {
  * with the chosen attention implementation, and the CUDA context.
  * Several GPUs without tensor parallelism split the layers in order (accelerate device_map="auto").
  */
-export const transformersEngine: EngineModel = {
-  memory(input: EngineInput, contextLength: number, batch: number): EngineMemory {
+export const transformersEngine: Engine<TransformersReport> = {
+  name: "transformers",
+  label: "transformers",
+  kvDtypes: ["auto", ...TRANSFORMERS_KV],
+  acceptsWeights: isCheckpointWeightName,
+  searchKvDtypes: ["auto"],
+  searchWeights: ["bf16", "int8", "nf4"],
+  maxSequences: null,
+  // generate() runs the batch it is given: no scheduler, no sequence limit of its own.
+  defaults: () => ({ maxNumSeqs: null, blockSize: 1, contextBytes: CUDA_CONTEXT_BYTES }),
+  memory(input: EngineInput, contextLength: number, batch: number): EngineResult<TransformersReport> {
     const { spec, scenario } = input;
     const notes: string[] = [];
     const tp = scenario.parallel.tensor;
@@ -107,13 +127,20 @@ export const transformersEngine: EngineModel = {
     });
     return {
       devices,
-      engine: {
+      report: {
+        engine: "transformers",
         attention,
         torchAllocatedPeakBytes: Math.max(...devices.map((d) => d.total - d.overhead)),
         cudaContextBytes: CUDA_CONTEXT_BYTES,
       },
+      issues: [],
       kvLayout,
       notes,
     };
   },
+  toJson: (r: TransformersReport): EngineJson => ({
+    attention: r.attention,
+    torchAllocatedPeakBytes: r.torchAllocatedPeakBytes,
+    cudaContextBytes: r.cudaContextBytes,
+  }),
 };

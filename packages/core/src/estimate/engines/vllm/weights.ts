@@ -1,6 +1,6 @@
-import type { ModelSpec, TensorSpec } from "../../models/model-spec.js";
-import { countElements } from "../../models/model-spec.js";
-import { computeDtypeOf, tensorBytes, type WeightFormat } from "../weights.js";
+import type { ModelSpec, TensorSpec } from "../../../models/model-spec.js";
+import { countElements } from "../../../models/model-spec.js";
+import { computeDtypeOf, tensorBytes, type WeightFormat } from "../../weights.js";
 
 /**
  * Weights as vLLM loads them, per GPU: tensor-parallel sharding of every layer kind, pipeline

@@ -1,0 +1,2 @@
+export * from "./inference.js";
+export * from "./training.js";

@@ -1,0 +1,74 @@
+import { MemlensError } from "../../../errors/memlens-error.js";
+import { GIB } from "../../../units/units.js";
+
+/** Version-dependent behaviour of the start-up profiler. */
+export interface VllmBehaviour {
+  readonly version: string;
+  /** "v0": the legacy engine (vllm/worker/worker.py), "v1": vllm/v1/worker/gpu_worker.py. */
+  readonly engine: "v0" | "v1";
+  /** Bytes the dummy sampler run holds per (request × vocabulary entry). */
+  readonly samplerBytesPerLogit: number;
+  /** Non-torch memory (cuBLAS/NCCL handles, CUDA graphs pools) the profile run adds on one GPU. */
+  readonly nonTorchBytes: number;
+  /** Whether the estimated CUDA graph memory is taken out of the KV budget. */
+  readonly subtractsCudaGraphs: boolean;
+}
+
+/** The version assumed when the scenario names none: the current start-up arithmetic. */
+export const DEFAULT_VLLM_VERSION = "0.21.0";
+
+function parseVersion(v: string): number[] | null {
+  const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(v.trim());
+  if (!m) return null;
+  return [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+}
+
+const atLeast = (v: readonly number[], major: number, minor: number): boolean =>
+  (v[0] ?? 0) > major || ((v[0] ?? 0) === major && (v[1] ?? 0) >= minor);
+
+/** The legacy (V0) engine's start-up: no sampler run, no CUDA graph estimate. */
+const legacyBehaviour = (version: string): VllmBehaviour => ({
+  version,
+  engine: "v0",
+  samplerBytesPerLogit: 0,
+  nonTorchBytes: V0_NON_TORCH_BYTES,
+  subtractsCudaGraphs: false,
+});
+
+/**
+ * Start-up behaviour of a vLLM version ("0.19.0", "v0.15", or "v0" for the legacy engine).
+ * Constants are read off vLLM's own start-up logs (shared/fixtures/measured/public.jsonl, llm-d
+ * planner sweeps on H100): they describe mechanisms, not single models.
+ */
+export function vllmBehaviour(version: string | undefined): VllmBehaviour {
+  const name = version ?? DEFAULT_VLLM_VERSION;
+  if (name.trim().toLowerCase() === "v0") return legacyBehaviour(name);
+  const v = parseVersion(name);
+  if (!v)
+    throw new MemlensError(
+      "invalid-value",
+      `engineOptions.engineVersion "${name}" is not a vLLM version such as 0.19.0 (or "v0" for the legacy engine)`,
+      "engineOptions.engineVersion",
+    );
+  if (!atLeast(v, 0, 8)) return legacyBehaviour(name);
+  return {
+    version: name,
+    engine: "v1",
+    samplerBytesPerLogit: atLeast(v, 0, 17) ? SAMPLER_BYTES_TRITON : SAMPLER_BYTES_SORT,
+    // non_torch_forward_increase on one H100: 0.13 GiB in v0.15–v0.17 runs, 0.24–0.26 GiB from v0.18.
+    nonTorchBytes: atLeast(v, 0, 18) ? Math.round(0.25 * GIB) : Math.round(0.13 * GIB),
+    // "CUDA graph memory profiling is enabled (default since v0.21.0)" (vLLM gpu_worker.py log).
+    subtractsCudaGraphs: atLeast(v, 0, 21),
+  };
+}
+
+// gpu_model_runner._dummy_sampler_run: logits [max_num_seqs, vocab] in the model dtype (2 B), the
+// sampler's FP32 copy (4 B), softmax probabilities (4 B) and the exponential noise of
+// random_sample (4 B), plus the Triton top-k/top-p kernel's scratch: 14.5 B per logit, the slope
+// of torch peak against vocab × max_num_seqs over the v0.19 H100 logs (vocab 51k–262k).
+const SAMPLER_BYTES_TRITON = 14.5;
+// Before v0.17 top-k/top-p sorted the logits (values 4 B + int64 indices 8 B, masks, sorted
+// probabilities, the scattered result): 38 B per logit fits Qwen3-14B's 5.64 GiB peak in v0.15/16.
+const SAMPLER_BYTES_SORT = 38;
+// Legacy engine: "non_torch_memory takes 0.04GiB / 0.10GiB" in the two V0 logs.
+const V0_NON_TORCH_BYTES = Math.round(0.07 * GIB);

@@ -1,0 +1,249 @@
+import type { GpuSpec } from "../../../catalog/gpu-types.js";
+import { MemlensError } from "../../../errors/memlens-error.js";
+import { type Bytes, bytes, GIB, MIB } from "../../../units/units.js";
+import type { EngineInput } from "../../estimate-types.js";
+import type { KvDtype } from "../../kv-cache.js";
+import { computeDtypeOf } from "../../weights.js";
+import { vllmActivationPeak } from "./activations.js";
+import { type VllmBehaviour, vllmBehaviour } from "./behaviour.js";
+import {
+  groupSizeOnStage,
+  type VllmKvLayout,
+  vllmBlocksPerRequest,
+  vllmKvLayout,
+  vllmKvTokens,
+  vllmMaxConcurrency,
+  vllmNumBlocks,
+} from "./kv.js";
+import { vllmRankWeights, vllmStageOfLayers } from "./weights.js";
+
+/**
+ * vLLM's start-up memory arithmetic, reproduced without a GPU:
+ * vllm/v1/worker/gpu_worker.py Worker.determine_available_memory
+ *   requested  = total_memory × gpu_memory_utilization
+ *   available  = requested − (weights + torch peak increase + non-torch increase)
+ *                [− estimated CUDA graph memory, from v0.21 on (VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS)]
+ * then vllm/v1/core/kv_cache_utils.py turns `available` into blocks, tokens and concurrency.
+ * The torch peak is what GPUModelRunner.profile_run allocates: one forward pass over
+ * max_num_batched_tokens dummy tokens, then the sampler over max_num_seqs rows of logits.
+ */
+
+// Tensor/pipeline parallel: NCCL and custom all-reduce buffers raise non-torch memory to
+// 2.07–2.21 GiB per GPU (TP2/TP4 v0.19 logs), 1.85 GiB above one GPU.
+const MULTI_GPU_NON_TORCH_BYTES = Math.round(1.85 * GIB);
+// Memory in use before vLLM's first snapshot (CUDA context; NCCL communicators with several
+// GPUs): free 78.68 of 79.19 GiB on one H100, 77.64–77.66 GiB with TP2/TP4.
+const CONTEXT_BYTES_ONE_GPU = Math.round(0.51 * GIB);
+const CONTEXT_BYTES_MULTI_GPU = Math.round(1.54 * GIB);
+// "Estimated CUDA graph memory" (gpu_model_runner.profile_cudagraph_memory) grows with the
+// number of graph pieces (one per layer and capture size): 0.23 GiB + 19 MiB per layer fits the
+// v0.19 H100 logs (0.55–1.92 GiB, 24–80 layers) to about ±20%.
+const CUDA_GRAPH_BASE_BYTES = Math.round(0.23 * GIB);
+const CUDA_GRAPH_PER_LAYER_BYTES = 19 * MIB;
+/**
+ * What `torch.cuda.mem_get_info()` reports as total memory: the board minus what the driver
+ * keeps. Measured: an H100 80GB reports 79.19 GiB (vLLM logs, llm-d planner sweeps), an RTX 4090
+ * 23.52 GiB (the recorded run below). Other catalog GPUs get the same 1% reserve; give
+ * `hardware.memoryBytes` for an exact figure.
+ */
+const VISIBLE_MEMORY_BYTES: Readonly<Record<string, number>> = {
+  "H100-SXM-80GB": Math.round(79.19 * GIB),
+  "H100-PCIE-80GB": Math.round(79.19 * GIB),
+  // torch.cuda.get_device_properties(0).total_memory on an RTX 4090 (hardware.device_total_memory_bytes
+  // in the recorded vLLM 0.19.0 run, shared/fixtures/traces/vllm-runs/RTX4090/Llama-3.1-8B/vllm/meta.json).
+  "RTX-4090": 25250627584,
+};
+const DRIVER_RESERVE_FRACTION = 1 - 79.19 / 80;
+
+/** Memory `torch.cuda.mem_get_info()` reports on a catalog GPU (`total_memory` in vLLM's logs). */
+export function gpuVisibleMemory(gpu: GpuSpec): Bytes {
+  return bytes(Math.floor(VISIBLE_MEMORY_BYTES[gpu.id] ?? gpu.memoryBytes * (1 - DRIVER_RESERVE_FRACTION)));
+}
+
+/** Device memory vLLM sees (`total_memory` in its logs). */
+export function cudaVisibleMemory(input: EngineInput): Bytes {
+  const hw = input.scenario.hardware;
+  if (!("gpu" in hw)) return input.capacityBytes;
+  return input.gpu
+    ? gpuVisibleMemory(input.gpu)
+    : bytes(Math.floor(input.capacityBytes * (1 - DRIVER_RESERVE_FRACTION)));
+}
+
+/** Memory in use before the engine's first snapshot (CUDA context, NCCL). */
+export const cudaContextBytes = (worldSize: number): Bytes =>
+  bytes(worldSize > 1 ? CONTEXT_BYTES_MULTI_GPU : CONTEXT_BYTES_ONE_GPU);
+
+/**
+ * Scheduler defaults (vllm/engine/arg_utils.py EngineArgs.get_batch_defaults, OpenAI server):
+ * on GPUs with ≥ 70 GiB that are not A100s, max_num_batched_tokens 8192; otherwise 2048.
+ */
+export function defaultMaxNumBatchedTokens(gpu: GpuSpec | undefined, visibleBytes: number): number {
+  const isA100 = gpu?.id.toLowerCase().startsWith("a100") ?? false;
+  return visibleBytes >= 70 * GIB && !isA100 ? 8192 : 2048;
+}
+
+/**
+ * `vllm serve`'s default max_num_seqs beside a max_num_batched_tokens (the same
+ * get_batch_defaults tier): 1024 on the large-memory tier (8192 tokens), 256 otherwise.
+ */
+export const defaultMaxNumSeqs = (maxNumBatchedTokens: number): number =>
+  maxNumBatchedTokens >= 8192 ? 1024 : 256;
+
+/** vLLM's default block size (tokens per KV block, --block-size). */
+export const VLLM_BLOCK_SIZE = 16;
+
+/** --kv-cache-dtype values vLLM (and SGLang) accept, as scenario.kvCache names. */
+export const VLLM_KV_DTYPES: readonly string[] = ["auto", "fp16", "bf16", "fp8"];
+
+/** KV cache dtype as vLLM's --kv-cache-dtype: auto (model dtype), fp8 (e4m3), or the model's. */
+export function vllmKvDtype(input: EngineInput): KvDtype {
+  const model = computeDtypeOf(input.format, input.spec);
+  const r = input.scenario.kvCache;
+  // SGLang's --kv-cache-dtype takes the same names; say which engine refused.
+  const engine = input.scenario.engine;
+  const flag = engine === "sglang" ? "SGLang" : "vLLM";
+  if (!VLLM_KV_DTYPES.includes(r))
+    throw new MemlensError(
+      "invalid-value",
+      `kvCache "${r}" is not a ${flag} --kv-cache-dtype; allowed with engine ${engine}: ${VLLM_KV_DTYPES.join(", ")}`,
+      "kvCache",
+      VLLM_KV_DTYPES,
+    );
+  if (r === "auto") return model === "fp32" ? "fp16" : model;
+  return r as KvDtype;
+}
+
+const kvDtypeBytes = (d: KvDtype): number => (d === "fp8" ? 1 : d === "fp32" ? 4 : 2);
+
+/** Everything vLLM decides and prints at start-up, for one (max_model_len, max_num_seqs). */
+export interface VllmStartup {
+  readonly behaviour: VllmBehaviour;
+  readonly visibleMemoryBytes: number;
+  readonly gpuMemoryUtilization: number;
+  readonly requestedMemoryBytes: number;
+  readonly blockSize: number;
+  readonly maxNumBatchedTokens: number;
+  readonly maxNumSeqs: number;
+  readonly kvDtype: KvDtype;
+  readonly layout: VllmKvLayout;
+  /** Per pipeline stage (ranks within a stage are identical). */
+  readonly stages: readonly {
+    readonly weightsBytes: number;
+    readonly activationPeakBytes: number;
+    readonly nonTorchBytes: number;
+    readonly cudaGraphBytes: number;
+    readonly availableKvBytes: number;
+    readonly groupSize: number;
+    readonly poolBytes: number;
+  }[];
+  readonly numGpuBlocks: number;
+  readonly kvCacheTokens: number;
+  readonly maxConcurrency: number;
+  /** Why vLLM would refuse to start, or null. */
+  readonly refusal: string | null;
+}
+
+/** vLLM's start-up for a scenario at `maxModelLen` tokens and `maxNumSeqs` sequences. */
+export function vllmStartup(input: EngineInput, maxModelLen: number, maxNumSeqs: number): VllmStartup {
+  const { spec, scenario } = input;
+  const eo = scenario.engineOptions;
+  const behaviour = vllmBehaviour(eo.engineVersion);
+  const tp = scenario.parallel.tensor;
+  const pp = scenario.parallel.pipeline;
+  const world = tp * pp;
+  const visible = cudaVisibleMemory(input);
+  const gmu = eo.gpuMemoryUtilization ?? 0.9;
+  const requested = visible * gmu;
+  const blockSize = eo.blockSize ?? VLLM_BLOCK_SIZE;
+  const kvDtype = vllmKvDtype(input);
+  const modelDtype = computeDtypeOf(input.format, spec);
+  const dtypeBytes = modelDtype === "fp32" ? 4 : 2;
+  // V0 without chunked prefill budgets a whole max_model_len prompt (SchedulerConfig).
+  const mnbt =
+    eo.maxNumBatchedTokens ??
+    (behaviour.engine === "v0"
+      ? Math.max(maxModelLen, 2048)
+      : defaultMaxNumBatchedTokens(input.gpu, visible));
+  const requests = Math.min(maxNumSeqs, mnbt);
+
+  const weights = vllmRankWeights(spec, input.format, tp, pp);
+  const stageOf = vllmStageOfLayers(spec.numLayers, pp);
+  const layout = vllmKvLayout(spec, {
+    blockSize,
+    dtypeBytes: kvDtypeBytes(kvDtype),
+    tensorParallel: tp,
+    chunkedLocal: spec.architecture.startsWith("llama4"),
+    modelDtypeBytes: dtypeBytes,
+  });
+  const nonTorch = behaviour.nonTorchBytes + (world > 1 ? MULTI_GPU_NON_TORCH_BYTES : 0);
+  const graphsOn = eo.enforceEager !== true && behaviour.engine === "v1";
+
+  const stages = [];
+  for (let s = 0; s < pp; s++) {
+    const layers = spec.layers.filter((l) => stageOf[l.index] === s).map((l) => l.index);
+    const act = vllmActivationPeak(spec, {
+      tokens: mnbt,
+      requests,
+      tp,
+      layers,
+      dtypeBytes,
+      samplerBytesPerLogit: behaviour.samplerBytesPerLogit,
+      firstStage: s === 0,
+      lastStage: s === pp - 1,
+      engine: behaviour.engine,
+    });
+    const cudaGraph = graphsOn ? CUDA_GRAPH_BASE_BYTES + CUDA_GRAPH_PER_LAYER_BYTES * layers.length : 0;
+    const w = weights.loadedBytes[s] ?? 0;
+    const available =
+      requested - w - act.peakBytes - nonTorch - (behaviour.subtractsCudaGraphs ? cudaGraph : 0);
+    stages.push({
+      weightsBytes: w,
+      activationPeakBytes: act.peakBytes,
+      nonTorchBytes: Math.round(nonTorch),
+      cudaGraphBytes: Math.round(cudaGraph),
+      availableKvBytes: Math.floor(available),
+      groupSize: groupSizeOnStage(layout, stageOf, s),
+    });
+  }
+  // get_kv_cache_configs: every worker gets the smallest number of blocks of any worker.
+  let numBlocks = Number.POSITIVE_INFINITY;
+  for (const st of stages)
+    numBlocks = Math.min(numBlocks, vllmNumBlocks(st.availableKvBytes, layout.pageBytes, st.groupSize));
+  if (!Number.isFinite(numBlocks)) numBlocks = 0;
+  const blocksPerRequest = vllmBlocksPerRequest(layout, maxModelLen, mnbt);
+
+  let refusal: string | null = null;
+  const free = visible - cudaContextBytes(world);
+  if (free < requested)
+    refusal = `free memory on device (${(free / GIB).toFixed(2)} GiB) is less than gpu_memory_utilization × total (${(requested / GIB).toFixed(2)} GiB)`;
+  else if (stages.some((st) => st.availableKvBytes <= 0))
+    refusal =
+      "No available memory for the cache blocks (weights and activations exceed gpu_memory_utilization)";
+  else if (stages.some((st) => st.groupSize * layout.pageBytes * blocksPerRequest > st.availableKvBytes))
+    refusal = `one request of max_model_len ${maxModelLen} needs more KV cache than is available`;
+  else if (spec.maxPositionEmbeddings !== null && maxModelLen > spec.maxPositionEmbeddings)
+    refusal = `max_model_len ${maxModelLen} is greater than the model's max_position_embeddings ${spec.maxPositionEmbeddings}`;
+
+  const tokens = behaviour.engine === "v0" ? numBlocks * blockSize : vllmKvTokens(layout, numBlocks);
+  // V0 worker.py: num_gpu_blocks × block_size / max_model_len.
+  const concurrency =
+    behaviour.engine === "v0"
+      ? (numBlocks * blockSize) / maxModelLen
+      : vllmMaxConcurrency(layout, numBlocks, maxModelLen, mnbt);
+  return {
+    behaviour,
+    visibleMemoryBytes: visible,
+    gpuMemoryUtilization: gmu,
+    requestedMemoryBytes: Math.floor(requested),
+    blockSize,
+    maxNumBatchedTokens: mnbt,
+    maxNumSeqs,
+    kvDtype,
+    layout,
+    stages: stages.map((st) => ({ ...st, poolBytes: numBlocks * layout.pageBytes * st.groupSize })),
+    numGpuBlocks: numBlocks,
+    kvCacheTokens: tokens,
+    maxConcurrency: concurrency,
+    refusal,
+  };
+}
