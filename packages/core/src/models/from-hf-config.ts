@@ -1,11 +1,11 @@
 import { describeAllowed, MemlensError } from "../errors/memlens-error.js";
-import type { VisionDims } from "./architectures/common.js";
 import {
   MULTIMODAL_ARCHITECTURES,
   type MultimodalArchitecture,
   multimodalArchitecture,
   TEXT_ARCHITECTURES,
   textArchitecture,
+  type VisionDims,
 } from "./architectures/index.js";
 import { ConfigReader } from "./config-reader.js";
 import {

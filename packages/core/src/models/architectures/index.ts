@@ -20,7 +20,7 @@ import { qwen2, qwen2Moe, qwen3, qwen3Moe } from "./qwen2.js";
 import { qwen3Next } from "./qwen3-next.js";
 import { starcoder2 } from "./starcoder2.js";
 
-export type { ArchitectureBuilder, MultimodalArchitecture } from "./common.js";
+export type { ArchitectureBuilder, MultimodalArchitecture, VisionDims } from "./common.js";
 
 /**
  * Text architectures by config.json `model_type`. A new family: one file in this folder
