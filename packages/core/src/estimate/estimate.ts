@@ -5,13 +5,14 @@ import { MemlensError } from "../errors/memlens-error.js";
 import { modelSpecFromHfConfig } from "../models/from-hf-config.js";
 import type { ModelSpec } from "../models/model-spec.js";
 import { DEFAULT_EFFICIENCY, type Efficiency, estimatePerformance } from "../perf/roofline.js";
+import { kvReadBytesPerContextToken, kvReadProfile } from "../perf/step-cost.js";
 import { type InferenceEngine, parseScenario, type Scenario, scenarioToJson } from "../scenario/scenario.js";
 import { llamaCppEngine } from "./engines/llamacpp.js";
 import { sglangEngine } from "./engines/sglang.js";
 import { transformersEngine } from "./engines/transformers.js";
 import { vllmEngine } from "./engines/vllm.js";
 import type { DeviceEstimate, EngineInput, EngineMemory, EngineModel, Estimate } from "./estimate-types.js";
-import { kvBytesPerToken, layerKvBytesPerToken, tokensKeptByLayer } from "./kv-cache.js";
+import { kvBytesPerToken } from "./kv-cache.js";
 import { estimateTraining } from "./training.js";
 import { estimateWeights, parseWeightFormat, weightFormatName } from "./weights.js";
 
@@ -130,11 +131,7 @@ export function estimate(rawScenario: unknown, options: EstimateOptions = {}): E
   const kvPerToken = kvBytesPerToken(spec, mem.kvLayout);
   // Average KV bytes a decode step reads per token of context, with sliding windows applied.
   const ctx = scenario.contextLength;
-  let kvReadPerToken = 0;
-  for (const l of spec.layers) {
-    const { k, v } = layerKvBytesPerToken(l.mixer, mem.kvLayout);
-    kvReadPerToken += ((k + v) * tokensKeptByLayer(l, ctx)) / ctx;
-  }
+  const kvReadPerToken = kvReadBytesPerContextToken(kvReadProfile(spec, mem.kvLayout), ctx);
   const notes = [...spec.notes, ...mem.notes];
   if (maxContextLength !== null && maxContextLength === spec.maxPositionEmbeddings)
     notes.push(

@@ -5,6 +5,13 @@
  * deterministic; `simulateServing` is the entry point.
  */
 
+export { type ModelStep, type ModelStepInput, modelStep, modelStepTime } from "../perf/model-step.js";
+export {
+  type RooflineStepParams,
+  type RooflineTerms,
+  rooflineStepTime,
+  rooflineTerms,
+} from "../perf/roofline.js";
 export { blockHashesOfCoarseIds, blockHashesOfTokens, hashBlock } from "./block-hash.js";
 export { BlockPool } from "./block-pool.js";
 export {
@@ -31,7 +38,6 @@ export {
   residentTokens,
 } from "./kv-policy.js";
 export { type LatencySummary, percentileSorted, summarize } from "./metrics.js";
-export { type ModelStep, type ModelStepInput, modelStep, modelStepTime } from "./model-step.js";
 export {
   interpolate,
   LLAMA_PROFILE_ARCHITECTURE,
@@ -70,10 +76,6 @@ export {
   linearStepTime,
   type RooflineRecord,
   type RooflineScaleFit,
-  type RooflineStepParams,
-  type RooflineTerms,
-  rooflineStepTime,
-  rooflineTerms,
   type StepBatch,
   type StepRecord,
   type StepTimeModel,
