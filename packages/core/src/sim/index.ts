@@ -29,11 +29,14 @@ export { EventQueue } from "./event-queue.js";
 export type { AllocateOptions, KvManager, KvManagerStats } from "./kv-manager.js";
 export {
   blocksForTokens,
+  KV_STORAGE_DTYPES,
   type KvEviction,
   type KvStorage,
+  type KvStorageDtype,
   type KvStorageSizes,
   kvBitsPerElement,
   kvBytesRead,
+  kvStorageOfDtype,
   kvStorageSizes,
   residentTokens,
 } from "./kv-policy.js";
@@ -57,6 +60,12 @@ export {
 export { RadixKvManager, type RadixKvOptions } from "./radix-kv-manager.js";
 export { createSimRequest, type RequestContent, type SimRequest, type WorkloadRequest } from "./request.js";
 export { createRng, type Rng } from "./rng.js";
+export {
+  type ServingSetup,
+  type ServingSetupInput,
+  servingSetup,
+  vllmAcceptsKvDtype,
+} from "./serving-setup.js";
 export {
   type DisaggregationOptions,
   type KvCacheOptions,
