@@ -50,6 +50,7 @@ export * from "./models/gguf-writer.js";
 export * from "./models/model-spec.js";
 export * from "./models/safetensors.js";
 export * from "./perf/roofline.js";
+export * from "./perf/step-cost.js";
 export * from "./plan/index.js";
 export * from "./scenario/scenario.js";
 export * from "./units/units.js";

@@ -1,5 +1,5 @@
 import { DEFAULT_EFFICIENCY } from "@memlens/core";
-import { type ModelStepInput, modelStep, modelStepTime, type StepTimeModel } from "@memlens/core/sim";
+import type { ModelStep } from "@memlens/core/sim";
 
 /** What the simulator's roofline step model was built from, echoed in `memlens simulate --json`. */
 export interface StepTimeSummary {
@@ -18,18 +18,10 @@ export interface StepTimeSummary {
   readonly memoryEfficiency: number;
 }
 
-/**
- * The serving simulator's step time for a model on a GPU: core's `modelStep` (roofline terms per
- * GPU; all-reduce time is not modelled; MoE steps read only the experts their tokens touch), and
- * what it was built from for `--json`.
- */
-export function stepTimeFromModel(x: ModelStepInput): {
-  model: StepTimeModel;
-  summary: StepTimeSummary;
-} {
-  const step = modelStep(x);
+/** What the simulator's roofline step model was built from (core's `modelStep`), for `--json`. */
+export function stepTimeSummary(step: ModelStep): StepTimeSummary {
   const p = step.params;
-  const summary: StepTimeSummary = {
+  return {
     kind: "roofline",
     weightBytesPerGpu: p.weightBytes - step.expertBytesPerGpu,
     expertBytesPerGpu: step.expertBytesPerGpu,
@@ -42,5 +34,4 @@ export function stepTimeFromModel(x: ModelStepInput): {
     computeEfficiency: p.computeEfficiency ?? DEFAULT_EFFICIENCY.compute,
     memoryEfficiency: p.memoryEfficiency ?? DEFAULT_EFFICIENCY.memory,
   };
-  return { model: modelStepTime(step), summary };
 }

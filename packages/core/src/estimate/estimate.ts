@@ -5,6 +5,7 @@ import { MemlensError } from "../errors/memlens-error.js";
 import { modelSpecFromHfConfig } from "../models/from-hf-config.js";
 import type { ModelSpec } from "../models/model-spec.js";
 import { DEFAULT_EFFICIENCY, type Efficiency, estimatePerformance } from "../perf/roofline.js";
+import { kvReadBytesPerContextToken, kvReadProfile } from "../perf/step-cost.js";
 import { parseScenario, type Scenario, scenarioToJson } from "../scenario/scenario.js";
 import { bytes } from "../units/units.js";
 import {
@@ -15,7 +16,7 @@ import {
   issueText,
 } from "./engines/index.js";
 import type { DeviceEstimate, EngineInput, Estimate } from "./estimate-types.js";
-import { kvBytesPerToken, layerKvBytesPerToken, tokensKeptByLayer } from "./kv-cache.js";
+import { kvBytesPerToken } from "./kv-cache.js";
 import { estimateTraining } from "./training.js";
 import { estimateWeights, parseWeightFormat, weightFormatName } from "./weights.js";
 
@@ -130,11 +131,7 @@ export function estimateWithReport(rawScenario: unknown, options: EstimateOption
   const kvPerToken = kvBytesPerToken(spec, mem.kvLayout);
   // Average KV bytes a decode step reads per token of context, with sliding windows applied.
   const ctx = scenario.contextLength;
-  let kvReadPerToken = 0;
-  for (const l of spec.layers) {
-    const { k, v } = layerKvBytesPerToken(l.mixer, mem.kvLayout);
-    kvReadPerToken += ((k + v) * tokensKeptByLayer(l, ctx)) / ctx;
-  }
+  const kvReadPerToken = kvReadBytesPerContextToken(kvReadProfile(spec, mem.kvLayout), ctx);
   // Prose only here, at the edge: the engine's notes, then its issues.
   const notes = [...spec.notes, ...mem.notes, ...mem.issues.map(issueText)];
   if (maxContextLength !== null && maxContextLength === spec.maxPositionEmbeddings)

@@ -1,6 +1,21 @@
+/**
+ * One speed model for estimate, the planner and the serving simulator: a step's cost
+ * (`step-cost.ts`: bytes read, FLOPs) on a roof (peak FLOP/s and bandwidth times an efficiency),
+ * plus the time outside the roofline (`StepOverheads`).
+ */
 import type { GpuSpec } from "../catalog/gpu-types.js";
 import type { WeightFormat } from "../estimate/weights.js";
-import { countElements, type ModelSpec } from "../models/model-spec.js";
+import type { ModelSpec } from "../models/model-spec.js";
+import {
+  type BatchStepTerms,
+  batchStepCost,
+  decodeStepCost,
+  prefillStepCost,
+  type StepBatch,
+  type StepCost,
+  type StepOverheads,
+  type StepTimeModel,
+} from "./step-cost.js";
 
 /**
  * Fractions of peak a real engine reaches. llm-analysis (cli99/llm-analysis README) suggests
@@ -65,29 +80,59 @@ export function computeRoofOf(format: WeightFormat, gpu: GpuSpec): { dtype: stri
   return { dtype: f.bf16 ? "bf16" : "fp16", flops: half };
 }
 
-/** Matrix-multiply FLOPs per token: 2 per weight a token touches (Kaplan et al. 2020, C ≈ 2N). */
-export function matmulFlopsPerToken(spec: ModelSpec): number {
-  let embedding = 0;
-  for (const t of spec.tensors)
-    if (t.role === "embedding" || t.role === "position-embedding") embedding += countElements(t.shape);
-  // Tied models still multiply by the table in the output head.
-  const lookupOnly = spec.tiedEmbeddings ? 0 : embedding;
-  return 2 * (spec.activeParameters - lookupOnly);
+/** Effective rates of the roof: peak FLOP/s and bandwidth, possibly already times an efficiency. */
+export interface Roof {
+  readonly flopsPerSecond: number;
+  readonly bandwidthBytesPerSecond: number;
 }
 
-/** Attention score + value FLOPs for one query token over `keys` keys: 4 · heads · head_dim per key. */
-export function attentionFlopsPerToken(spec: ModelSpec, keys: number): number {
-  let f = 0;
-  for (const l of spec.layers) {
-    const m = l.mixer;
-    if (m.kind === "attention") {
-      const k = m.slidingWindow === null ? keys : Math.min(keys, m.slidingWindow);
-      f += 2 * m.numHeads * (m.headDim + m.valueHeadDim) * k;
-    } else if (m.kind === "mla") {
-      f += 2 * m.numHeads * (m.qkNopeHeadDim + m.qkRopeHeadDim + m.valueHeadDim) * keys;
-    }
-  }
-  return f;
+/**
+ * The roof estimate and the planner divide by: peak of the format's compute dtype and memory
+ * bandwidth, summed over `tensorParallel` GPUs, times the efficiencies.
+ */
+export function effectiveRoof(
+  gpu: GpuSpec,
+  format: WeightFormat,
+  tensorParallel: number,
+  e: Efficiency,
+): Roof {
+  const { flops } = computeRoofOf(format, gpu);
+  return {
+    flopsPerSecond: flops * tensorParallel * e.compute,
+    bandwidthBytesPerSecond: gpu.bandwidthBytesPerSecond * tensorParallel * e.memory,
+  };
+}
+
+/** The compute and memory times of a step on a roof, before taking the larger. */
+export interface RooflineTerms {
+  readonly computeSeconds: number;
+  readonly memorySeconds: number;
+}
+
+/** A step's cost on a roof: FLOPs / FLOP/s and bytes / bandwidth. */
+export function rooflineTermsOf(cost: StepCost, roof: Roof): RooflineTerms {
+  return {
+    computeSeconds: cost.flops / roof.flopsPerSecond,
+    memorySeconds: cost.bytes / roof.bandwidthBytesPerSecond,
+  };
+}
+
+/**
+ * The one roofline time: max(compute / η_c, memory / η_m), plus the time outside the roofline
+ * (`StepOverheads`: communication and per-step overhead, issue 17's slot) for `seqs` scheduled
+ * sequences. The simulator passes terms at peak and its efficiencies (fits to measured steps see
+ * peak terms); estimate and the planner pass terms on an `effectiveRoof` and IDEAL_EFFICIENCY.
+ */
+export function rooflineSeconds(
+  t: RooflineTerms,
+  e: Efficiency,
+  overheads?: StepOverheads,
+  seqs = 0,
+): number {
+  const roof = Math.max(t.computeSeconds / e.compute, t.memorySeconds / e.memory);
+  if (overheads === undefined) return roof;
+  const fixed = (overheads.stepOverheadSeconds ?? 0) + (overheads.communicationSeconds ?? 0);
+  return roof + fixed + (overheads.perSeqOverheadSeconds ?? 0) * seqs;
 }
 
 /**
@@ -97,38 +142,53 @@ export function attentionFlopsPerToken(spec: ModelSpec, keys: number): number {
  */
 export function estimatePerformance(x: RooflineInput): PerformanceEstimate {
   const { dtype, flops } = computeRoofOf(x.format, x.gpu);
-  const tp = x.tensorParallel;
-  const peak = flops * tp * x.efficiency.compute;
-  const bandwidth = x.gpu.bandwidthBytesPerSecond * tp * x.efficiency.memory;
-
-  // Experts the batch touches per MoE layer: E · (1 − (1 − k/E)^B) in expectation (uniform routing).
-  let expertFraction = 1;
-  const moe = x.spec.layers.find((l) => l.ffn.kind === "moe")?.ffn;
-  if (moe?.kind === "moe") expertFraction = 1 - (1 - moe.expertsPerToken / moe.numExperts) ** x.batch;
-  const embeddingRead = x.spec.tiedEmbeddings ? x.embeddingBytes : 0;
-  const weightRead =
-    x.weightBytes - x.expertBytes * (1 - expertFraction) - (x.embeddingBytes - embeddingRead);
-  const kvRead = x.batch * x.contextTokens * x.kvBytesPerToken;
-  const decodeBytesPerStep = weightRead + kvRead;
-  const decodeFlops =
-    x.batch * (matmulFlopsPerToken(x.spec) + attentionFlopsPerToken(x.spec, x.contextTokens));
-  const memoryTime = decodeBytesPerStep / bandwidth;
-  const computeTime = decodeFlops / peak;
-  const decodeStepSeconds = Math.max(memoryTime, computeTime);
-
-  // Prefill: all prompt tokens in one pass; causal attention sees on average half the prompt.
-  const p = x.promptTokens;
-  const prefillFlops = p * matmulFlopsPerToken(x.spec) + p * attentionFlopsPerToken(x.spec, p / 2);
-  const prefillBytes = x.weightBytes - (x.embeddingBytes - embeddingRead) + p * x.kvBytesPerToken;
-  const ttft = Math.max(prefillFlops / peak, prefillBytes / bandwidth);
+  const roof = effectiveRoof(x.gpu, x.format, x.tensorParallel, x.efficiency);
+  const decode = decodeStepCost(x, x.batch, x.contextTokens);
+  const d = rooflineTermsOf(decode, roof);
+  const decodeStepSeconds = rooflineSeconds(d, IDEAL_EFFICIENCY);
+  const ttft = rooflineSeconds(rooflineTermsOf(prefillStepCost(x, x.promptTokens), roof), IDEAL_EFFICIENCY);
   return {
-    prefillTokensPerSecond: p / ttft,
+    prefillTokensPerSecond: x.promptTokens / ttft,
     decodeTokensPerSecond: x.batch / decodeStepSeconds,
     timeToFirstTokenSeconds: ttft,
     decodeStepSeconds,
-    bound: memoryTime >= computeTime ? "memory" : "compute",
-    decodeBytesPerStep,
+    bound: d.memorySeconds >= d.computeSeconds ? "memory" : "compute",
+    decodeBytesPerStep: decode.bytes,
     peakFlopsPerSecond: flops,
     computeDtype: dtype,
   };
+}
+
+/** Inputs of the simulator's roofline step model, all per GPU (divide model totals by tensor parallelism). */
+export interface RooflineStepParams extends BatchStepTerms, StepOverheads {
+  /** Peak memory bandwidth, bytes/s. */
+  readonly bandwidthBytesPerSecond: number;
+  /** Peak dense FLOP/s of the compute dtype. */
+  readonly flopsPerSecond: number;
+  /** Fraction of peak FLOP/s reached (default DEFAULT_EFFICIENCY.compute). */
+  readonly computeEfficiency?: number;
+  /** Fraction of peak bandwidth reached (default DEFAULT_EFFICIENCY.memory). */
+  readonly memoryEfficiency?: number;
+}
+
+/** Roofline terms of one simulated step at peak: FLOPs / FLOP/s and bytes / bandwidth. */
+export function rooflineTerms(p: RooflineStepParams, b: StepBatch): RooflineTerms {
+  return rooflineTermsOf(batchStepCost(p, b), p);
+}
+
+/**
+ * The simulator's roofline step time: max(FLOPs / (peak · compute efficiency), bytes / (bandwidth ·
+ * memory efficiency)) + overheads (the roofline base of BLIS and GenZ; serving.md §7).
+ * @example
+ * const t = rooflineStepTime({ weightBytes: 16e9, flopsPerToken: 16e9, attentionFlopsPerPair: 524288,
+ *   kvBytesPerToken: 131072, bandwidthBytesPerSecond: 1.008e12, flopsPerSecond: 165e12 });
+ * t({ prefillTokens: 0, prefillSeqs: 0, decodeSeqs: 1, decodeContextTokens: 1000, contextTokens: 1000,
+ *   kvTokensRead: 1000, kvBytesRead: 131072000, prefillAttentionPairs: 0 }); // ≈ 0.0178 s
+ */
+export function rooflineStepTime(p: RooflineStepParams): StepTimeModel {
+  const e: Efficiency = {
+    compute: p.computeEfficiency ?? DEFAULT_EFFICIENCY.compute,
+    memory: p.memoryEfficiency ?? DEFAULT_EFFICIENCY.memory,
+  };
+  return (b) => rooflineSeconds(rooflineTerms(p, b), e, p, b.prefillSeqs + b.decodeSeqs);
 }

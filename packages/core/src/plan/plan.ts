@@ -6,10 +6,22 @@ import { MemlensError } from "../errors/memlens-error.js";
 import { ENGINES, engineNames } from "../estimate/engines/index.js";
 import { estimate } from "../estimate/estimate.js";
 import type { EngineInput, Estimate } from "../estimate/estimate-types.js";
-import { layerKvBytesPerToken } from "../estimate/kv-cache.js";
 import { estimateWeights, parseWeightFormat } from "../estimate/weights.js";
 import type { ModelSpec } from "../models/model-spec.js";
-import { DEFAULT_EFFICIENCY, estimatePerformance } from "../perf/roofline.js";
+import {
+  DEFAULT_EFFICIENCY,
+  effectiveRoof,
+  IDEAL_EFFICIENCY,
+  type Roof,
+  rooflineSeconds,
+  rooflineTermsOf,
+} from "../perf/roofline.js";
+import {
+  type KvReadProfile,
+  kvReadBytesPerContextToken,
+  kvReadProfile,
+  weightBytesRead,
+} from "../perf/step-cost.js";
 import { type InferenceEngine, parseScenario } from "../scenario/scenario.js";
 
 /** What the user wants from the hardware. */
@@ -72,11 +84,13 @@ interface Config {
   readonly kvBytesPerTokenPerDevice: number;
   readonly actBytesPerToken: number;
   readonly capacityBytes: number;
+  /** Weight bytes a decode step reads (perf/step-cost.ts weightBytesRead, at one token). */
   readonly weightReadBytes: number;
-  readonly kvReadBytesPerToken: number;
-  readonly bandwidth: number;
+  /** KV a decode step reads, per layer (sliding-window layers read only their window). */
+  readonly kvRead: KvReadProfile;
+  /** Peak FLOP/s and bandwidth over the TP group, times DEFAULT_EFFICIENCY. */
+  readonly roof: Roof;
   readonly computeFlopsPerToken: number;
-  readonly peakFlops: number;
   readonly perplexityDelta: number | null;
   /**
    * Engines that size a KV pool from free memory (vLLM, SGLang): tokens the pool holds at
@@ -151,7 +165,8 @@ export function planDeployment(req: PlanRequest): PlanResult {
   configs.forEach((c, i) => {
     // An engine's own sequence limit (llama.cpp's LLAMA_MAX_SEQ) holds whatever memory allows.
     const maxSequences = ENGINES[c.engine].maxSequences ?? Number.POSITIVE_INFINITY;
-    for (const ctx of contexts)
+    for (const ctx of contexts) {
+      const kvReadPerToken = kvReadBytesPerContextToken(c.kvRead, ctx);
       for (const b of batches) {
         evaluated++;
         if (b > maxSequences) continue;
@@ -162,10 +177,11 @@ export function planDeployment(req: PlanRequest): PlanResult {
           ? ctx <= c.pool.maxContext && c.pool.tokensAtOne + c.pool.tokensPerExtraSeq * (b - 1) >= tokens
           : peak <= c.capacityBytes;
         if (!fits) continue;
-        const step = Math.max(
-          (c.weightReadBytes + c.kvReadBytesPerToken * tokens) / c.bandwidth,
-          (c.computeFlopsPerToken * b) / c.peakFlops,
-        );
+        const cost = {
+          bytes: c.weightReadBytes + kvReadPerToken * tokens,
+          flops: c.computeFlopsPerToken * b,
+        };
+        const step = rooflineSeconds(rooflineTermsOf(cost, c.roof), IDEAL_EFFICIENCY);
         candidates.push({
           engine: c.engine,
           weights: c.weights,
@@ -180,6 +196,7 @@ export function planDeployment(req: PlanRequest): PlanResult {
           perplexityDelta: c.perplexityDelta,
         });
       }
+    }
     req.onProgress?.(0.5 + (0.5 * (i + 1)) / configs.length);
   });
 
@@ -316,27 +333,6 @@ function buildConfig(
   const actPerToken = Math.max(0, (m2 - m1) / dTokens - kvPerToken);
   const fixed = m1 - (kvPerToken + actPerToken) * 1024;
   const w = estimateWeights(spec, format);
-  // KV a decode step reads per token of context: global layers only (windowed layers read a bounded window).
-  let kvRead = 0;
-  for (const l of spec.layers) {
-    const { k, v } = layerKvBytesPerToken(l.mixer, layout);
-    if (l.mixer.kind !== "attention" || l.mixer.slidingWindow === null) kvRead += k + v;
-  }
-  const perf = estimatePerformance({
-    spec,
-    gpu,
-    format,
-    weightBytes: w.totalBytes,
-    expertBytes: w.expertBytes,
-    embeddingBytes: w.embeddingBytes,
-    kvBytesPerToken: kvRead,
-    batch: 1,
-    contextTokens: 0,
-    promptTokens: 1,
-    tensorParallel: tp,
-    efficiency: DEFAULT_EFFICIENCY,
-  });
-  const bandwidth = gpu.bandwidthBytesPerSecond * tp * DEFAULT_EFFICIENCY.memory;
   return {
     engine,
     weights,
@@ -347,11 +343,12 @@ function buildConfig(
     kvBytesPerTokenPerDevice: kvPerToken,
     actBytesPerToken: actPerToken,
     capacityBytes: gpu.memoryBytes,
-    weightReadBytes: perf.decodeBytesPerStep,
-    kvReadBytesPerToken: kvRead,
-    bandwidth,
+    // The planner's search aid: weights as one token reads them (a batch's MoE experts are not
+    // counted) and 2 FLOPs per active parameter per token; the re-check runs the full estimate.
+    weightReadBytes: weightBytesRead({ spec, ...w, weightBytes: w.totalBytes }, 1),
+    kvRead: kvReadProfile(spec, layout),
+    roof: effectiveRoof(gpu, format, tp, DEFAULT_EFFICIENCY),
     computeFlopsPerToken: 2 * spec.activeParameters,
-    peakFlops: perf.peakFlopsPerSecond * tp * DEFAULT_EFFICIENCY.compute,
     perplexityDelta: qualityCostOf(weights)?.perplexityDelta ?? null,
     pool,
   };

@@ -5,6 +5,13 @@
  * deterministic; `simulateServing` is the entry point.
  */
 
+export { type ModelStep, type ModelStepInput, modelStep, modelStepTime } from "../perf/model-step.js";
+export {
+  type RooflineStepParams,
+  type RooflineTerms,
+  rooflineStepTime,
+  rooflineTerms,
+} from "../perf/roofline.js";
 export { blockHashesOfCoarseIds, blockHashesOfTokens, hashBlock } from "./block-hash.js";
 export { BlockPool } from "./block-pool.js";
 export {
@@ -22,16 +29,18 @@ export { EventQueue } from "./event-queue.js";
 export type { AllocateOptions, KvManager, KvManagerStats } from "./kv-manager.js";
 export {
   blocksForTokens,
+  KV_STORAGE_DTYPES,
   type KvEviction,
   type KvStorage,
+  type KvStorageDtype,
   type KvStorageSizes,
   kvBitsPerElement,
   kvBytesRead,
+  kvStorageOfDtype,
   kvStorageSizes,
   residentTokens,
 } from "./kv-policy.js";
 export { type LatencySummary, percentileSorted, summarize } from "./metrics.js";
-export { type ModelStep, type ModelStepInput, modelStep, modelStepTime } from "./model-step.js";
 export {
   interpolate,
   LLAMA_PROFILE_ARCHITECTURE,
@@ -52,6 +61,12 @@ export { RadixKvManager, type RadixKvOptions } from "./radix-kv-manager.js";
 export { createSimRequest, type RequestContent, type SimRequest, type WorkloadRequest } from "./request.js";
 export { createRng, type Rng } from "./rng.js";
 export {
+  type ServingSetup,
+  type ServingSetupInput,
+  servingSetup,
+  vllmAcceptsKvDtype,
+} from "./serving-setup.js";
+export {
   type DisaggregationOptions,
   type KvCacheOptions,
   type RequestTiming,
@@ -70,10 +85,6 @@ export {
   linearStepTime,
   type RooflineRecord,
   type RooflineScaleFit,
-  type RooflineStepParams,
-  type RooflineTerms,
-  rooflineStepTime,
-  rooflineTerms,
   type StepBatch,
   type StepRecord,
   type StepTimeModel,

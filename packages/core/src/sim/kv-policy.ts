@@ -7,6 +7,39 @@ import { MemlensError } from "../errors/memlens-error.js";
  * (serving.md §6, "modelling recommendations").
  */
 
+/**
+ * The simulator's KV storage formats by their `--kv-dtype` names: the 16-bit dtypes (auto, bf16,
+ * fp16), fp8, grouped int8/int4 and KIVI 2-bit. One list for the CLI and the web page.
+ */
+export const KV_STORAGE_DTYPES = ["auto", "bf16", "fp16", "fp8", "int8", "int4", "kivi2"] as const;
+export type KvStorageDtype = (typeof KV_STORAGE_DTYPES)[number];
+
+/** The storage format a `--kv-dtype` name stands for (group size and KIVI residual when given). */
+export function kvStorageOfDtype(
+  dtype: KvStorageDtype,
+  o: { readonly groupSize?: number; readonly residualTokens?: number } = {},
+): KvStorage {
+  const group = o.groupSize !== undefined ? { groupSize: o.groupSize } : {};
+  switch (dtype) {
+    case "auto":
+    case "bf16":
+    case "fp16":
+      return { kind: "bf16" };
+    case "fp8":
+      return { kind: "fp8" };
+    case "int8":
+      return { kind: "int8", ...group };
+    case "int4":
+      return { kind: "int4", ...group };
+    case "kivi2":
+      return {
+        kind: "kivi2",
+        ...group,
+        ...(o.residualTokens !== undefined ? { residualTokens: o.residualTokens } : {}),
+      };
+  }
+}
+
 /** How KV is stored. */
 export type KvStorage =
   /** The model's 16-bit dtype (vLLM `--kv-cache-dtype auto` for bf16/fp16 models). */

@@ -1,13 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { type RooflineStepParams, rooflineStepTime, rooflineTerms } from "../perf/roofline.js";
 import { solveLeastSquares } from "./least-squares.js";
 import { createRng } from "./rng.js";
 import {
   fitLinearStepTime,
   fitRooflineScales,
   linearStepTime,
-  type RooflineStepParams,
-  rooflineStepTime,
-  rooflineTerms,
   type StepBatch,
   type StepRecord,
   scaledRooflineStepTime,

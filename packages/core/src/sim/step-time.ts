@@ -1,100 +1,14 @@
+/**
+ * The simulator's step time beyond the roofline (which lives in perf/roofline.ts, shared with
+ * estimate and the planner): the calibration hook (a linear model fitted to measured steps, a
+ * drop-in `StepTimeModel`) and roofline scales fitted to measurements.
+ */
 import { MemlensError } from "../errors/memlens-error.js";
+import { type RooflineStepParams, type RooflineTerms, rooflineTerms } from "../perf/roofline.js";
+import type { StepBatch, StepTimeModel } from "../perf/step-cost.js";
 import { solveLeastSquares } from "./least-squares.js";
 
-/**
- * What one engine iteration (one forward pass over the scheduled batch) computes. Prefill tokens
- * include recomputation after preemption; decode sequences emit one token each.
- */
-export interface StepBatch {
-  /** Tokens computed for requests that are still catching up on their prompt (or on recompute). */
-  readonly prefillTokens: number;
-  /** Requests in prefill this step. */
-  readonly prefillSeqs: number;
-  /** Requests decoding one token this step. */
-  readonly decodeSeqs: number;
-  /** Context positions attended by decoding requests (Σ tokens already in their KV). */
-  readonly decodeContextTokens: number;
-  /** Context positions attended by all scheduled requests before this step (Σ computed tokens). */
-  readonly contextTokens: number;
-  /** KV tokens read by attention (resident tokens, after eviction policies), all requests. */
-  readonly kvTokensRead: number;
-  /** KV bytes read by attention (resident tokens × bytes per token of the storage format). */
-  readonly kvBytesRead: number;
-  /** Causal query·key pairs of the prefill chunks: Σ n·(c + (n+1)/2) for a chunk of n after c cached. */
-  readonly prefillAttentionPairs: number;
-}
-
-/**
- * Seconds one step takes. The one interface the simulator needs for time: a roofline from numbers
- * (`rooflineStepTime`), a fitted linear model (`linearStepTime`), or anything else (a lookup table,
- * a profile of a real engine). Must be pure and deterministic.
- */
-export type StepTimeModel = (batch: StepBatch) => number;
-
-/** Inputs of the roofline step model, all per GPU (divide model totals by tensor parallelism). */
-export interface RooflineStepParams {
-  /** Weight bytes read once per step (active weights for MoE; per GPU under TP). */
-  readonly weightBytes: number;
-  /** Dense matmul FLOPs per token: 2 × active parameters (Kaplan et al. 2020), per GPU. */
-  readonly flopsPerToken: number;
-  /** Attention FLOPs per query·key pair: 4 × layers × heads × head_dim (QKᵀ and AV), per GPU. */
-  readonly attentionFlopsPerPair: number;
-  /** KV bytes written per new token (all layers, per GPU). */
-  readonly kvBytesPerToken: number;
-  /** Peak memory bandwidth, bytes/s. */
-  readonly bandwidthBytesPerSecond: number;
-  /** Peak dense FLOP/s of the compute dtype. */
-  readonly flopsPerSecond: number;
-  /** Fraction of peak FLOP/s reached (default 0.7, llm-analysis README). */
-  readonly computeEfficiency?: number;
-  /** Fraction of peak bandwidth reached (default 0.9, llm-analysis README). */
-  readonly memoryEfficiency?: number;
-  /** Fixed cost per step: launch, scheduling, sampling (default 0). */
-  readonly stepOverheadSeconds?: number;
-  /** Cost per scheduled sequence (default 0). */
-  readonly perSeqOverheadSeconds?: number;
-  /** Time per step for tensor-parallel all-reduces (default 0). */
-  readonly communicationSeconds?: number;
-}
-
-/** The compute and memory times of a step at 100 % of peak, before taking the larger. */
-export interface RooflineTerms {
-  readonly computeSeconds: number;
-  readonly memorySeconds: number;
-}
-
-/** Roofline terms of one step at peak: FLOPs / FLOP/s and bytes / bandwidth. */
-export function rooflineTerms(p: RooflineStepParams, b: StepBatch): RooflineTerms {
-  const tokens = b.prefillTokens + b.decodeSeqs;
-  // Matmuls: 2·N per token; attention: 4·L·H·d per query·key pair (decode: one query per context token).
-  const flops =
-    p.flopsPerToken * tokens + p.attentionFlopsPerPair * (b.prefillAttentionPairs + b.decodeContextTokens);
-  // Weights read once per step; KV read by attention; new KV written.
-  const bytes = p.weightBytes + b.kvBytesRead + p.kvBytesPerToken * tokens;
-  return { computeSeconds: flops / p.flopsPerSecond, memorySeconds: bytes / p.bandwidthBytesPerSecond };
-}
-
-/**
- * Roofline step time: max(FLOPs / (peak · compute efficiency), bytes / (bandwidth · memory
- * efficiency)) + overheads (the roofline base of BLIS and GenZ; serving.md §7).
- * @example
- * const t = rooflineStepTime({ weightBytes: 16e9, flopsPerToken: 16e9, attentionFlopsPerPair: 524288,
- *   kvBytesPerToken: 131072, bandwidthBytesPerSecond: 1.008e12, flopsPerSecond: 165e12 });
- * t({ prefillTokens: 0, prefillSeqs: 0, decodeSeqs: 1, decodeContextTokens: 1000, contextTokens: 1000,
- *   kvTokensRead: 1000, kvBytesRead: 131072000, prefillAttentionPairs: 0 }); // ≈ 0.0178 s
- */
-export function rooflineStepTime(p: RooflineStepParams): StepTimeModel {
-  const ec = p.computeEfficiency ?? 0.7;
-  const em = p.memoryEfficiency ?? 0.9;
-  const fixed = (p.stepOverheadSeconds ?? 0) + (p.communicationSeconds ?? 0);
-  const perSeq = p.perSeqOverheadSeconds ?? 0;
-  return (b) => {
-    const r = rooflineTerms(p, b);
-    return (
-      Math.max(r.computeSeconds / ec, r.memorySeconds / em) + fixed + perSeq * (b.prefillSeqs + b.decodeSeqs)
-    );
-  };
-}
+export type { StepBatch, StepTimeModel } from "../perf/step-cost.js";
 
 /**
  * Coefficients of the linear step model t = a + b·prefillTokens + c·decodeSeqs + d·kvTokensRead

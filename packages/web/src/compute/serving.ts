@@ -1,32 +1,25 @@
 /**
- * The serving-capacity page's setup: core's vLLM start-up estimate sizes the KV block pool
- * (`engine.numGpuBlocks`), core's roofline step model times each engine step, and a seeded
- * generated workload supplies the requests. The result is a `ServingJob` (plain data) that the
- * simulator worker runs; nothing here simulates.
+ * The serving-capacity page's setup: core's `servingSetup` (the same one `memlens simulate`
+ * calls) sizes the KV block pool from its vLLM start-up estimate and gives the roofline step
+ * inputs, and a seeded generated workload supplies the requests. The result is a `ServingJob`
+ * (plain data) that the simulator worker runs; nothing here simulates.
  */
-import {
-  type Estimate,
-  estimate,
-  type GpuSpec,
-  type KvLayoutOptions,
-  kvBytesPerToken,
-  kvShareOfRank,
-  type ModelSpec,
-  parseWeightFormat,
-} from "@memlens/core";
+import { type Estimate, type GpuSpec, issueText, type VllmStartup } from "@memlens/core";
 import {
   type GeneratedWorkload,
+  KV_STORAGE_DTYPES,
+  type KvStorageDtype,
   type LengthDistribution,
-  type ModelStep,
-  modelStep,
+  vllmAcceptsKvDtype,
+  servingSetup as vllmServingSetup,
 } from "@memlens/core/sim";
 import type { ModelChoice } from "../lib/models.js";
 import type { ServingJob } from "../worker/sim-job.js";
-import { attempt, inferenceScenario, type Outcome } from "./scenario.js";
+import { attempt, modelRef, type Outcome } from "./scenario.js";
 
-/** vLLM `--kv-cache-dtype` choices the page offers. */
-export const SERVING_KV_DTYPES = ["auto", "fp8"] as const;
-export type ServingKvDtype = (typeof SERVING_KV_DTYPES)[number];
+/** KV storage choices the page offers: the simulator's formats vLLM takes as `--kv-cache-dtype`. */
+export const SERVING_KV_DTYPES: readonly KvStorageDtype[] = KV_STORAGE_DTYPES.filter(vllmAcceptsKvDtype);
+export type ServingKvDtype = KvStorageDtype;
 
 /** How spread out request lengths are around their median. */
 export const LENGTH_SPREADS = ["fixed", "lognormal-0.5", "lognormal-1"] as const;
@@ -62,27 +55,12 @@ export interface ServingSetup {
   /** The SCENARIO.md object sent to `estimate()` (engine vllm). */
   readonly scenario: Record<string, unknown>;
   readonly estimate: Estimate;
+  /** vLLM's start-up as core's typed report (KV tokens, concurrency, per-stage memory). */
+  readonly startup: VllmStartup;
   /** vLLM's num_gpu_blocks from core's start-up estimate. */
   readonly numGpuBlocks: number;
   readonly maxNumBatchedTokens: number;
   readonly job: ServingJob;
-}
-
-/** The vLLM scenario for the page's engine settings (max_model_len = context, max_num_seqs = batch). */
-export function servingScenario(i: ServingInput): Record<string, unknown> {
-  return {
-    ...inferenceScenario({
-      model: i.model,
-      gpuId: i.gpu.id,
-      gpuCount: i.tensorParallel,
-      tensorParallel: i.tensorParallel,
-      engine: "vllm",
-      kvCache: i.kvCache,
-      contextLength: i.maxModelLen,
-      batch: i.maxNumSeqs,
-    }),
-    engineOptions: { blockSize: i.blockSize, enablePrefixCaching: i.enablePrefixCaching },
-  };
 }
 
 /** Lengths around `median`, clamped to [1, max]. */
@@ -116,83 +94,56 @@ export function servingWorkload(i: ServingInput): GeneratedWorkload {
   };
 }
 
-const layoutOf = (dtype: "bf16" | "fp8"): KvLayoutOptions => ({
-  kDtype: dtype,
-  vDtype: dtype,
-  mla: "latent",
-  recurrent: "hf",
-  recurrentDtypeBytes: 2,
-});
-
-/** KV bytes per token on one tensor-parallel rank, all layers (core's kv-cache sizes and TP share). */
-export function kvBytesPerTokenPerGpu(
-  spec: ModelSpec,
-  tensorParallel: number,
-  dtype: "bf16" | "fp8",
-): number {
-  return kvBytesPerToken(spec, layoutOf(dtype)) * kvShareOfRank(spec, tensorParallel);
-}
-
-/**
- * Step-time inputs per GPU for the checkpoint as published: core's `modelStep` over the vLLM rank
- * weights of the estimate and the KV bytes per token in the stored dtype (MoE steps read the
- * experts their tokens touch).
- */
-export function servingStep(i: ServingInput, e: Estimate): ModelStep {
-  const spec = i.model.spec;
-  return modelStep({
-    spec,
-    gpu: i.gpu,
-    format: parseWeightFormat(undefined, spec),
-    weightBytesPerGpu: e.devices[0]?.bytes.weights ?? 0,
-    kvBytesPerTokenPerGpu: kvBytesPerTokenPerGpu(
-      spec,
-      i.tensorParallel,
-      i.kvCache === "fp8" ? "fp8" : "bf16",
-    ),
-    tensorParallel: i.tensorParallel,
-  });
-}
-
-const REFUSAL = "vLLM would not start: ";
-
 /** The setup for the simulator, or why there is none (bad input, or vLLM would not start). */
 export function servingSetup(i: ServingInput): Outcome<ServingSetup> {
-  const scenario = servingScenario(i);
-  const r = attempt(() => estimate(scenario, { modelSpec: i.model.spec }));
+  const r = attempt(() =>
+    vllmServingSetup({
+      model: modelRef(i.model),
+      spec: i.model.spec,
+      gpu: i.gpu.id,
+      tensorParallel: i.tensorParallel,
+      maxModelLen: i.maxModelLen,
+      maxNumSeqs: i.maxNumSeqs,
+      blockSize: i.blockSize,
+      enablePrefixCaching: i.enablePrefixCaching,
+      kvDtype: i.kvCache,
+    }),
+  );
   if (!r.ok) return r;
-  const e = r.value;
-  const numGpuBlocks = Number(e.engine.numGpuBlocks ?? 0);
-  const refusal = e.notes.find((n) => n.startsWith(REFUSAL));
-  if (refusal || numGpuBlocks < 2)
+  const { refusal, startup, kvCache, maxNumBatchedTokens } = r.value;
+  const numGpuBlocks = startup.numGpuBlocks;
+  if (refusal !== null || numGpuBlocks < 2)
     return {
       ok: false,
       code: "does-not-fit",
-      message: refusal ?? `core's vLLM estimate leaves ${numGpuBlocks} KV blocks: nothing to serve with.`,
+      message:
+        refusal !== null
+          ? issueText({ code: "engine-refuses", engine: "vllm", reason: refusal })
+          : `core's vLLM estimate leaves ${numGpuBlocks} KV blocks: nothing to serve with.`,
     };
-  const maxNumBatchedTokens = Number(e.engine.maxNumBatchedTokens);
-  // The simulator takes the 16-bit size and applies the storage format itself (kv-policy.ts).
-  const kv16 = kvBytesPerTokenPerGpu(i.model.spec, i.tensorParallel, "bf16");
   const job: ServingJob = {
     workload: servingWorkload(i),
-    step: servingStep(i, e),
+    step: r.value.step,
     serving: {
       scheduler: "vllm",
       maxNumSeqs: i.maxNumSeqs,
       maxNumBatchedTokens,
       maxModelLen: i.maxModelLen,
-      kvCache: {
-        manager: "paged",
-        numGpuBlocks,
-        blockSize: i.blockSize,
-        bytesPerToken: kv16,
-        enablePrefixCaching: i.enablePrefixCaching,
-        storage: { kind: i.kvCache === "fp8" ? "fp8" : "bf16" },
-      },
+      kvCache,
       timeSeriesPoints: 200,
     },
   };
-  return { ok: true, value: { scenario, estimate: e, numGpuBlocks, maxNumBatchedTokens, job } };
+  return {
+    ok: true,
+    value: {
+      scenario: r.value.scenario,
+      estimate: r.value.estimate,
+      startup,
+      numGpuBlocks,
+      maxNumBatchedTokens,
+      job,
+    },
+  };
 }
 
 /** The capacity sweep's arrival rates: the chosen rate times SWEEP_FACTORS. */

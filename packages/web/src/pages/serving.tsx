@@ -3,7 +3,7 @@
  * simulator in a Web Worker. The KV pool is core's vLLM start-up estimate, step times core's
  * roofline; the page shows latency percentiles, KV use over time and a capacity sweep.
  */
-import { estimateWithReport, formatRate, formatSeconds, vllmLoggedConcurrency } from "@memlens/core";
+import { formatRate, formatSeconds, vllmLoggedConcurrency } from "@memlens/core";
 import type { LatencySummary } from "@memlens/core/sim";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import {
@@ -279,12 +279,8 @@ export function ServingPage() {
   }, [sweepPoints, rate]);
 
   const s = setup.ok ? setup.value : null;
-  // vLLM's start-up as a typed report (the setup keeps only the JSON estimate).
-  const startup = useMemo(() => {
-    if (!s) return null;
-    const r = estimateWithReport(s.scenario, { modelSpec: choice.spec }).report;
-    return r?.engine === "vllm" ? r.startup : null;
-  }, [s, choice]);
+  // vLLM's start-up, typed, as the setup computed it.
+  const startup = s?.startup ?? null;
   const tpN = Number(tp);
 
   return (

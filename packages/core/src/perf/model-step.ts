@@ -1,5 +1,5 @@
 /**
- * The serving simulator's step time for a real model on a real GPU: core's roofline terms per GPU
+ * The serving simulator's step time for a real model on a real GPU: the roofline terms per GPU
  * (weights read once per step, 2 FLOPs per active weight per token, attention per query·key
  * pair, KV bytes per token), split by tensor parallelism. All-reduce time is not modelled. MoE
  * steps read only the experts their tokens touch. The result is plain data, so a Web Worker can
@@ -9,13 +9,19 @@ import type { GpuSpec } from "../catalog/gpu-types.js";
 import { estimateWeights, type WeightFormat } from "../estimate/weights.js";
 import type { ModelSpec } from "../models/model-spec.js";
 import {
-  attentionFlopsPerToken,
   computeRoofOf,
   DEFAULT_EFFICIENCY,
   type Efficiency,
+  type RooflineStepParams,
+  rooflineStepTime,
+} from "./roofline.js";
+import {
+  attentionFlopsPerToken,
+  expertsTouchedFraction,
   matmulFlopsPerToken,
-} from "../perf/roofline.js";
-import { type RooflineStepParams, rooflineStepTime, type StepTimeModel } from "./step-time.js";
+  moeRoutingOf,
+  type StepTimeModel,
+} from "./step-cost.js";
 
 export interface ModelStepInput {
   readonly spec: ModelSpec;
@@ -51,7 +57,6 @@ export function modelStep(x: ModelStepInput): ModelStep {
   const denseBytes = Math.max(0, x.weightBytesPerGpu - embeddingUnread - expertBytesPerGpu);
   const roof = computeRoofOf(x.format, x.gpu);
   const efficiency = x.efficiency ?? DEFAULT_EFFICIENCY;
-  const moe = spec.layers.find((l) => l.ffn.kind === "moe")?.ffn;
   return {
     params: {
       weightBytes: denseBytes + expertBytesPerGpu,
@@ -65,7 +70,7 @@ export function modelStep(x: ModelStepInput): ModelStep {
       memoryEfficiency: efficiency.memory,
     },
     expertBytesPerGpu,
-    moe: moe?.kind === "moe" ? { expertsPerToken: moe.expertsPerToken, numExperts: moe.numExperts } : null,
+    moe: moeRoutingOf(spec),
     computeDtype: roof.dtype,
   };
 }
@@ -75,13 +80,12 @@ export function modelStepTime(s: ModelStep): StepTimeModel {
   const { params, moe, expertBytesPerGpu } = s;
   if (moe === null || expertBytesPerGpu === 0) return rooflineStepTime(params);
   const denseBytes = params.weightBytes - expertBytesPerGpu;
-  const keep = 1 - moe.expertsPerToken / moe.numExperts;
   const byTouched = new Map<number, StepTimeModel>();
   return (b) => {
     const tokens = b.prefillTokens + b.decodeSeqs;
-    // Experts a batch touches per layer: E·(1 − (1 − k/E)^T) in expectation (uniform routing, as
-    // perf/roofline.ts); memoised per 0.1% of the experts so a run builds few models.
-    const touched = Math.round((1 - keep ** tokens) * 1000);
+    // Experts a batch touches per layer, as estimate counts them (step-cost.ts); memoised per 0.1%
+    // of the experts so a run builds few models.
+    const touched = Math.round(expertsTouchedFraction(moe, tokens) * 1000);
     let m = byTouched.get(touched);
     if (!m) {
       m = rooflineStepTime({ ...params, weightBytes: denseBytes + (expertBytesPerGpu * touched) / 1000 });

@@ -4,7 +4,8 @@ import { catalogModelSpec } from "../catalog/models.js";
 import { estimateWeights, parseWeightFormat } from "../estimate/weights.js";
 import { countElements } from "../models/model-spec.js";
 import { modelStep, modelStepTime } from "./model-step.js";
-import { rooflineStepTime, type StepBatch } from "./step-time.js";
+import { rooflineStepTime } from "./roofline.js";
+import type { StepBatch } from "./step-cost.js";
 
 const gpu = findGpu("H100-SXM-80GB");
 const decode = (seqs: number): StepBatch => ({
