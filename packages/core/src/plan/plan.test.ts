@@ -29,6 +29,25 @@ describe("planDeployment", () => {
     expect(r.bestEstimate?.fits).toBe(true);
   });
 
+  // The planner prices decode with the step estimate() prices (perf/step-cost.ts decodeStepCost):
+  // a batch's MoE experts, sliding windows and attention FLOPs included, so its best pick's speed
+  // is the speed the re-checking estimate reports for that scenario.
+  it.each([
+    ["Qwen/Qwen3-30B-A3B", "H100-SXM-80GB"], // MoE: experts a batch touches
+    ["google/gemma-2-9b", "L40S-48GB"], // sliding-window layers
+  ])("%s on %s: the best pick's decode speed is its estimate's", (model, gpu) => {
+    const r = planDeployment({
+      model,
+      gpu,
+      gpuCount: 1,
+      goal: { kind: "fastest-decode", contextLength: 8192, concurrency: 1 },
+    });
+    const planned = r.best?.decodeTokensPerSecond ?? 0;
+    const estimated = r.bestEstimate?.performance.decodeTokensPerSecond ?? 0;
+    expect(planned).toBeGreaterThan(0);
+    expect(Math.abs(planned - estimated) / estimated).toBeLessThan(1e-9);
+  });
+
   it("paretoFront drops a candidate beaten on every axis", () => {
     const c = {
       engine: "transformers",

@@ -17,9 +17,12 @@ import {
   rooflineTermsOf,
 } from "../perf/roofline.js";
 import {
+  attentionFlopsPerToken,
   type KvReadProfile,
   kvReadBytesPerContextToken,
   kvReadProfile,
+  matmulFlopsPerToken,
+  type WeightReadInput,
   weightBytesRead,
 } from "../perf/step-cost.js";
 import { type InferenceEngine, parseScenario } from "../scenario/scenario.js";
@@ -84,13 +87,14 @@ interface Config {
   readonly kvBytesPerTokenPerDevice: number;
   readonly actBytesPerToken: number;
   readonly capacityBytes: number;
-  /** Weight bytes a decode step reads (perf/step-cost.ts weightBytesRead, at one token). */
-  readonly weightReadBytes: number;
+  /** The weights as a decode step reads them (perf/step-cost.ts weightBytesRead: a batch's MoE experts). */
+  readonly weightRead: WeightReadInput;
   /** KV a decode step reads, per layer (sliding-window layers read only their window). */
   readonly kvRead: KvReadProfile;
   /** Peak FLOP/s and bandwidth over the TP group, times DEFAULT_EFFICIENCY. */
   readonly roof: Roof;
-  readonly computeFlopsPerToken: number;
+  /** Matmul FLOPs per token (perf/step-cost.ts matmulFlopsPerToken); attention FLOPs depend on the context. */
+  readonly matmulFlopsPerToken: number;
   readonly perplexityDelta: number | null;
   /**
    * Engines that size a KV pool from free memory (vLLM, SGLang): tokens the pool holds at
@@ -166,7 +170,9 @@ export function planDeployment(req: PlanRequest): PlanResult {
     // An engine's own sequence limit (llama.cpp's LLAMA_MAX_SEQ) holds whatever memory allows.
     const maxSequences = ENGINES[c.engine].maxSequences ?? Number.POSITIVE_INFINITY;
     for (const ctx of contexts) {
+      // The decode step estimate() prices (perf/step-cost.ts decodeStepCost), term by term.
       const kvReadPerToken = kvReadBytesPerContextToken(c.kvRead, ctx);
+      const flopsPerSequence = c.matmulFlopsPerToken + attentionFlopsPerToken(spec, ctx);
       for (const b of batches) {
         evaluated++;
         if (b > maxSequences) continue;
@@ -178,8 +184,8 @@ export function planDeployment(req: PlanRequest): PlanResult {
           : peak <= c.capacityBytes;
         if (!fits) continue;
         const cost = {
-          bytes: c.weightReadBytes + kvReadPerToken * tokens,
-          flops: c.computeFlopsPerToken * b,
+          bytes: weightBytesRead(c.weightRead, b) + kvReadPerToken * tokens,
+          flops: b * flopsPerSequence,
         };
         const step = rooflineSeconds(rooflineTermsOf(cost, c.roof), IDEAL_EFFICIENCY);
         candidates.push({
@@ -343,12 +349,15 @@ function buildConfig(
     kvBytesPerTokenPerDevice: kvPerToken,
     actBytesPerToken: actPerToken,
     capacityBytes: gpu.memoryBytes,
-    // The planner's search aid: weights as one token reads them (a batch's MoE experts are not
-    // counted) and 2 FLOPs per active parameter per token; the re-check runs the full estimate.
-    weightReadBytes: weightBytesRead({ spec, ...w, weightBytes: w.totalBytes }, 1),
+    weightRead: {
+      spec,
+      weightBytes: w.totalBytes,
+      expertBytes: w.expertBytes,
+      embeddingBytes: w.embeddingBytes,
+    },
     kvRead: kvReadProfile(spec, layout),
     roof: effectiveRoof(gpu, format, tp, DEFAULT_EFFICIENCY),
-    computeFlopsPerToken: 2 * spec.activeParameters,
+    matmulFlopsPerToken: matmulFlopsPerToken(spec),
     perplexityDelta: qualityCostOf(weights)?.perplexityDelta ?? null,
     pool,
   };
