@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import {
   catalogModelSpec,
+  ENGINES,
   estimate,
   findGpu,
   findModelRow,
@@ -547,11 +548,16 @@ describe("widgets show core's numbers", () => {
       expect((await stat(page, "planner-peak")).value).toBe(Math.max(...e.devices.map((d) => d.bytes.total)));
       const same = estimate(r.scenario, { modelSpec: model.spec });
       expect(same.performance.decodeTokensPerSecond).toBe(e.performance.decodeTokensPerSecond);
-      // an invalid scenario is shown as core's error message, not a crash
+      // the KV menu offers what the engine accepts, read off the engine
+      const kvMenu = () =>
+        page.$$eval("#pl-kv option", (os) => os.map((o) => (o as HTMLOptionElement).value));
+      expect(await kvMenu()).toEqual([...ENGINES.transformers.kvDtypes]);
+      // an invalid scenario is shown as core's error message, not a crash (llama.cpp loads no fp8)
       await page.locator("#pl-tp").fill("1");
       await page.locator("#pl-tp").press("Tab");
-      await choose(page, "pl-kv", "q4_0");
+      await choose(page, "pl-engine", "llama.cpp");
       await settle(page);
+      expect(await kvMenu()).toEqual([...ENGINES["llama.cpp"].kvDtypes]);
       expect(await page.getByTestId("planner-error").count()).toBe(1);
       expect(o.errors).toEqual([]);
       await o.context.close();

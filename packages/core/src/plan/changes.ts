@@ -24,12 +24,6 @@ export interface SuggestedChange {
   readonly changesGoal: boolean;
 }
 
-const WEIGHT_LADDER: Record<InferenceEngine, readonly string[]> = {
-  transformers: ["int8", "nf4"],
-  vllm: ["fp8", "awq", "gptq"],
-  sglang: ["fp8", "awq", "gptq"],
-  "llama.cpp": ["Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "Q3_K_M", "Q2_K"],
-};
 /** KV dtypes smaller than the engine's default: its search list after the default it starts with. */
 const kvLadder = (engine: InferenceEngine): readonly string[] =>
   ENGINES[engine]?.searchKvDtypes.slice(1) ?? [];
@@ -48,7 +42,8 @@ export function suggestChanges(rawScenario: unknown, options: EstimateOptions = 
   const engine = s.engine as InferenceEngine;
   const tries: { field: string; value: unknown; patch: Record<string, unknown>; words: string }[] = [];
   const currentWeights = String(base.scenario.weights);
-  for (const w of WEIGHT_LADDER[engine] ?? [])
+  // The engine's own search ladder; a format that saves nothing is dropped below.
+  for (const w of ENGINES[engine]?.searchWeights ?? [])
     if (w !== currentWeights)
       tries.push({ field: "weights", value: w, patch: { weights: w }, words: `Store the weights as ${w}` });
   for (const kv of kvLadder(engine))

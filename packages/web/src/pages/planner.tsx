@@ -1,5 +1,5 @@
 /** The planner: the full scenario form, core's estimate, and core's ranked changes. */
-import { allowedWeightNames, formatRate, formatSeconds, INFERENCE_ENGINES, KV_DTYPES } from "@memlens/core";
+import { allowedWeightNames, ENGINES, formatRate, formatSeconds, INFERENCE_ENGINES } from "@memlens/core";
 import { useMemo } from "preact/hooks";
 import { paretoChart, qualityBand, type StackRow, stackedBytesChart } from "../charts/charts.js";
 import { Chart } from "../components/chart.js";
@@ -27,7 +27,8 @@ const speedWords = (x: number): string =>
       : "decode speed unchanged";
 
 const PARTS: Pile[] = ["weights", "kvCache", "activations", "overhead"];
-const KV_CHOICES = ["auto", ...KV_DTYPES] as const;
+/** Every KV dtype some engine accepts (the URL may hold any); the menu shows the chosen engine's. */
+const KV_CHOICES: readonly string[] = [...new Set(Object.values(ENGINES).flatMap((e) => e.kvDtypes))];
 
 function NumberField({
   id,
@@ -74,7 +75,10 @@ export function PlannerPage() {
   const weightNames = useMemo(() => allowedWeightNames(), []);
   const [weightsRaw, setWeights] = useStringParam("pl.w", "");
   const weights = weightsRaw === "" || weightNames.includes(weightsRaw) ? weightsRaw : "";
-  const [kv, setKv] = useEnumParam("pl.kv", "auto", KV_CHOICES);
+  const [kvRaw, setKv] = useEnumParam("pl.kv", "auto", KV_CHOICES);
+  // The KV dtypes the engine takes, from the engine itself; one it refuses falls back to its first.
+  const kvOptions = ENGINES[engine].kvDtypes;
+  const kv = kvOptions.includes(kvRaw) ? kvRaw : (kvOptions[0] ?? "auto");
   const [ctx, setCtx] = useIntParam("pl.ctx", 8192, 1, 1 << 24);
   const [batch, setBatch] = useIntParam("pl.b", 1, 1, 65536);
   const [count, setCount] = useIntParam("pl.n", 1, 1, 64);
@@ -172,7 +176,7 @@ export function PlannerPage() {
           id="pl-kv"
           label="KV cache dtype"
           value={kv}
-          options={KV_CHOICES.map((k) => ({ value: k, label: k }))}
+          options={kvOptions.map((k) => ({ value: k, label: k }))}
           onChange={setKv}
         />
         <NumberField
