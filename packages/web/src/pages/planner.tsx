@@ -205,13 +205,7 @@ export function PlannerPage() {
         <section class="results" aria-labelledby="results-h">
           <h2 id="results-h">Answer</h2>
           <div class="stats">
-            <Stat
-              label="Fits"
-              value={e.fits ? 1 : 0}
-              text={e.fits ? "yes" : "no"}
-              testid="planner-fits"
-              tone={e.fits ? "good" : "bad"}
-            />
+            <Stat label="Fits" value={e.fits} testid="planner-fits" tone={e.fits ? "good" : "bad"} />
             <Stat
               label="Busiest GPU"
               value={Math.max(...e.devices.map((d) => d.bytes.total))}
@@ -227,7 +221,7 @@ export function PlannerPage() {
             <Stat
               label={`Max sequences at ${fmtInt(ctx)} tokens`}
               value={e.maxConcurrentSequences}
-              text={fmtInt(e.maxConcurrentSequences)}
+              text={fmtInt}
               testid="planner-max-batch"
             />
             <Stat
@@ -239,19 +233,19 @@ export function PlannerPage() {
             <Stat
               label="Prefill"
               value={e.performance.prefillTokensPerSecond}
-              text={formatRate(e.performance.prefillTokensPerSecond)}
+              text={formatRate}
               testid="planner-prefill"
             />
             <Stat
               label={`Decode (${e.performance.bound}-bound)`}
               value={e.performance.decodeTokensPerSecond}
-              text={formatRate(e.performance.decodeTokensPerSecond)}
+              text={formatRate}
               testid="planner-decode"
             />
             <Stat
               label="Time to first token"
               value={e.performance.timeToFirstTokenSeconds}
-              text={formatSeconds(e.performance.timeToFirstTokenSeconds)}
+              text={formatSeconds}
               testid="planner-ttft"
             />
           </div>

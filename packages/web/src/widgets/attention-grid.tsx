@@ -12,7 +12,7 @@ import {
   slidingWindowOf,
 } from "../compute/attention.js";
 import { contextGrid } from "../compute/kv.js";
-import { fmtBytes, fmtRatio, fmtTokens } from "../lib/format.js";
+import { bytesIn, fmtRatio, fmtTokens } from "../lib/format.js";
 import { useModel, useUnit } from "../state/selection.js";
 import { useEnumParam, useIntParam } from "../state/store.js";
 
@@ -138,33 +138,33 @@ export function AttentionGrid() {
         <Stat
           label="Eager: n² scores, one layer"
           value={at.eager.attentionScoresBytes}
-          text={fmtBytes(at.eager.attentionScoresBytes, unit, 2)}
+          text={bytesIn(unit, 2)}
           testid="attn-scores"
           tone="bad"
         />
         <Stat
           label="Eager workspace"
           value={at.eager.attentionBytes}
-          text={fmtBytes(at.eager.attentionBytes, unit, 2)}
+          text={bytesIn(unit, 2)}
           testid="attn-eager"
         />
         <Stat
           label="SDPA workspace"
           value={at.sdpa.attentionBytes}
-          text={fmtBytes(at.sdpa.attentionBytes, unit, 2)}
+          text={bytesIn(unit, 2)}
           testid="attn-sdpa"
         />
         <Stat
           label="Flash workspace"
           value={at.flash.attentionBytes}
-          text={fmtBytes(at.flash.attentionBytes, unit, 2)}
+          text={bytesIn(unit, 2)}
           testid="attn-flash"
           tone="good"
         />
         <Stat
           label="Eager ÷ flash"
           value={at.eager.attentionBytes / at.flash.attentionBytes}
-          text={fmtRatio(at.eager.attentionBytes / at.flash.attentionBytes)}
+          text={fmtRatio}
           testid="attn-ratio"
         />
       </div>

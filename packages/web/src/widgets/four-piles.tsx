@@ -5,7 +5,7 @@ import { Chart } from "../components/chart.js";
 import { Note, Problem, Segmented, Select, Stat, StepSlider, Widget } from "../components/controls.js";
 import { computePiles, PILE_COLOR, PILE_LABEL, PILES, type Pile } from "../compute/piles.js";
 import { CHECKPOINTING, type Checkpointing, PEAK_MOMENT_TEXT } from "../compute/training.js";
-import { fmtBytes, fmtRatio, fmtTokens } from "../lib/format.js";
+import { bytesIn, fmtBytes, fmtRatio, fmtTokens } from "../lib/format.js";
 import { useGpu, useModel, useUnit } from "../state/selection.js";
 import { useEnumParam, useIntParam } from "../state/store.js";
 
@@ -159,21 +159,21 @@ export function FourPiles() {
         <Stat
           label="Inference total"
           value={inf?.total ?? null}
-          text={inf ? fmtBytes(inf.total, unit) : "—"}
+          text={bytesIn(unit)}
           testid="piles-inf-total"
           tone={inf && inf.total <= gpu.memoryBytes ? "good" : "bad"}
         />
         <Stat
           label="Training peak"
           value={tr?.total ?? null}
-          text={tr ? fmtBytes(tr.total, unit) : "—"}
+          text={bytesIn(unit)}
           testid="piles-train-total"
           tone={tr && tr.total <= gpu.memoryBytes ? "good" : "bad"}
         />
         <Stat
           label="Training ÷ inference"
           value={inf && tr ? tr.total / inf.total : null}
-          text={inf && tr ? fmtRatio(tr.total / inf.total) : "—"}
+          text={fmtRatio}
           testid="piles-ratio"
         />
       </div>
