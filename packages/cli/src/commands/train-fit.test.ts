@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { expectWholeDeviceBytes } from "../testing/contract.js";
 import { runMain } from "../testing/run-main.js";
 
 const run = (argv: string[], stdinText?: string) => runMain(argv, { stdin: stdinText });
@@ -45,16 +46,7 @@ describe("memlens estimate --scenario qlora70b.json", () => {
     expect(r.code).toBe(0);
     const e = JSON.parse(r.out);
     const d = e.devices[0];
-    for (const k of [
-      "weights",
-      "kvCache",
-      "activations",
-      "gradients",
-      "optimizerStates",
-      "overhead",
-      "total",
-    ])
-      expect(Number.isInteger(d.bytes[k])).toBe(true);
+    expectWholeDeviceBytes(d.bytes);
     expect(e.engine.peakBytes).toBe(d.bytes.total);
     expect(e.fits).toBe(true);
     expect(e.scenario.task).toBe("training");
