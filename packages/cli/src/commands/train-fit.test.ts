@@ -61,13 +61,11 @@ describe("memlens estimate --scenario qlora70b.json", () => {
 });
 
 describe("memlens train-fit", () => {
+  const llama8On4090 = ["train-fit", "--model", "meta-llama/Llama-3.1-8B", "--gpu", "RTX-4090"];
+
   it("finds the largest micro-batch and sequence length and ranks settings that fit by cost", async () => {
     const r = await run([
-      "train-fit",
-      "--model",
-      "meta-llama/Llama-3.1-8B",
-      "--gpu",
-      "RTX-4090",
+      ...llama8On4090,
       "--method",
       "full",
       "--methods",
@@ -104,15 +102,7 @@ describe("memlens train-fit", () => {
   });
 
   it("on one GPU marks ZeRO rows and says why they differ from no sharding; on two it does not", async () => {
-    const argv = [
-      "train-fit",
-      "--model",
-      "meta-llama/Llama-3.1-8B",
-      "--gpu",
-      "RTX-4090",
-      "--method",
-      "qlora",
-    ];
+    const argv = [...llama8On4090, "--method", "qlora"];
     const one = await run([...argv, "--seq", "2048", "--top", "5"]);
     expect(one.out).toMatch(/ zero-1\* /);
     expect(one.out).toContain("* One GPU: ZeRO shards nothing here.");
