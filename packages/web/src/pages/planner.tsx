@@ -270,7 +270,7 @@ export function PlannerPage() {
               <Chart spec={pareto} />
               {search.value.front.length > 0 ? (
                 <div class="table-scroll">
-                  <table class="pareto-table" data-testid="planner-pareto">
+                  <table class="pareto-table figures-table" data-testid="planner-pareto">
                     <caption class="visually-hidden">Configurations on the Pareto front</caption>
                     <thead>
                       <tr>
