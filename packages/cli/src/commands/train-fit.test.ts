@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { expectWholeDeviceBytes } from "../testing/contract.js";
-import { runMain } from "../testing/run-main.js";
+import { runJson, runMain } from "../testing/run-main.js";
 
 const run = (argv: string[], stdinText?: string) => runMain(argv, { stdin: stdinText });
 
@@ -42,9 +42,7 @@ describe("memlens estimate --scenario qlora70b.json", () => {
   });
 
   it("--json carries the contract's bytes and the training engine field peakBytes", async () => {
-    const r = await run(["estimate", "--scenario", file, "--json"]);
-    expect(r.code).toBe(0);
-    const e = JSON.parse(r.out);
+    const e = await runJson(["estimate", "--scenario", file, "--json"]);
     const d = e.devices[0];
     expectWholeDeviceBytes(d.bytes);
     expect(e.engine.peakBytes).toBe(d.bytes.total);
@@ -64,7 +62,7 @@ describe("memlens train-fit", () => {
   const llama8On4090 = ["train-fit", "--model", "meta-llama/Llama-3.1-8B", "--gpu", "RTX-4090"];
 
   it("finds the largest micro-batch and sequence length and ranks settings that fit by cost", async () => {
-    const r = await run([
+    const j = await runJson([
       ...llama8On4090,
       "--method",
       "full",
@@ -78,8 +76,6 @@ describe("memlens train-fit", () => {
       "flash",
       "--json",
     ]);
-    expect(r.code).toBe(0);
-    const j = JSON.parse(r.out);
     expect(j.given.fits).toBe(false);
     expect(j.given.maxMicroBatch).toBe(0);
     expect(j.candidates.length).toBeGreaterThan(0);

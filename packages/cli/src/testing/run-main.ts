@@ -1,4 +1,5 @@
 /** Test support (not built into dist): runs the CLI's `main` in process and captures its output. */
+import { expect } from "vitest";
 import { main } from "../main.js";
 
 export interface RunMainOptions {
@@ -28,4 +29,12 @@ export async function runMain(
     env: { NO_COLOR: "1" },
   });
   return { code, out, err };
+}
+
+/** Runs a command that must succeed (exit 0) and returns its --json output, parsed. */
+// biome-ignore lint/suspicious/noExplicitAny: parsed --json output, read field by field in tests
+export async function runJson(argv: readonly string[], o: RunMainOptions = {}): Promise<any> {
+  const r = await runMain(argv, o);
+  expect(r.code).toBe(0);
+  return JSON.parse(r.out);
 }
