@@ -205,7 +205,7 @@ export function Stat<V extends number | string | boolean>({
   value: V | null;
   text?: string | ((value: V) => string);
   testid: string;
-  tone?: "good" | "bad" | "neutral";
+  tone?: "good" | "bad" | "neutral" | undefined;
 }) {
   const raw = value === null ? "" : typeof value === "boolean" ? (value ? "1" : "0") : String(value);
   return (

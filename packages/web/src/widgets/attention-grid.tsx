@@ -18,6 +18,7 @@ import { useEnumParam, useIntParam } from "../state/store.js";
 
 export const ATTN_TOKENS = [256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072];
 export const GRID_CELLS = 16;
+const IMPL_SHORT: Record<AttentionImpl, string> = { eager: "Eager", sdpa: "SDPA", flash: "Flash" };
 const IMPL_COLOR: Record<AttentionImpl, string> = { eager: "#e0556b", sdpa: "#5b8cff", flash: "#2bb673" };
 
 export function AttentionGrid() {
@@ -142,25 +143,16 @@ export function AttentionGrid() {
           testid="attn-scores"
           tone="bad"
         />
-        <Stat
-          label="Eager workspace"
-          value={at.eager.attentionBytes}
-          text={bytesIn(unit, 2)}
-          testid="attn-eager"
-        />
-        <Stat
-          label="SDPA workspace"
-          value={at.sdpa.attentionBytes}
-          text={bytesIn(unit, 2)}
-          testid="attn-sdpa"
-        />
-        <Stat
-          label="Flash workspace"
-          value={at.flash.attentionBytes}
-          text={bytesIn(unit, 2)}
-          testid="attn-flash"
-          tone="good"
-        />
+        {ATTENTION_IMPLS.map((k) => (
+          <Stat
+            key={k}
+            label={`${IMPL_SHORT[k]} workspace`}
+            value={at[k].attentionBytes}
+            text={bytesIn(unit, 2)}
+            testid={`attn-${k}`}
+            tone={k === "flash" ? "good" : undefined}
+          />
+        ))}
         <Stat
           label="Eager ÷ flash"
           value={at.eager.attentionBytes / at.flash.attentionBytes}

@@ -156,20 +156,21 @@ export function FourPiles() {
       </p>
       <Chart spec={spec} />
       <div class="stats">
-        <Stat
-          label="Inference total"
-          value={inf?.total ?? null}
-          text={bytesIn(unit)}
-          testid="piles-inf-total"
-          tone={inf && inf.total <= gpu.memoryBytes ? "good" : "bad"}
-        />
-        <Stat
-          label="Training peak"
-          value={tr?.total ?? null}
-          text={bytesIn(unit)}
-          testid="piles-train-total"
-          tone={tr && tr.total <= gpu.memoryBytes ? "good" : "bad"}
-        />
+        {(
+          [
+            ["Inference total", inf, "piles-inf-total"],
+            ["Training peak", tr, "piles-train-total"],
+          ] as const
+        ).map(([label, d, testid]) => (
+          <Stat
+            key={testid}
+            label={label}
+            value={d?.total ?? null}
+            text={bytesIn(unit)}
+            testid={testid}
+            tone={d && d.total <= gpu.memoryBytes ? "good" : "bad"}
+          />
+        ))}
         <Stat
           label="Training ÷ inference"
           value={inf && tr ? tr.total / inf.total : null}
