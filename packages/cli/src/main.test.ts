@@ -4,21 +4,25 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { runMain } from "./testing/run-main.js";
+import { expectWholeDeviceBytes } from "./testing/contract.js";
+import { runJson, runMain } from "./testing/run-main.js";
 
 const run = (argv: string[], stdinText?: string) => runMain(argv, { stdin: stdinText });
 
+/** The README's first example. */
+const README_EXAMPLE = [
+  "estimate",
+  "--model",
+  "meta-llama/Llama-3.1-8B",
+  "--gpu",
+  "RTX-4090",
+  "--ctx",
+  "8192",
+];
+
 describe("memlens CLI in process", () => {
   it("estimate with flags prints a breakdown", async () => {
-    const r = await run([
-      "estimate",
-      "--model",
-      "meta-llama/Llama-3.1-8B",
-      "--gpu",
-      "RTX-4090",
-      "--ctx",
-      "8192",
-    ]);
+    const r = await run(README_EXAMPLE);
     expect(r.code).toBe(0);
     expect(r.out).toContain("weights");
     expect(r.out).toContain("14.96 GiB");
@@ -32,22 +36,11 @@ describe("memlens CLI in process", () => {
       contextLength: 32768,
       batch: 2,
     };
-    const r = await run(["estimate", "--scenario", "-", "--json"], JSON.stringify(scenario));
-    expect(r.code).toBe(0);
-    const e = JSON.parse(r.out);
+    const e = await runJson(["estimate", "--scenario", "-", "--json"], { stdin: JSON.stringify(scenario) });
     expect(e.memlensVersion).toBe("0.1.0");
     expect(e.scenario.engine).toBe("transformers");
     expect(e.devices[0].bytes.kvCache).toBe(2 * 36 * 8 * 128 * 2 * 32768 * 2);
-    for (const k of [
-      "weights",
-      "kvCache",
-      "activations",
-      "gradients",
-      "optimizerStates",
-      "overhead",
-      "total",
-    ])
-      expect(Number.isInteger(e.devices[0].bytes[k])).toBe(true);
+    expectWholeDeviceBytes(e.devices[0].bytes);
     expect(typeof e.performance.decodeTokensPerSecond).toBe("number");
     expect(Array.isArray(e.notes)).toBe(true);
   });
@@ -68,9 +61,7 @@ describe("memlens CLI in process", () => {
         torch_dtype: "float16",
       }),
     );
-    const r = await run(["estimate", "--model", cfg, "--memory-bytes", String(2 ** 30), "--json"]);
-    expect(r.code).toBe(0);
-    const e = JSON.parse(r.out);
+    const e = await runJson(["estimate", "--model", cfg, "--memory-bytes", String(2 ** 30), "--json"]);
     // 2·4096·256 (embed + head) + 4·(4·256² + 3·256·768 + 2·256) + 256 norm
     expect(e.model.parameters).toBe(2 * 4096 * 256 + 4 * (4 * 256 * 256 + 3 * 256 * 768 + 2 * 256) + 256);
   });
@@ -128,11 +119,7 @@ describe("memlens CLI in process", () => {
 describe("the built binary", () => {
   const bin = join(dirname(fileURLToPath(import.meta.url)), "..", "bin", "memlens.js");
   it("runs the README example and exits 0", () => {
-    const out = execFileSync(
-      process.execPath,
-      [bin, "estimate", "--model", "meta-llama/Llama-3.1-8B", "--gpu", "RTX-4090", "--ctx", "8192"],
-      { encoding: "utf8" },
-    );
+    const out = execFileSync(process.execPath, [bin, ...README_EXAMPLE], { encoding: "utf8" });
     expect(out).toContain("GPU0");
   });
   it("exits 2 on bad input without a stack trace", () => {

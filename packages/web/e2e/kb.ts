@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import axe from "axe-core";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import { TOPIC_SLUGS } from "../src/content/topic-slugs.js";
 
 export const WEB_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const DIST = join(WEB_ROOT, "dist");
@@ -107,15 +108,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 /** Every page of the site: home, the nine articles, the planner, serving capacity. */
 export const PAGES: readonly { name: string; hash: string }[] = [
   { name: "home", hash: "/" },
-  { name: "fundamentals", hash: "/t/fundamentals" },
-  { name: "weights", hash: "/t/weights" },
-  { name: "kv-cache", hash: "/t/kv-cache" },
-  { name: "attention", hash: "/t/attention" },
-  { name: "inference", hash: "/t/inference" },
-  { name: "training", hash: "/t/training" },
-  { name: "hardware", hash: "/t/hardware" },
-  { name: "agent-memory", hash: "/t/agent-memory" },
-  { name: "architectures", hash: "/t/architectures" },
+  ...TOPIC_SLUGS.map((slug) => ({ name: slug, hash: `/t/${slug}` })),
   { name: "planner", hash: "/planner" },
   { name: "serving", hash: "/serving" },
 ];

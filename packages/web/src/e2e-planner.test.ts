@@ -11,11 +11,10 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import * as cl100k from "gpt-tokenizer/encoding/cl100k_base";
 import * as o200k from "gpt-tokenizer/encoding/o200k_base";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "../e2e/browser.js";
-import { axeSerious, choose, DIST, openPage, settle, stat } from "../e2e/kb.js";
-import { type StaticServer, serveDist } from "../e2e/server.js";
+import { axeSerious, choose, DIST, settle, stat } from "../e2e/kb.js";
+import { siteUnderTest } from "../e2e/site.js";
 import { candidateLabel, paretoPlan } from "./compute/planner.js";
 import { catalogChoice } from "./lib/models.js";
 
@@ -23,19 +22,18 @@ const SLOW = 120_000;
 const OUT = "/tmp/memlens-e2e-planner";
 const measured: Record<string, unknown> = {};
 
-let server: StaticServer;
-let browser: Browser;
+const site = siteUnderTest(DIST);
 
-beforeAll(async () => {
+beforeAll(() => {
   mkdirSync(OUT, { recursive: true });
-  server = await serveDist(DIST);
-  browser = await launchChromium();
-}, 60_000);
+});
 
-afterAll(async () => {
-  writeFileSync(join(OUT, "measured.json"), `${JSON.stringify(measured, null, 2)}\n`);
-  await browser?.close();
-  await server?.close();
+afterAll(() => {
+  writeFileSync(
+    join(OUT, "measured.json"),
+    `${JSON.stringify(measured, null, 2)}
+`,
+  );
 });
 
 const plannerHash = (model: string, n: number, ctx: number, b: number) =>
@@ -50,7 +48,7 @@ describe("planner: Pareto front from core's planDeployment", () => {
     "Llama-3.1-70B on 2 × H100 at 8,192 tokens × 32 sequences: ≥ 2 points, the front core computes",
     async () => {
       const model = catalogChoice("meta-llama/Llama-3.1-70B");
-      const o = await openPage(browser, server.url, plannerHash(model.key, 2, 8192, 32));
+      const o = await site.open(plannerHash(model.key, 2, 8192, 32));
       const { page } = o;
       const chart = page.locator('[data-chart="planner-pareto"]');
       await chart.scrollIntoViewIfNeeded();
@@ -91,7 +89,7 @@ describe("planner: Pareto front from core's planDeployment", () => {
       const model = catalogChoice("meta-llama/Llama-3.1-70B");
       const times: number[] = [];
       for (const width of [1280, 390]) {
-        const o = await openPage(browser, server.url, plannerHash(model.key, 8, 8192, 32), { width });
+        const o = await site.open(plannerHash(model.key, 8, 8192, 32), { width });
         const { page } = o;
         const chart = page.locator('[data-chart="planner-pareto"]');
         await chart.scrollIntoViewIfNeeded();
@@ -116,7 +114,7 @@ describe("context window: the reader's text counted with gpt-tokenizer", () => {
   it(
     "o200k_base and cl100k_base counts equal gpt-tokenizer's in Node; the vocabulary loads on demand",
     async () => {
-      const o = await openPage(browser, server.url, "/t/agent-memory");
+      const o = await site.open("/t/agent-memory");
       const { page } = o;
       const vocab: string[] = [];
       page.on("request", (r) => {
@@ -150,7 +148,7 @@ describe("context window: the reader's text counted with gpt-tokenizer", () => {
   it(
     "the home page fetches neither the encoder nor a vocabulary; sizes of what loads are recorded",
     async () => {
-      const o = await openPage(browser, server.url, "/");
+      const o = await site.open("/");
       const urls: string[] = [];
       o.page.on("request", (r) => urls.push(r.url()));
       await o.page.reload();

@@ -10,11 +10,10 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { estimate } from "@memlens/core";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "../e2e/browser.js";
-import { axeSerious, DIST as BUILT, openPage, settle, stat } from "../e2e/kb.js";
-import { type StaticServer, serveDist } from "../e2e/server.js";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { axeSerious, DIST as BUILT, settle, stat } from "../e2e/kb.js";
+import { siteUnderTest } from "../e2e/site.js";
 import { SWEEP_FACTORS } from "./compute/serving.js";
 
 const SLOW = 120_000;
@@ -23,18 +22,7 @@ const DIST = process.env.MEMLENS_WEB_DIST ?? BUILT;
 const MODEL = "meta-llama/Llama-3.1-8B";
 const GPU = "RTX-4090";
 
-let server: StaticServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await serveDist(DIST);
-  browser = await launchChromium();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const site = siteUnderTest(DIST);
 
 /** Waits for the one-run simulation to finish (the status carries the state). */
 async function runDone(page: Page): Promise<void> {
@@ -70,14 +58,9 @@ describe("serving page in Chromium", () => {
     "loads at 1280 and 390 px with no console errors, no sideways scroll; screenshots",
     async () => {
       for (const width of [1280, 390]) {
-        const o = await openPage(
-          browser,
-          server.url,
-          `/serving?model=${encodeURIComponent(MODEL)}&gpu=${GPU}`,
-          {
-            width,
-          },
-        );
+        const o = await site.open(`/serving?model=${encodeURIComponent(MODEL)}&gpu=${GPU}`, {
+          width,
+        });
         await runDone(o.page);
         const overflow = await o.page.evaluate(
           () => document.documentElement.scrollWidth - window.innerWidth,
@@ -95,9 +78,7 @@ describe("serving page in Chromium", () => {
   it(
     "runs in a Web Worker: every configured request completes, on core's vLLM KV pool",
     async () => {
-      const o = await openPage(
-        browser,
-        server.url,
+      const o = await site.open(
         `/serving?model=${encodeURIComponent(MODEL)}&gpu=${GPU}&sv.n=500&sv.seqs=128&sv.kv=fp8&sv.len=4096`,
       );
       const { page } = o;
@@ -134,11 +115,7 @@ describe("serving page in Chromium", () => {
   it(
     "the capacity sweep reports progress and one point per arrival rate",
     async () => {
-      const o = await openPage(
-        browser,
-        server.url,
-        `/serving?model=${encodeURIComponent(MODEL)}&gpu=${GPU}&sv.n=250&sv.rate=2`,
-      );
+      const o = await site.open(`/serving?model=${encodeURIComponent(MODEL)}&gpu=${GPU}&sv.n=250&sv.rate=2`);
       const { page } = o;
       await runDone(page);
       await page.getByTestId("sv-sweep-run").click();
@@ -162,9 +139,7 @@ describe("serving page in Chromium", () => {
   it(
     "a server that cannot start says why instead of simulating",
     async () => {
-      const o = await openPage(
-        browser,
-        server.url,
+      const o = await site.open(
         `/serving?model=${encodeURIComponent("meta-llama/Llama-3.1-70B")}&gpu=${GPU}`,
       );
       await o.page.getByTestId("sv-error").waitFor();

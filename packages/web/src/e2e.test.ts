@@ -21,15 +21,12 @@ import {
   type KvDtype,
   modelSpecFromHfConfig,
 } from "@memlens/core";
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createRng, drawPagingPicture } from "../../core/dist/sim/index.js";
-import { launchChromium } from "../e2e/browser.js";
 import {
   axeSerious,
   choose,
   DIST,
-  openPage,
   PAGES,
   params,
   pick,
@@ -38,7 +35,7 @@ import {
   settle,
   stat,
 } from "../e2e/kb.js";
-import { type StaticServer, serveDist } from "../e2e/server.js";
+import { siteUnderTest } from "../e2e/site.js";
 import { TINY, tinyLlamaGguf } from "../e2e/tiny-gguf.js";
 import { attentionAt } from "./compute/attention.js";
 import { runContextWindow } from "./compute/context-window.js";
@@ -58,18 +55,7 @@ import { engineForKv, KV_CONTEXTS } from "./widgets/kv-calculator.js";
 const BUDGET_BYTES = 300 * 1024;
 const SLOW = 120_000;
 
-let server: StaticServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await serveDist(DIST);
-  browser = await launchChromium();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const site = siteUnderTest(DIST);
 
 describe("production bundle", () => {
   it("ships under 300 KB of gzipped JavaScript", () => {
@@ -95,7 +81,7 @@ describe("every page, desktop and phone", () => {
       `${p.name}: renders, no console errors, no serious axe violations`,
       async () => {
         for (const width of [1280, 390]) {
-          const o = await openPage(browser, server.url, p.hash, { width });
+          const o = await site.open(p.hash, { width });
           const overflow = await o.page.evaluate(
             () => document.documentElement.scrollWidth - window.innerWidth,
           );
@@ -112,7 +98,7 @@ describe("every page, desktop and phone", () => {
   it(
     "dark theme: follows prefers-color-scheme, the toggle overrides it, axe still passes",
     async () => {
-      const o = await openPage(browser, server.url, "/t/kv-cache", { colorScheme: "dark" });
+      const o = await site.open("/t/kv-cache", { colorScheme: "dark" });
       const bg = () => o.page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
       const dark = await bg();
       expect(dark).toBe("rgb(15, 18, 22)");
@@ -134,7 +120,7 @@ describe("navigation", () => {
   it(
     "cards open articles, back returns home, deep links and keyboard work, model survives navigation",
     async () => {
-      const o = await openPage(browser, server.url, "/?model=Qwen%2FQwen3-8B");
+      const o = await site.open("/?model=Qwen%2FQwen3-8B");
       const page = o.page;
       const cards = page.locator("a.card-link");
       expect(await cards.count()).toBe(9);
@@ -152,11 +138,11 @@ describe("navigation", () => {
       await page.goBack();
       await page.locator("article[data-article=attention]").waitFor();
       // keyboard: Tab from the top reaches the skip link, then the brand; Enter on a card opens it.
-      await page.goto(`${server.url}#/`);
+      await page.goto(`${site.url}#/`);
       await page.locator('a[data-topic="kv-cache"]').focus();
       await page.keyboard.press("Enter");
       await page.locator("article[data-article=kv-cache]").waitFor();
-      await page.goto(`${server.url}#/t/no-such-topic`);
+      await page.goto(`${site.url}#/t/no-such-topic`);
       await page.getByText("There is no page at").waitFor();
       expect(o.errors).toEqual([]);
       await o.context.close();
@@ -171,11 +157,7 @@ describe("widgets show core's numbers", () => {
     async () => {
       const model = catalogChoice("Qwen/Qwen3-8B");
       const gpu = findGpu("H100-SXM-80GB");
-      const o = await openPage(
-        browser,
-        server.url,
-        `/t/fundamentals?model=${encodeURIComponent(model.key)}&gpu=${gpu.id}`,
-      );
+      const o = await site.open(`/t/fundamentals?model=${encodeURIComponent(model.key)}&gpu=${gpu.id}`);
       const { page } = o;
       await setRange(page, "piles-ctx", CONTEXTS.indexOf(16384));
       await setRange(page, "piles-batch", 2);
@@ -229,7 +211,7 @@ describe("widgets show core's numbers", () => {
   it(
     "weights: every format, unit switch, model switch, config.json and GGUF uploads",
     async () => {
-      const o = await openPage(browser, server.url, "/t/weights");
+      const o = await site.open("/t/weights");
       const { page } = o;
       const llama = catalogChoice("meta-llama/Llama-3.1-8B");
       await choose(page, "weights-format", "Q4_K_M");
@@ -286,7 +268,7 @@ describe("widgets show core's numbers", () => {
     async () => {
       const model = catalogChoice("meta-llama/Llama-3.1-8B");
       const gpu = findGpu("RTX-4090");
-      const o = await openPage(browser, server.url, "/t/kv-cache");
+      const o = await site.open("/t/kv-cache");
       const { page } = o;
       await setRange(page, "kv-ctx", KV_CONTEXTS.indexOf(32768));
       await setRange(page, "kv-batch", 3);
@@ -326,7 +308,7 @@ describe("widgets show core's numbers", () => {
     "attention: n² scores vs tiles",
     async () => {
       const spec = catalogModelSpec("meta-llama/Llama-3.1-8B");
-      const o = await openPage(browser, server.url, "/t/attention");
+      const o = await site.open("/t/attention");
       const { page } = o;
       await setRange(page, "attn-n", 5); // 8K
       await setRange(page, "attn-batch", 1); // 2
@@ -354,7 +336,7 @@ describe("widgets show core's numbers", () => {
   it(
     "inference: the fragmentation grid is core's allocators",
     async () => {
-      const o = await openPage(browser, server.url, "/t/inference");
+      const o = await site.open("/t/inference");
       const { page } = o;
       await setRange(page, "pg-requests", 12);
       await pick(page, "pg-reserve", "128");
@@ -392,7 +374,7 @@ describe("widgets show core's numbers", () => {
     async () => {
       const model = catalogChoice("meta-llama/Llama-3.1-8B");
       const gpu = findGpu("H100-SXM-80GB");
-      const o = await openPage(browser, server.url, `/t/training?gpu=${gpu.id}`);
+      const o = await site.open(`/t/training?gpu=${gpu.id}`);
       const { page } = o;
       await pick(page, "zero-stage", "3");
       await setRange(page, "zero-gpus", 2); // 4 GPUs
@@ -421,7 +403,7 @@ describe("widgets show core's numbers", () => {
     "hardware: weights format and GPU change the read time and decode ceiling",
     async () => {
       const spec = catalogModelSpec("meta-llama/Llama-3.1-8B");
-      const o = await openPage(browser, server.url, "/t/hardware");
+      const o = await site.open("/t/hardware");
       const { page } = o;
       await choose(page, "hw-weights", "awq");
       await choose(page, "gpu-picker", "M4-Max-128GB");
@@ -443,7 +425,7 @@ describe("widgets show core's numbers", () => {
     "agent memory: turns, policy and budget drive core's context simulator",
     async () => {
       const model = catalogChoice("meta-llama/Llama-3.1-8B");
-      const o = await openPage(browser, server.url, "/t/agent-memory");
+      const o = await site.open("/t/agent-memory");
       const { page } = o;
       for (let i = 0; i < 6; i++) await page.getByRole("button", { name: "+ Add a turn" }).click();
       await choose(page, "cw-policy", "sliding-window");
@@ -483,7 +465,7 @@ describe("widgets show core's numbers", () => {
     "architectures: growing cache vs constant state",
     async () => {
       const spec = catalogModelSpec("meta-llama/Llama-3.1-8B");
-      const o = await openPage(browser, server.url, "/t/architectures");
+      const o = await site.open("/t/architectures");
       const { page } = o;
       await setRange(page, "growth-ctx", 5); // 1M tokens
       const other = await page.locator("#growth-model").inputValue();
@@ -504,11 +486,7 @@ describe("widgets show core's numbers", () => {
     "planner: the full scenario form answers with estimate()",
     async () => {
       const model = catalogChoice("meta-llama/Llama-3.1-70B");
-      const o = await openPage(
-        browser,
-        server.url,
-        `/planner?model=${encodeURIComponent(model.key)}&gpu=H100-SXM-80GB`,
-      );
+      const o = await site.open(`/planner?model=${encodeURIComponent(model.key)}&gpu=H100-SXM-80GB`);
       const { page } = o;
       await choose(page, "pl-weights", "fp8");
       for (const [id, v] of [

@@ -24,25 +24,72 @@ const HELP = `memlens estimate: memory per GPU, whether it fits, max context and
 Flags override the same fields of --scenario. The scenario format is docs SCENARIO.md.
 `;
 
-/** The flags that build a scenario (shared with `memlens compare --engines`). */
-export const SCENARIO_FLAGS = {
+/** Where the scenario and its model come from (shared with `memlens train-fit`). */
+export const SOURCE_FLAGS = {
   scenario: { type: "string" },
   model: { type: "string" },
   engine: { type: "string" },
+} as const;
+
+/** The GPUs, applied by `hardwareWithFlags` (shared with `memlens train-fit`). */
+export const HARDWARE_FLAGS = {
+  gpu: { type: "string" },
+  gpus: { type: "string" },
+  "memory-bytes": { type: "string" },
+} as const;
+
+export const OUTPUT_FLAGS = {
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** The flags that build a scenario (shared with `memlens compare --engines`). */
+export const SCENARIO_FLAGS = {
+  ...SOURCE_FLAGS,
   task: { type: "string" },
   weights: { type: "string" },
   "kv-cache": { type: "string" },
   ctx: { type: "string" },
   batch: { type: "string" },
-  gpu: { type: "string" },
-  gpus: { type: "string" },
-  "memory-bytes": { type: "string" },
+  ...HARDWARE_FLAGS,
   tp: { type: "string" },
   pp: { type: "string" },
   attention: { type: "string" },
-  json: { type: "boolean" },
-  help: { type: "boolean", short: "h" },
+  ...OUTPUT_FLAGS,
 } as const;
+
+/** The JSON object --scenario names (a file, or - for standard input), copied; {} without --scenario. */
+export async function readScenarioFlag(
+  path: string | undefined,
+  io: CliIo,
+): Promise<Record<string, unknown>> {
+  if (path === undefined) return {};
+  const raw =
+    path === "-"
+      ? parseJsonText(await readStdin(io, "--scenario"), "--scenario", "standard input")
+      : readJsonFile(path, "--scenario");
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+    throw new MemlensError("invalid-value", "--scenario must hold a JSON object", "--scenario");
+  return { ...(raw as Record<string, unknown>) };
+}
+
+/** The scenario's hardware with --gpu, --memory-bytes and --gpus applied (a GPU name and a memory size replace each other). */
+export function hardwareWithFlags(
+  hardware: unknown,
+  flags: { gpu: string | undefined; memoryBytes: number | undefined; count: number | undefined },
+): Record<string, unknown> {
+  const hw = { ...((hardware as Record<string, unknown> | undefined) ?? {}) };
+  if (flags.gpu !== undefined) {
+    hw.gpu = flags.gpu;
+    delete hw.memoryBytes;
+  }
+  if (flags.memoryBytes !== undefined) {
+    hw.memoryBytes = flags.memoryBytes;
+    delete hw.gpu;
+  }
+  if (flags.count !== undefined) hw.count = flags.count;
+  return hw;
+}
 
 /** Builds the scenario object from --scenario and flags (flags win). */
 export async function scenarioFromArgs(
@@ -50,16 +97,7 @@ export async function scenarioFromArgs(
   io: CliIo,
 ): Promise<{ scenario: Record<string, unknown>; json: boolean; help: boolean }> {
   const { values: v } = parseFlags(argv, SCENARIO_FLAGS);
-  let s: Record<string, unknown> = {};
-  if (v.scenario !== undefined) {
-    const raw =
-      v.scenario === "-"
-        ? parseJsonText(await readStdin(io, "--scenario"), "--scenario", "standard input")
-        : readJsonFile(v.scenario, "--scenario");
-    if (typeof raw !== "object" || raw === null || Array.isArray(raw))
-      throw new MemlensError("invalid-value", "--scenario must hold a JSON object", "--scenario");
-    s = { ...(raw as Record<string, unknown>) };
-  }
+  const s = await readScenarioFlag(v.scenario, io);
   if (v.model !== undefined) {
     const m = v.model;
     const looksLikePath = m.endsWith(".json") || m.startsWith(".") || m.startsWith("/") || existsSync(m);
@@ -80,17 +118,8 @@ export async function scenarioFromArgs(
   const batch = intFlag(v.batch, "--batch", 1, 1 << 20);
   if (batch !== undefined) s.batch = batch;
   const count = intFlag(v.gpus, "--gpus", 1, 4096);
-  const hw = { ...((s.hardware as Record<string, unknown> | undefined) ?? {}) };
-  if (v.gpu !== undefined) {
-    hw.gpu = v.gpu;
-    delete hw.memoryBytes;
-  }
   const mem = intFlag(v["memory-bytes"], "--memory-bytes", 1, Number.MAX_SAFE_INTEGER);
-  if (mem !== undefined) {
-    hw.memoryBytes = mem;
-    delete hw.gpu;
-  }
-  if (count !== undefined) hw.count = count;
+  const hw = hardwareWithFlags(s.hardware, { gpu: v.gpu, memoryBytes: mem, count });
   if (Object.keys(hw).length > 0) s.hardware = hw;
   const tp = intFlag(v.tp, "--tp", 1, 1024);
   const pp = intFlag(v.pp, "--pp", 1, 1024);

@@ -14,7 +14,7 @@ import {
 } from "@memlens/core";
 import { afterAll, describe, expect, test } from "vitest";
 import { readGgufFile } from "../files/model-files.js";
-import { runMain } from "../testing/run-main.js";
+import { runJson, runMain } from "../testing/run-main.js";
 
 const dir = mkdtempSync(join(tmpdir(), "memlens-inspect-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -176,7 +176,7 @@ describe("GGUF files", () => {
   });
 
   test("estimate reads {gguf: path} and uses the file's own types", async () => {
-    const r = await run([
+    const e = await runJson([
       "estimate",
       "--model",
       qwen,
@@ -188,17 +188,13 @@ describe("GGUF files", () => {
       "RTX-4090",
       "--json",
     ]);
-    expect(r.code).toBe(0);
-    const e = JSON.parse(r.out);
     expect(e.scenario.weights).toBe("Q4_K_M");
     expect(e.engine.kvBufferBytes).toBe(36 * 4096 * 8 * 128 * 2 * 2);
     expect(e.fits).toBe(true);
   });
 
   test("fit answers the largest context and the most layers within the 1 GiB margin", async () => {
-    const r = await run(["fit", "--model", qwen, "--gpu", "RTX-3060", "--ctx", "32768", "--json"]);
-    expect(r.code).toBe(0);
-    const f = JSON.parse(r.out);
+    const f = await runJson(["fit", "--model", qwen, "--gpu", "RTX-3060", "--ctx", "32768", "--json"]);
     expect(f.fitTargetBytes).toBe(1024 * 1024 * 1024);
     expect(f.maxContextLength % 256).toBe(0);
     expect(f.gpuLayers).toBeGreaterThan(0);
@@ -253,9 +249,7 @@ describe("safetensors", () => {
         },
       }),
     );
-    const r = await run(["inspect", join(sub, "model.safetensors.index.json"), "--json"]);
-    expect(r.code).toBe(0);
-    const d = JSON.parse(r.out);
+    const d = await runJson(["inspect", join(sub, "model.safetensors.index.json"), "--json"]);
     expect(d.files).toHaveLength(2);
     expect(d.tensorBytes).toBe(128000 + 256);
     expect(d.bytesByDtype).toEqual({ BF16: 128000, F32: 256 });
@@ -275,7 +269,7 @@ describe("safetensors", () => {
         torch_dtype: "bfloat16",
       }),
     );
-    const e = await run([
+    const est = await runJson([
       "estimate",
       "--model",
       join(sub, "model.safetensors.index.json"),
@@ -283,8 +277,6 @@ describe("safetensors", () => {
       "1024",
       "--json",
     ]);
-    expect(e.code).toBe(0);
-    const est = JSON.parse(e.out);
     expect(est.model.architecture).toBe("llama");
     expect(est.notes.join(" ")).toMatch(/128,256 bytes of tensors in 2 safetensors files/);
   });

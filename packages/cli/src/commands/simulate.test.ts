@@ -16,23 +16,16 @@ const sharegpt = join(
 
 const run = (argv: string[], stderrIsTty = false) => runMain(argv, { stderrIsTty });
 
-const small = [
-  "simulate",
-  "--model",
-  "meta-llama/Llama-3.1-8B",
-  "--gpu",
-  "RTX-4090",
-  "--max-model-len",
-  "8192",
-  "--requests",
-  "40",
-  "--input-len",
-  "500",
-  "--output-len",
-  "50",
-  "--rate",
-  "10",
-];
+/** `simulate` of Llama-3.1-8B on one RTX-4090 (max-model-len 8192) under a generated workload. */
+function llama8On4090(requests: number, inputLen: number, outputLen: number, rate: number): string[] {
+  const workload = { requests, "input-len": inputLen, "output-len": outputLen, rate };
+  return [
+    ...["simulate", "--model", "meta-llama/Llama-3.1-8B", "--gpu", "RTX-4090", "--max-model-len", "8192"],
+    ...Object.entries(workload).flatMap(([flag, v]) => [`--${flag}`, String(v)]),
+  ];
+}
+
+const small = llama8On4090(40, 500, 50, 10);
 
 describe("memlens simulate (built binary)", () => {
   it("replays the recorded ShareGPT workload with the pool from core's vLLM estimate", () => {
@@ -204,23 +197,7 @@ function memlens(
 }
 
 // 200 × (2048 + 256) tokens at 20 req/s overfill the RTX-4090's ~2,350-block pool: vLLM preempts.
-const loaded = [
-  "simulate",
-  "--model",
-  "meta-llama/Llama-3.1-8B",
-  "--gpu",
-  "RTX-4090",
-  "--max-model-len",
-  "8192",
-  "--requests",
-  "200",
-  "--input-len",
-  "2048",
-  "--output-len",
-  "256",
-  "--rate",
-  "20",
-];
+const loaded = llama8On4090(200, 2048, 256, 20);
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed --json output
 async function loadedJson(extra: readonly string[]): Promise<any> {

@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runMain } from "../testing/run-main.js";
+import { expectWholeDeviceBytes } from "../testing/contract.js";
+import { runJson, runMain } from "../testing/run-main.js";
 
 const run = (argv: string[], stdinText?: string) => runMain(argv, { stdin: stdinText });
 
@@ -41,20 +42,9 @@ describe("memlens estimate --scenario qlora70b.json", () => {
   });
 
   it("--json carries the contract's bytes and the training engine field peakBytes", async () => {
-    const r = await run(["estimate", "--scenario", file, "--json"]);
-    expect(r.code).toBe(0);
-    const e = JSON.parse(r.out);
+    const e = await runJson(["estimate", "--scenario", file, "--json"]);
     const d = e.devices[0];
-    for (const k of [
-      "weights",
-      "kvCache",
-      "activations",
-      "gradients",
-      "optimizerStates",
-      "overhead",
-      "total",
-    ])
-      expect(Number.isInteger(d.bytes[k])).toBe(true);
+    expectWholeDeviceBytes(d.bytes);
     expect(e.engine.peakBytes).toBe(d.bytes.total);
     expect(e.fits).toBe(true);
     expect(e.scenario.task).toBe("training");
@@ -69,13 +59,11 @@ describe("memlens estimate --scenario qlora70b.json", () => {
 });
 
 describe("memlens train-fit", () => {
+  const llama8On4090 = ["train-fit", "--model", "meta-llama/Llama-3.1-8B", "--gpu", "RTX-4090"];
+
   it("finds the largest micro-batch and sequence length and ranks settings that fit by cost", async () => {
-    const r = await run([
-      "train-fit",
-      "--model",
-      "meta-llama/Llama-3.1-8B",
-      "--gpu",
-      "RTX-4090",
+    const j = await runJson([
+      ...llama8On4090,
       "--method",
       "full",
       "--methods",
@@ -88,8 +76,6 @@ describe("memlens train-fit", () => {
       "flash",
       "--json",
     ]);
-    expect(r.code).toBe(0);
-    const j = JSON.parse(r.out);
     expect(j.given.fits).toBe(false);
     expect(j.given.maxMicroBatch).toBe(0);
     expect(j.candidates.length).toBeGreaterThan(0);
@@ -112,15 +98,7 @@ describe("memlens train-fit", () => {
   });
 
   it("on one GPU marks ZeRO rows and says why they differ from no sharding; on two it does not", async () => {
-    const argv = [
-      "train-fit",
-      "--model",
-      "meta-llama/Llama-3.1-8B",
-      "--gpu",
-      "RTX-4090",
-      "--method",
-      "qlora",
-    ];
+    const argv = [...llama8On4090, "--method", "qlora"];
     const one = await run([...argv, "--seq", "2048", "--top", "5"]);
     expect(one.out).toMatch(/ zero-1\* /);
     expect(one.out).toContain("* One GPU: ZeRO shards nothing here.");

@@ -10,7 +10,14 @@ import {
   type TrainFitResult,
 } from "@memlens/core";
 import { intFlag, parseFlags } from "../args.js";
-import { type CliIo, parseJsonText, readJsonFile, readStdin, styler } from "../io.js";
+import { type CliIo, readJsonFile, styler } from "../io.js";
+import {
+  HARDWARE_FLAGS,
+  hardwareWithFlags,
+  OUTPUT_FLAGS,
+  readScenarioFlag,
+  SOURCE_FLAGS,
+} from "./estimate.js";
 
 const HELP = `memlens train-fit: the largest micro-batch and sequence length that fit, and the cheapest
 training settings (method × sharding × checkpointing × offload) that fit the GPUs
@@ -30,12 +37,8 @@ optimizer-cpu 3 · all-cpu 5 · nvme 8. --methods widens the search beyond --met
 `;
 
 const FLAGS = {
-  scenario: { type: "string" },
-  model: { type: "string" },
-  engine: { type: "string" },
-  gpu: { type: "string" },
-  gpus: { type: "string" },
-  "memory-bytes": { type: "string" },
+  ...SOURCE_FLAGS,
+  ...HARDWARE_FLAGS,
   weights: { type: "string" },
   method: { type: "string" },
   methods: { type: "string" },
@@ -52,8 +55,7 @@ const FLAGS = {
   "lora-targets": { type: "string" },
   attention: { type: "string" },
   top: { type: "string" },
-  json: { type: "boolean" },
-  help: { type: "boolean", short: "h" },
+  ...OUTPUT_FLAGS,
 } as const;
 
 const METHODS = ["full", "lora", "qlora"] as const;
@@ -65,16 +67,7 @@ export async function runTrainFit(argv: readonly string[], io: CliIo): Promise<n
     io.stdout.write(HELP);
     return 0;
   }
-  let s: Record<string, unknown> = {};
-  if (v.scenario !== undefined) {
-    const raw =
-      v.scenario === "-"
-        ? parseJsonText(await readStdin(io, "--scenario"), "--scenario", "standard input")
-        : readJsonFile(v.scenario, "--scenario");
-    if (typeof raw !== "object" || raw === null || Array.isArray(raw))
-      throw new MemlensError("invalid-value", "--scenario must hold a JSON object", "--scenario");
-    s = { ...(raw as Record<string, unknown>) };
-  }
+  const s = await readScenarioFlag(v.scenario, io);
   s.task = "training";
   if (v.model !== undefined) {
     const m = v.model;
@@ -89,18 +82,9 @@ export async function runTrainFit(argv: readonly string[], io: CliIo): Promise<n
     );
   if (v.engine !== undefined) s.engine = v.engine;
   if (v.weights !== undefined) s.weights = v.weights;
-  const hw = { ...((s.hardware as Record<string, unknown> | undefined) ?? {}) };
-  if (v.gpu !== undefined) {
-    hw.gpu = v.gpu;
-    delete hw.memoryBytes;
-  }
   const mem = intFlag(v["memory-bytes"], "--memory-bytes", 1, Number.MAX_SAFE_INTEGER);
-  if (mem !== undefined) {
-    hw.memoryBytes = mem;
-    delete hw.gpu;
-  }
   const count = intFlag(v.gpus, "--gpus", 1, 65536);
-  if (count !== undefined) hw.count = count;
+  const hw = hardwareWithFlags(s.hardware, { gpu: v.gpu, memoryBytes: mem, count });
   if (hw.count === undefined && Object.keys(hw).length > 0) hw.count = 1;
   if (Object.keys(hw).length > 0) s.hardware = hw;
   if (v.attention !== undefined)

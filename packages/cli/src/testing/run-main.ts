@@ -1,4 +1,5 @@
 /** Test support (not built into dist): runs the CLI's `main` in process and captures its output. */
+import { expect } from "vitest";
 import type { DetectedMachine } from "../detect/probe.js";
 import { main } from "../main.js";
 
@@ -32,4 +33,12 @@ export async function runMain(
     ...(o.detect ? { detect: o.detect } : {}),
   });
   return { code, out, err };
+}
+
+/** Runs a command that must succeed (exit 0) and returns its --json output, parsed. */
+// biome-ignore lint/suspicious/noExplicitAny: parsed --json output, read field by field in tests
+export async function runJson(argv: readonly string[], o: RunMainOptions = {}): Promise<any> {
+  const r = await runMain(argv, o);
+  expect(r.code).toBe(0);
+  return JSON.parse(r.out);
 }

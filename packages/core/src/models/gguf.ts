@@ -12,6 +12,7 @@
  */
 import { GGML_REMOVED_TYPE_IDS, type GgmlType, ggmlTypeById } from "../catalog/dtypes.js";
 import { MemlensError } from "../errors/memlens-error.js";
+import type { HeaderLimits, HeaderParseResult } from "./file-header.js";
 
 /** GGUF metadata value types (gguf.md `enum gguf_metadata_value_type`). */
 export const GGUF_VALUE_TYPES = [
@@ -74,7 +75,8 @@ export interface GgufHeader {
   readonly tensorBytes: number;
 }
 
-export interface GgufParseLimits {
+/** Header limits (`maxHeaderBytes` defaults to 1 GiB). */
+export interface GgufParseLimits extends HeaderLimits {
   /** Most tensors a header may declare (default 2^20). */
   readonly maxTensors?: number;
   /** Most metadata keys (default 2^20). */
@@ -83,18 +85,11 @@ export interface GgufParseLimits {
   readonly maxStringBytes?: number;
   /** Longest array (default 2^27 elements). */
   readonly maxArrayLength?: number;
-  /** Largest header the parser will ask for (default 1 GiB). */
-  readonly maxHeaderBytes?: number;
   /** Arrays longer than this are kept as a summary (default 65,536; string arrays: 4,096). */
   readonly keepArrayLength?: number;
-  /** File size when known: tensor data must end inside the file. */
-  readonly fileBytes?: number;
 }
 
-/** The header, or how many bytes from the start of the file the parser needs to go on. */
-export type GgufParseResult =
-  | { readonly kind: "header"; readonly header: GgufHeader }
-  | { readonly kind: "truncated"; readonly bytesNeeded: number };
+export type GgufParseResult = HeaderParseResult<GgufHeader>;
 
 const GGUF_MAGIC = 0x46554747; // "GGUF" read as a little-endian u32
 const GGML_MAX_DIMS = 4; // ggml.h

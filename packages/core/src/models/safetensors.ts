@@ -7,6 +7,7 @@
  * header is a MemlensError("malformed-file").
  */
 import { MemlensError } from "../errors/memlens-error.js";
+import type { HeaderLimits, HeaderParseResult } from "./file-header.js";
 import { decodeUtf8 } from "./gguf.js";
 
 /** Bits per element of each safetensors dtype (safetensors src/tensor.rs `Dtype`). */
@@ -55,17 +56,12 @@ export interface SafetensorsHeader {
   readonly bytesByDtype: Readonly<Record<string, number>>;
 }
 
-export interface SafetensorsLimits {
-  /** Largest JSON header accepted (default 100 MiB; the reference implementation allows 100 MB). */
-  readonly maxHeaderBytes?: number;
+/** Header limits (`maxHeaderBytes`, the JSON header, defaults to 100 MiB; the reference implementation allows 100 MB). */
+export interface SafetensorsLimits extends HeaderLimits {
   readonly maxTensors?: number;
-  /** File size when known: every tensor must end inside the file. */
-  readonly fileBytes?: number;
 }
 
-export type SafetensorsParseResult =
-  | { readonly kind: "header"; readonly header: SafetensorsHeader }
-  | { readonly kind: "truncated"; readonly bytesNeeded: number };
+export type SafetensorsParseResult = HeaderParseResult<SafetensorsHeader>;
 
 function malformed(message: string): never {
   throw new MemlensError("malformed-file", `safetensors header: ${message}`, "safetensors");

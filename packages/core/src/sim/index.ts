@@ -90,20 +90,7 @@ export {
   type StepTimeModel,
   scaledRooflineStepTime,
 } from "./step-time.js";
-export {
-  detectTraceFormat,
-  type MeasuredRequest,
-  type ParsedTrace,
-  parseApexTrace,
-  parseAzureTrace,
-  parseLengthCsv,
-  parseMeasuredRequests,
-  parseMooncakeTrace,
-  parseTokenTrace,
-  parseTrace,
-  TRACE_FORMATS,
-  type TraceFormat,
-} from "./trace-parsers.js";
+export * from "./trace-parsers.js";
 export { VllmEngine, type VllmSchedulerConfig } from "./vllm-engine.js";
 export {
   type ArrivalProcess,

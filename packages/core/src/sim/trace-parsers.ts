@@ -71,6 +71,29 @@ function jsonLine(s: string, line: number): Record<string, unknown> {
   return o as Record<string, unknown>;
 }
 
+/** Each non-empty line of a JSONL text as an object, with its 1-based line number. */
+function jsonlRows<T>(text: string, row: (o: Record<string, unknown>, line: number) => T): T[] {
+  const out: T[] = [];
+  const ls = lines(text);
+  for (let i = 0; i < ls.length; i++) {
+    const s = ls[i]!;
+    if (s.trim() !== "") out.push(row(jsonLine(s, i + 1), i + 1));
+  }
+  return out;
+}
+
+/** Non-negative integers below 2^31 (token or block-hash ids), each checked; `what` words the error. */
+function int32Ids(v: readonly unknown[], line: number, field: string, what: string): Int32Array {
+  const a = new Int32Array(v.length);
+  for (let k = 0; k < v.length; k++) {
+    const x = v[k];
+    if (typeof x !== "number" || !Number.isInteger(x) || x < 0 || x > 2147483647)
+      fail(line, `${field}[${k}]`, `must be ${what} in [0, 2^31), got ${JSON.stringify(x)}`);
+    a[k] = x;
+  }
+  return a;
+}
+
 function rebase(reqs: WorkloadRequest[]): WorkloadRequest[] {
   if (reqs.length === 0) return reqs;
   let t0 = Number.POSITIVE_INFINITY;
@@ -91,38 +114,49 @@ function parseTimestamp(s: string, line: number): number {
   return ms / 1000 + Number(m[6]);
 }
 
-function csvHeader(text: string): { header: string[]; rows: string[]; first: number } {
+/** A CSV's header (the first non-empty line), and a reader of the data rows below it as fields. */
+function csvTable(text: string): {
+  header: string[];
+  /** The header's 1-based line number. */
+  headerLine: number;
+  rows<T>(row: (f: string[], line: number) => T): T[];
+} {
   const ls = lines(text);
-  let i = 0;
-  while (i < ls.length && ls[i]!.trim() === "") i++;
-  if (i >= ls.length) throw new MemlensError("malformed-file", "empty CSV: no header line", "(header)");
-  return { header: ls[i]!.split(",").map((h) => h.trim()), rows: ls, first: i };
+  let first = 0;
+  while (first < ls.length && ls[first]!.trim() === "") first++;
+  if (first >= ls.length) throw new MemlensError("malformed-file", "empty CSV: no header line", "(header)");
+  return {
+    header: ls[first]!.split(",").map((h) => h.trim()),
+    headerLine: first + 1,
+    rows<T>(row: (f: string[], line: number) => T): T[] {
+      const out: T[] = [];
+      for (let i = first + 1; i < ls.length; i++) {
+        const s = ls[i]!;
+        if (s.trim() !== "") out.push(row(s.split(","), i + 1));
+      }
+      return out;
+    },
+  };
 }
 
 /** Azure LLM inference trace 2023 (AzurePublicDataset `AzureLLMInferenceTrace_{conv,code}.csv`). */
 export function parseAzureTrace(text: string): WorkloadRequest[] {
-  const { header, rows, first } = csvHeader(text);
+  const csv = csvTable(text);
   const col = (name: string) => {
-    const j = header.indexOf(name);
-    if (j < 0) fail(first + 1, name, `missing from the header (found ${header.join(", ")})`);
+    const j = csv.header.indexOf(name);
+    if (j < 0) fail(csv.headerLine, name, `missing from the header (found ${csv.header.join(", ")})`);
     return j;
   };
   const cT = col("TIMESTAMP");
   const cIn = col("ContextTokens");
   const cOut = col("GeneratedTokens");
-  const out: WorkloadRequest[] = [];
-  for (let i = first + 1; i < rows.length; i++) {
-    const s = rows[i]!;
-    if (s.trim() === "") continue;
-    const f = s.split(",");
-    const line = i + 1;
-    out.push({
+  return rebase(
+    csv.rows((f, line) => ({
       arrivalSeconds: parseTimestamp(f[cT] ?? "", line),
       promptTokens: tokens(f[cIn], line, "ContextTokens"),
       outputTokens: tokens(f[cOut], line, "GeneratedTokens"),
-    });
-  }
-  return rebase(out);
+    })),
+  );
 }
 
 /**
@@ -130,34 +164,23 @@ export function parseAzureTrace(text: string): WorkloadRequest[] {
  * `blockTokens` = 512 prompt tokens), so the paged cache can hit at its own block size.
  */
 export function parseMooncakeTrace(text: string, blockTokens = 512): WorkloadRequest[] {
-  const out: WorkloadRequest[] = [];
-  const ls = lines(text);
-  for (let i = 0; i < ls.length; i++) {
-    const s = ls[i]!;
-    if (s.trim() === "") continue;
-    const line = i + 1;
-    const o = jsonLine(s, line);
-    const promptTokens = tokens(o["input_length"], line, "input_length");
-    const ids = o["hash_ids"];
-    if (!Array.isArray(ids)) fail(line, "hash_ids", "must be an array of integers");
-    const need = Math.ceil(promptTokens / blockTokens);
-    if (ids.length < need)
-      fail(line, "hash_ids", `has ${ids.length} ids but input_length ${promptTokens} needs ${need}`);
-    const arr = new Int32Array(ids.length);
-    for (let k = 0; k < ids.length; k++) {
-      const v = ids[k];
-      if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > 2147483647)
-        fail(line, `hash_ids[${k}]`, `must be an integer in [0, 2^31), got ${JSON.stringify(v)}`);
-      arr[k] = v;
-    }
-    out.push({
-      arrivalSeconds: finite(o["timestamp"], line, "timestamp") / 1000,
-      promptTokens,
-      outputTokens: tokens(o["output_length"], line, "output_length"),
-      content: { kind: "coarse-blocks", ids: arr, blockTokens },
-    });
-  }
-  return rebase(out);
+  return rebase(
+    jsonlRows(text, (o, line) => {
+      const promptTokens = tokens(o["input_length"], line, "input_length");
+      const ids = o["hash_ids"];
+      if (!Array.isArray(ids)) fail(line, "hash_ids", "must be an array of integers");
+      const need = Math.ceil(promptTokens / blockTokens);
+      if (ids.length < need)
+        fail(line, "hash_ids", `has ${ids.length} ids but input_length ${promptTokens} needs ${need}`);
+      const arr = int32Ids(ids, line, "hash_ids", "an integer");
+      return {
+        arrivalSeconds: finite(o["timestamp"], line, "timestamp") / 1000,
+        promptTokens,
+        outputTokens: tokens(o["output_length"], line, "output_length"),
+        content: { kind: "coarse-blocks", ids: arr, blockTokens },
+      };
+    }),
+  );
 }
 
 /**
@@ -165,38 +188,25 @@ export function parseMooncakeTrace(text: string, blockTokens = 512): WorkloadReq
  * `num_prefill_tokens`, `num_decode_tokens`, optionally `arrived_at` (seconds).
  */
 export function parseLengthCsv(text: string): { requests: WorkloadRequest[]; hasArrivals: boolean } {
-  const { header, rows, first } = csvHeader(text);
+  const csv = csvTable(text);
+  const { header, headerLine } = csv;
   const cIn = header.indexOf("num_prefill_tokens");
   const cOut = header.indexOf("num_decode_tokens");
-  if (cIn < 0) fail(first + 1, "num_prefill_tokens", `missing from the header (found ${header.join(", ")})`);
-  if (cOut < 0) fail(first + 1, "num_decode_tokens", `missing from the header (found ${header.join(", ")})`);
+  if (cIn < 0) fail(headerLine, "num_prefill_tokens", `missing from the header (found ${header.join(", ")})`);
+  if (cOut < 0) fail(headerLine, "num_decode_tokens", `missing from the header (found ${header.join(", ")})`);
   const cT = header.indexOf("arrived_at");
-  const out: WorkloadRequest[] = [];
-  for (let i = first + 1; i < rows.length; i++) {
-    const s = rows[i]!;
-    if (s.trim() === "") continue;
-    const f = s.split(",");
-    const line = i + 1;
-    out.push({
-      arrivalSeconds: cT >= 0 ? finite(f[cT], line, "arrived_at") : 0,
-      promptTokens: tokens(f[cIn], line, "num_prefill_tokens"),
-      outputTokens: tokens(f[cOut], line, "num_decode_tokens"),
-    });
-  }
+  const out = csv.rows((f, line) => ({
+    arrivalSeconds: cT >= 0 ? finite(f[cT], line, "arrived_at") : 0,
+    promptTokens: tokens(f[cIn], line, "num_prefill_tokens"),
+    outputTokens: tokens(f[cOut], line, "num_decode_tokens"),
+  }));
   return { requests: cT >= 0 ? rebase(out) : out, hasArrivals: cT >= 0 };
 }
 
 function tokenIds(v: unknown, line: number, field: string, expected: number): Int32Array {
   if (!Array.isArray(v)) fail(line, field, "must be an array of token ids");
   if (v.length !== expected) fail(line, field, `has ${v.length} ids but the length field says ${expected}`);
-  const a = new Int32Array(v.length);
-  for (let k = 0; k < v.length; k++) {
-    const x = v[k];
-    if (typeof x !== "number" || !Number.isInteger(x) || x < 0 || x > 2147483647)
-      fail(line, `${field}[${k}]`, `must be a token id in [0, 2^31), got ${JSON.stringify(x)}`);
-    a[k] = x;
-  }
-  return a;
+  return int32Ids(v, line, field, "a token id");
 }
 
 /**
@@ -205,53 +215,38 @@ function tokenIds(v: unknown, line: number, field: string, expected: number): In
  * earlier answers).
  */
 export function parseTokenTrace(text: string): WorkloadRequest[] {
-  const out: WorkloadRequest[] = [];
-  const ls = lines(text);
-  for (let i = 0; i < ls.length; i++) {
-    const s = ls[i]!;
-    if (s.trim() === "") continue;
-    const line = i + 1;
-    const o = jsonLine(s, line);
-    const promptTokens = tokens(o["input_toks"], line, "input_toks");
-    const outputTokens = tokens(o["output_toks"], line, "output_toks");
-    const base = {
-      arrivalSeconds: finite(o["arrival_time_ns"], line, "arrival_time_ns") / 1e9,
-      promptTokens,
-      outputTokens,
-    };
-    if (o["input_tok_ids"] === undefined) {
-      out.push(base);
-      continue;
-    }
-    const promptIds = tokenIds(o["input_tok_ids"], line, "input_tok_ids", promptTokens);
-    const outputIds =
-      o["output_tok_ids"] === undefined
-        ? undefined
-        : tokenIds(o["output_tok_ids"], line, "output_tok_ids", outputTokens);
-    out.push({
-      ...base,
-      content: outputIds ? { kind: "tokens", promptIds, outputIds } : { kind: "tokens", promptIds },
-    });
-  }
-  return rebase(out);
+  return rebase(
+    jsonlRows(text, (o, line): WorkloadRequest => {
+      const promptTokens = tokens(o["input_toks"], line, "input_toks");
+      const outputTokens = tokens(o["output_toks"], line, "output_toks");
+      const base = {
+        arrivalSeconds: finite(o["arrival_time_ns"], line, "arrival_time_ns") / 1e9,
+        promptTokens,
+        outputTokens,
+      };
+      if (o["input_tok_ids"] === undefined) return base;
+      const promptIds = tokenIds(o["input_tok_ids"], line, "input_tok_ids", promptTokens);
+      const outputIds =
+        o["output_tok_ids"] === undefined
+          ? undefined
+          : tokenIds(o["output_tok_ids"], line, "output_tok_ids", outputTokens);
+      return {
+        ...base,
+        content: outputIds ? { kind: "tokens", promptIds, outputIds } : { kind: "tokens", promptIds },
+      };
+    }),
+  );
 }
 
 /** APEX+ trace JSONL (`traces/llama/*.jsonl`): ContextTokens, GeneratedTokens, StartTimeOffset (ns). */
 export function parseApexTrace(text: string): WorkloadRequest[] {
-  const out: WorkloadRequest[] = [];
-  const ls = lines(text);
-  for (let i = 0; i < ls.length; i++) {
-    const s = ls[i]!;
-    if (s.trim() === "") continue;
-    const line = i + 1;
-    const o = jsonLine(s, line);
-    out.push({
+  return rebase(
+    jsonlRows(text, (o, line) => ({
       arrivalSeconds: finite(o["StartTimeOffset"], line, "StartTimeOffset") / 1e9,
       promptTokens: tokens(o["ContextTokens"], line, "ContextTokens"),
       outputTokens: tokens(o["GeneratedTokens"], line, "GeneratedTokens"),
-    });
-  }
-  return rebase(out);
+    })),
+  );
 }
 
 /** Guesses the format from the first non-empty line (a CSV header or a JSON object's keys). */
@@ -311,24 +306,17 @@ export interface MeasuredRequest {
 
 /** Parses measured per-request timings (`request_id, input_toks, output_toks, queued_ts, first_token_ts, last_token_ts`). */
 export function parseMeasuredRequests(text: string): MeasuredRequest[] {
-  const out: MeasuredRequest[] = [];
-  const ls = lines(text);
-  for (let i = 0; i < ls.length; i++) {
-    const s = ls[i]!;
-    if (s.trim() === "") continue;
-    const line = i + 1;
-    const o = jsonLine(s, line);
+  return jsonlRows(text, (o, line) => {
     const q = finite(o["queued_ts"], line, "queued_ts");
     const f = finite(o["first_token_ts"], line, "first_token_ts");
     const l = finite(o["last_token_ts"], line, "last_token_ts");
     const outputTokens = tokens(o["output_toks"], line, "output_toks");
-    out.push({
+    return {
       promptTokens: tokens(o["input_toks"], line, "input_toks"),
       outputTokens,
       ttftSeconds: f - q,
       tpotSeconds: outputTokens > 1 ? (l - f) / (outputTokens - 1) : Number.NaN,
       e2eSeconds: l - q,
-    });
-  }
-  return out;
+    };
+  });
 }

@@ -181,8 +181,20 @@ export function Segmented<T extends string>({
   );
 }
 
-/** A figure read from core: the raw number in data-value, the formatted text shown. */
-export function Stat({
+function statText<V>(value: V | null, text: string | ((value: V) => string) | undefined): string {
+  if (typeof text === "string") return text;
+  if (value === null) return "—";
+  if (text) return text(value);
+  if (typeof value === "boolean") return value ? "yes" : "no";
+  return String(value);
+}
+
+/**
+ * A figure read from core: the raw number in data-value, the formatted text shown. `text` is the
+ * text itself or how to format `value` (a missing value shows "—"); a yes/no figure is a boolean,
+ * written 1 or 0 and shown "yes" or "no" unless `text` says more.
+ */
+export function Stat<V extends number | string | boolean>({
   label,
   value,
   text,
@@ -190,16 +202,17 @@ export function Stat({
   tone,
 }: {
   label: string;
-  value: number | string | null;
-  text: string;
+  value: V | null;
+  text?: string | ((value: V) => string);
   testid: string;
-  tone?: "good" | "bad" | "neutral";
+  tone?: "good" | "bad" | "neutral" | undefined;
 }) {
+  const raw = value === null ? "" : typeof value === "boolean" ? (value ? "1" : "0") : String(value);
   return (
     <div class={`stat ${tone ?? ""}`}>
       <span class="stat-label">{label}</span>
-      <output class="stat-value" data-testid={testid} data-value={value === null ? "" : String(value)}>
-        {text}
+      <output class="stat-value" data-testid={testid} data-value={raw}>
+        {statText(value, text)}
       </output>
     </div>
   );

@@ -11,8 +11,11 @@ import {
   type GpuSpec,
   IDEAL_EFFICIENCY,
   type ModelSpec,
+  type PerformanceEstimate,
   parseWeightFormat,
   transferSeconds,
+  type WeightBreakdown,
+  type WeightFormat,
 } from "@memlens/core";
 
 export interface Tier {
@@ -35,10 +38,18 @@ export interface HierarchyResult {
   readonly fitsInDeviceMemory: boolean;
 }
 
-export function hierarchyFor(spec: ModelSpec, gpu: GpuSpec, weights: string | undefined): HierarchyResult {
-  const format = parseWeightFormat(weights, spec);
-  const w = estimateWeights(spec, format);
-  const perf = estimatePerformance({
+/**
+ * Core's roofline for batch-1 decoding that reads only the weights (no KV, one prompt token) at
+ * ideal efficiency: the ceiling the weights alone set. `w` is core's weight breakdown, or bare
+ * bytes with no experts and no separate embedding.
+ */
+export function weightsOnlyDecode(
+  spec: ModelSpec,
+  gpu: GpuSpec,
+  format: WeightFormat,
+  w: Pick<WeightBreakdown, "totalBytes" | "expertBytes" | "embeddingBytes">,
+): PerformanceEstimate {
+  return estimatePerformance({
     spec,
     gpu,
     format,
@@ -52,6 +63,12 @@ export function hierarchyFor(spec: ModelSpec, gpu: GpuSpec, weights: string | un
     tensorParallel: 1,
     efficiency: IDEAL_EFFICIENCY,
   });
+}
+
+export function hierarchyFor(spec: ModelSpec, gpu: GpuSpec, weights: string | undefined): HierarchyResult {
+  const format = parseWeightFormat(weights, spec);
+  const w = estimateWeights(spec, format);
+  const perf = weightsOnlyDecode(spec, gpu, format, w);
   const link = gpu.interconnect;
   const linkSeconds = transferSeconds(bytes(w.totalBytes), link.bandwidthBytesPerSecond);
   const tiers: Tier[] = [

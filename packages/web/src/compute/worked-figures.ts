@@ -6,13 +6,12 @@ import {
   catalogModelSpec,
   estimateInferenceActivations,
   estimateKvCache,
-  estimatePerformance,
   findGpu,
-  IDEAL_EFFICIENCY,
   kvBytesPerToken,
   weightBytesForParameterCount,
 } from "@memlens/core";
 import type { TopicSlug } from "../content/topic-slugs.js";
+import { weightsOnlyDecode } from "./hierarchy.js";
 import { kvLayout } from "./kv.js";
 
 export interface WorkedFigure {
@@ -115,20 +114,16 @@ export function workedFigures(topic: TopicSlug): WorkedFigure[] {
     }
     case "hardware": {
       const h100 = findGpu("H100-SXM-80GB");
-      const p = estimatePerformance({
-        spec: catalogModelSpec(LLAMA2_70B),
-        gpu: h100,
-        format: { kind: "dense", dtype: "fp16" },
-        weightBytes: weightBytesForParameterCount(70e9, "fp16"),
-        expertBytes: 0,
-        embeddingBytes: 0,
-        kvBytesPerToken: 0,
-        batch: 1,
-        contextTokens: 0,
-        promptTokens: 1,
-        tensorParallel: 1,
-        efficiency: IDEAL_EFFICIENCY,
-      });
+      const p = weightsOnlyDecode(
+        catalogModelSpec(LLAMA2_70B),
+        h100,
+        { kind: "dense", dtype: "fp16" },
+        {
+          totalBytes: weightBytesForParameterCount(70e9, "fp16"),
+          expertBytes: 0,
+          embeddingBytes: 0,
+        },
+      );
       return [
         {
           id: "wf-read",

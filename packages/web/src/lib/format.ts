@@ -11,6 +11,12 @@ export function fmtBytes(n: number, unit: ByteUnit, digits = 1): string {
   return unit === "gib" ? formatBinaryBytes(n, digits) : formatDecimalBytes(n, digits);
 }
 
+/** `fmtBytes` in a unit, as a formatter (a Stat's `text`). */
+export const bytesIn =
+  (unit: ByteUnit, digits = 1) =>
+  (n: number): string =>
+    fmtBytes(n, unit, digits);
+
 /** Bytes expressed in the chart unit (GiB or GB), for chart data. */
 export function inUnit(n: number, unit: ByteUnit): number {
   return n / (unit === "gib" ? GIB : GB);

@@ -209,13 +209,7 @@ export function PlannerPage() {
         <section class="results" aria-labelledby="results-h">
           <h2 id="results-h">Answer</h2>
           <div class="stats">
-            <Stat
-              label="Fits"
-              value={e.fits ? 1 : 0}
-              text={e.fits ? "yes" : "no"}
-              testid="planner-fits"
-              tone={e.fits ? "good" : "bad"}
-            />
+            <Stat label="Fits" value={e.fits} testid="planner-fits" tone={e.fits ? "good" : "bad"} />
             <Stat
               label="Busiest GPU"
               value={Math.max(...e.devices.map((d) => d.bytes.total))}
@@ -231,7 +225,7 @@ export function PlannerPage() {
             <Stat
               label={`Max sequences at ${fmtInt(ctx)} tokens`}
               value={e.maxConcurrentSequences}
-              text={fmtInt(e.maxConcurrentSequences)}
+              text={fmtInt}
               testid="planner-max-batch"
             />
             <Stat
@@ -243,19 +237,19 @@ export function PlannerPage() {
             <Stat
               label="Prefill"
               value={e.performance.prefillTokensPerSecond}
-              text={formatRate(e.performance.prefillTokensPerSecond)}
+              text={formatRate}
               testid="planner-prefill"
             />
             <Stat
               label={`Decode (${e.performance.bound}-bound)`}
               value={e.performance.decodeTokensPerSecond}
-              text={formatRate(e.performance.decodeTokensPerSecond)}
+              text={formatRate}
               testid="planner-decode"
             />
             <Stat
               label="Time to first token"
               value={e.performance.timeToFirstTokenSeconds}
-              text={formatSeconds(e.performance.timeToFirstTokenSeconds)}
+              text={formatSeconds}
               testid="planner-ttft"
             />
           </div>
@@ -280,7 +274,7 @@ export function PlannerPage() {
               <Chart spec={pareto} />
               {search.value.front.length > 0 ? (
                 <div class="table-scroll">
-                  <table class="pareto-table" data-testid="planner-pareto">
+                  <table class="pareto-table figures-table" data-testid="planner-pareto">
                     <caption class="visually-hidden">Configurations on the Pareto front</caption>
                     <thead>
                       <tr>

@@ -87,7 +87,7 @@ function LatencyTable({ m }: { m: RunResult["metrics"] }) {
   ];
   return (
     <div class="sv-table-scroll">
-      <table class="sv-latency" data-testid="sv-latency">
+      <table class="sv-latency figures-table" data-testid="sv-latency">
         <caption>Latency over the {fmtInt(m.completedRequests)} completed requests</caption>
         <thead>
           <tr>

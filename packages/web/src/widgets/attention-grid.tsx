@@ -12,12 +12,13 @@ import {
   slidingWindowOf,
 } from "../compute/attention.js";
 import { contextGrid } from "../compute/kv.js";
-import { fmtBytes, fmtRatio, fmtTokens } from "../lib/format.js";
+import { bytesIn, fmtRatio, fmtTokens } from "../lib/format.js";
 import { useModel, useUnit } from "../state/selection.js";
 import { useEnumParam, useIntParam } from "../state/store.js";
 
 export const ATTN_TOKENS = [256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072];
 export const GRID_CELLS = 16;
+const IMPL_SHORT: Record<AttentionImpl, string> = { eager: "Eager", sdpa: "SDPA", flash: "Flash" };
 const IMPL_COLOR: Record<AttentionImpl, string> = { eager: "#e0556b", sdpa: "#5b8cff", flash: "#2bb673" };
 
 export function AttentionGrid() {
@@ -138,33 +139,24 @@ export function AttentionGrid() {
         <Stat
           label="Eager: n² scores, one layer"
           value={at.eager.attentionScoresBytes}
-          text={fmtBytes(at.eager.attentionScoresBytes, unit, 2)}
+          text={bytesIn(unit, 2)}
           testid="attn-scores"
           tone="bad"
         />
-        <Stat
-          label="Eager workspace"
-          value={at.eager.attentionBytes}
-          text={fmtBytes(at.eager.attentionBytes, unit, 2)}
-          testid="attn-eager"
-        />
-        <Stat
-          label="SDPA workspace"
-          value={at.sdpa.attentionBytes}
-          text={fmtBytes(at.sdpa.attentionBytes, unit, 2)}
-          testid="attn-sdpa"
-        />
-        <Stat
-          label="Flash workspace"
-          value={at.flash.attentionBytes}
-          text={fmtBytes(at.flash.attentionBytes, unit, 2)}
-          testid="attn-flash"
-          tone="good"
-        />
+        {ATTENTION_IMPLS.map((k) => (
+          <Stat
+            key={k}
+            label={`${IMPL_SHORT[k]} workspace`}
+            value={at[k].attentionBytes}
+            text={bytesIn(unit, 2)}
+            testid={`attn-${k}`}
+            tone={k === "flash" ? "good" : undefined}
+          />
+        ))}
         <Stat
           label="Eager ÷ flash"
           value={at.eager.attentionBytes / at.flash.attentionBytes}
-          text={fmtRatio(at.eager.attentionBytes / at.flash.attentionBytes)}
+          text={fmtRatio}
           testid="attn-ratio"
         />
       </div>

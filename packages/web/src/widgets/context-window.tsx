@@ -21,7 +21,7 @@ import {
 import { kvPerToken } from "../compute/kv.js";
 import { runInference } from "../compute/scenario.js";
 import { MAX_DEMO_TURNS } from "../content/conversation.js";
-import { fmtBytes, fmtInt } from "../lib/format.js";
+import { bytesIn, fmtBytes, fmtInt } from "../lib/format.js";
 import { useGpu, useModel, useUnit } from "../state/selection.js";
 import { useEnumParam, useIntParam } from "../state/store.js";
 
@@ -183,26 +183,21 @@ export function ContextWindow() {
         <Stat
           label="Tokens in context"
           value={last.tokensInContext}
-          text={fmtInt(last.tokensInContext)}
+          text={fmtInt}
           testid="cw-tokens"
           tone={full ? "bad" : "neutral"}
         />
         <Stat
           label="Summarized so far"
           value={sim.totals.tokensSummarized}
-          text={fmtInt(sim.totals.tokensSummarized)}
+          text={fmtInt}
           testid="cw-summarized"
         />
-        <Stat
-          label="Evicted so far"
-          value={sim.totals.tokensEvicted}
-          text={fmtInt(sim.totals.tokensEvicted)}
-          testid="cw-evicted"
-        />
+        <Stat label="Evicted so far" value={sim.totals.tokensEvicted} text={fmtInt} testid="cw-evicted" />
         <Stat
           label="KV cache of this context"
           value={last.cost?.kvBytes ?? null}
-          text={last.cost ? fmtBytes(last.cost.kvBytes, unit, 2) : "—"}
+          text={bytesIn(unit, 2)}
           testid="cw-kv"
         />
         {prefill !== null && last.cost ? (
@@ -210,13 +205,13 @@ export function ContextWindow() {
             <Stat
               label="Time to first token, prefix cached"
               value={last.cost.timeToFirstTokenSeconds}
-              text={formatSeconds(last.cost.timeToFirstTokenSeconds)}
+              text={formatSeconds}
               testid="cw-ttft"
             />
             <Stat
               label="…without prefix caching"
               value={last.cost.timeToFirstTokenWithoutPrefixCacheSeconds}
-              text={formatSeconds(last.cost.timeToFirstTokenWithoutPrefixCacheSeconds)}
+              text={formatSeconds}
               testid="cw-ttft-nocache"
             />
           </>
@@ -282,7 +277,7 @@ export function ContextWindow() {
           <Stat
             label="Prefill time"
             value={prefill !== null ? (typedCost?.prefillSeconds ?? null) : null}
-            text={typedCost && prefill !== null ? formatSeconds(typedCost.prefillSeconds) : "—"}
+            text={formatSeconds}
             testid="cw-typed-prefill"
           />
         </div>

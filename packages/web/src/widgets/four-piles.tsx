@@ -5,7 +5,7 @@ import { Chart } from "../components/chart.js";
 import { Note, Problem, Segmented, Select, Stat, StepSlider, Widget } from "../components/controls.js";
 import { computePiles, PILE_COLOR, PILE_LABEL, PILES, type Pile } from "../compute/piles.js";
 import { CHECKPOINTING, type Checkpointing, PEAK_MOMENT_TEXT } from "../compute/training.js";
-import { fmtBytes, fmtRatio, fmtTokens } from "../lib/format.js";
+import { bytesIn, fmtBytes, fmtRatio, fmtTokens } from "../lib/format.js";
 import { useGpu, useModel, useUnit } from "../state/selection.js";
 import { useEnumParam, useIntParam } from "../state/store.js";
 
@@ -156,24 +156,25 @@ export function FourPiles() {
       </p>
       <Chart spec={spec} />
       <div class="stats">
-        <Stat
-          label="Inference total"
-          value={inf?.total ?? null}
-          text={inf ? fmtBytes(inf.total, unit) : "—"}
-          testid="piles-inf-total"
-          tone={inf && inf.total <= gpu.memoryBytes ? "good" : "bad"}
-        />
-        <Stat
-          label="Training peak"
-          value={tr?.total ?? null}
-          text={tr ? fmtBytes(tr.total, unit) : "—"}
-          testid="piles-train-total"
-          tone={tr && tr.total <= gpu.memoryBytes ? "good" : "bad"}
-        />
+        {(
+          [
+            ["Inference total", inf, "piles-inf-total"],
+            ["Training peak", tr, "piles-train-total"],
+          ] as const
+        ).map(([label, d, testid]) => (
+          <Stat
+            key={testid}
+            label={label}
+            value={d?.total ?? null}
+            text={bytesIn(unit)}
+            testid={testid}
+            tone={d && d.total <= gpu.memoryBytes ? "good" : "bad"}
+          />
+        ))}
         <Stat
           label="Training ÷ inference"
           value={inf && tr ? tr.total / inf.total : null}
-          text={inf && tr ? fmtRatio(tr.total / inf.total) : "—"}
+          text={fmtRatio}
           testid="piles-ratio"
         />
       </div>

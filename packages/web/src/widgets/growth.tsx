@@ -6,7 +6,7 @@ import { Chart } from "../components/chart.js";
 import { Note, Select, Stat, StepSlider, Widget } from "../components/controls.js";
 import { growthSeries, recurrentLayerShare, recurrentModels } from "../compute/growth.js";
 import { contextGrid } from "../compute/kv.js";
-import { fmtBytes, fmtPercent, fmtRatio, fmtTokens } from "../lib/format.js";
+import { bytesIn, fmtPercent, fmtRatio, fmtTokens } from "../lib/format.js";
 import { useModel, useUnit } from "../state/selection.js";
 import { useIntParam, useStringParam } from "../state/store.js";
 
@@ -90,27 +90,17 @@ export function Growth() {
       </div>
       <div class="stats">
         {pa ? (
-          <Stat
-            label={`${choice.spec.id}`}
-            value={pa.totalBytes}
-            text={fmtBytes(pa.totalBytes, unit, 2)}
-            testid="growth-a"
-          />
+          <Stat label={`${choice.spec.id}`} value={pa.totalBytes} text={bytesIn(unit, 2)} testid="growth-a" />
         ) : null}
         {pb && otherSpec ? (
           <>
             <Stat
               label={`${other}: constant state`}
               value={pb.stateBytes}
-              text={fmtBytes(pb.stateBytes, unit, 2)}
+              text={bytesIn(unit, 2)}
               testid="growth-b-state"
             />
-            <Stat
-              label={`${other}: total`}
-              value={pb.totalBytes}
-              text={fmtBytes(pb.totalBytes, unit, 2)}
-              testid="growth-b"
-            />
+            <Stat label={`${other}: total`} value={pb.totalBytes} text={bytesIn(unit, 2)} testid="growth-b" />
             <Stat
               label="Ratio"
               value={pa && pb.totalBytes > 0 ? pa.totalBytes / pb.totalBytes : null}

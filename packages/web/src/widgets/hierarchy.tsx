@@ -76,26 +76,25 @@ export function Hierarchy() {
         <Stat
           label="Read all weights from device memory"
           value={h.tiers[0]!.weightsReadSeconds}
-          text={formatSeconds(h.tiers[0]!.weightsReadSeconds)}
+          text={formatSeconds}
           testid="hw-read-time"
         />
         <Stat
           label="Batch-1 decode ceiling"
           value={h.decodeCeilingTokensPerSecond}
-          text={formatRate(h.decodeCeilingTokensPerSecond)}
+          text={formatRate}
           testid="hw-decode"
           tone={h.fitsInDeviceMemory ? "good" : "bad"}
         />
         <Stat
           label={`Streaming them over ${gpu.interconnect.kind}`}
           value={h.offloadCeilingTokensPerSecond}
-          text={formatRate(h.offloadCeilingTokensPerSecond)}
+          text={formatRate}
           testid="hw-offload"
         />
         <Stat
           label="Weights fit in device memory"
-          value={h.fitsInDeviceMemory ? 1 : 0}
-          text={h.fitsInDeviceMemory ? "yes" : "no"}
+          value={h.fitsInDeviceMemory}
           testid="hw-fits"
           tone={h.fitsInDeviceMemory ? "good" : "bad"}
         />

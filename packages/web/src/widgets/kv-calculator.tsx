@@ -27,7 +27,7 @@ import {
   memoryKindOf,
 } from "../compute/kv.js";
 import { attempt, runInference } from "../compute/scenario.js";
-import { fmtBytes, fmtInt, fmtRatio, fmtTokens } from "../lib/format.js";
+import { bytesIn, fmtInt, fmtRatio, fmtTokens } from "../lib/format.js";
 import { useGpu, useModel, useUnit } from "../state/selection.js";
 import { useEnumParam, useIntParam } from "../state/store.js";
 
@@ -196,13 +196,13 @@ export function KvCalculator() {
           <Stat
             label={`KV cache, ${fmtTokens(ctx)} × ${batch}`}
             value={kv.value.total.totalBytes}
-            text={fmtBytes(kv.value.total.totalBytes, unit, 2)}
+            text={bytesIn(unit, 2)}
             testid="kv-total"
           />
           <Stat
             label="KV ÷ weights"
             value={kv.value.total.totalBytes / weightBytes}
-            text={fmtRatio(kv.value.total.totalBytes / weightBytes)}
+            text={fmtRatio}
             testid="kv-vs-weights"
             tone={kv.value.total.totalBytes > weightBytes ? "bad" : "neutral"}
           />
@@ -221,7 +221,7 @@ export function KvCalculator() {
               <Stat
                 label={`Max sequences at ${fmtTokens(ctx)}`}
                 value={fit.value.maxConcurrentSequences}
-                text={fmtInt(fit.value.maxConcurrentSequences)}
+                text={fmtInt}
                 testid="kv-max-batch"
               />
             </>

@@ -8,7 +8,7 @@ import { useRenderVersion } from "../components/chart.js";
 import { RangeSlider, Segmented, Stat, Widget } from "../components/controls.js";
 import { kvPerToken } from "../compute/kv.js";
 import { MAX_REQUESTS, POOL_SLOTS, pagingPictures } from "../compute/paging.js";
-import { fmtBytes, fmtInt, fmtPercent } from "../lib/format.js";
+import { bytesIn, fmtInt, fmtPercent } from "../lib/format.js";
 import { useModel, useUnit } from "../state/selection.js";
 import { useEnumParam, useIntParam } from "../state/store.js";
 
@@ -57,12 +57,7 @@ function Pool({
           testid={`pg-${id}-admitted`}
           tone={rejected > 0 ? "bad" : "good"}
         />
-        <Stat
-          label="Slots holding tokens"
-          value={pic.usedSlots}
-          text={fmtInt(pic.usedSlots)}
-          testid={`pg-${id}-used`}
-        />
+        <Stat label="Slots holding tokens" value={pic.usedSlots} text={fmtInt} testid={`pg-${id}-used`} />
         <Stat
           label="Reserved, empty"
           value={pic.reservedSlots}
@@ -71,12 +66,7 @@ function Pool({
           tone={waste > 0.2 ? "bad" : "good"}
         />
         <Stat label="Free" value={pic.freeSlots} text={fmtInt(pic.freeSlots)} testid={`pg-${id}-free`} />
-        <Stat
-          label="Room for one more"
-          value={pic.probeFits ? 1 : 0}
-          text={pic.probeFits ? "yes" : "no"}
-          testid={`pg-${id}-probe`}
-        />
+        <Stat label="Room for one more" value={pic.probeFits} testid={`pg-${id}-probe`} />
       </div>
     </div>
   );
@@ -139,19 +129,19 @@ export function PagingGrid() {
         <Stat
           label={`One slot of ${choice.spec.id} (bf16)`}
           value={perToken}
-          text={fmtBytes(perToken, unit, 2)}
+          text={bytesIn(unit, 2)}
           testid="pg-slot-bytes"
         />
         <Stat
           label="This pool"
           value={perToken * POOL_SLOTS}
-          text={fmtBytes(perToken * POOL_SLOTS, unit, 2)}
+          text={bytesIn(unit, 2)}
           testid="pg-pool-bytes"
         />
         <Stat
           label="Tokens cut by the reservation"
           value={r.contiguous.truncatedTokens}
-          text={fmtInt(r.contiguous.truncatedTokens)}
+          text={fmtInt}
           testid="pg-truncated"
         />
       </div>

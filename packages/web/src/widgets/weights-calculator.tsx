@@ -5,7 +5,7 @@ import { weightsByFormatChart } from "../charts/charts.js";
 import { Chart } from "../components/chart.js";
 import { Note, Select, Stat, Widget } from "../components/controls.js";
 import { formatGroups, weightsView } from "../compute/weights.js";
-import { fmtBytes, fmtInt } from "../lib/format.js";
+import { bytesIn, fmtBytes, fmtInt } from "../lib/format.js";
 import { useGpu, useModel, useUnit } from "../state/selection.js";
 import { useStringParam } from "../state/store.js";
 
@@ -77,7 +77,7 @@ export function WeightsCalculator() {
         <Stat
           label={`Weights, ${v.selected.description}`}
           value={total}
-          text={fmtBytes(total, unit, 2)}
+          text={bytesIn(unit, 2)}
           testid="weights-total"
         />
         <Stat
@@ -101,7 +101,7 @@ export function WeightsCalculator() {
           <Stat
             label={`This GGUF file's tensors (${choice.gguf.fileType ?? "?"})`}
             value={choice.gguf.tensorBytes}
-            text={fmtBytes(choice.gguf.tensorBytes, unit, 2)}
+            text={bytesIn(unit, 2)}
             testid="weights-gguf-file"
           />
         ) : null}

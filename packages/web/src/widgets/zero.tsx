@@ -11,7 +11,7 @@ import {
   trainingPeak,
   type ZeroStage,
 } from "../compute/training.js";
-import { fmtBytes, fmtTokens } from "../lib/format.js";
+import { bytesIn, fmtBytes, fmtTokens } from "../lib/format.js";
 import { useGpu, useModel, useUnit } from "../state/selection.js";
 import { useEnumParam, useIntParam } from "../state/store.js";
 
@@ -119,37 +119,22 @@ export function ZeroWidget() {
         <Stat
           label={`Per GPU at ZeRO-${stage}`}
           value={cur.perGpu.total}
-          text={fmtBytes(cur.perGpu.total, unit)}
+          text={bytesIn(unit)}
           testid="zero-total"
           tone={fits ? "good" : "bad"}
         />
-        <Stat
-          label="Weights"
-          value={cur.perGpu.weights}
-          text={fmtBytes(cur.perGpu.weights, unit)}
-          testid="zero-weights"
-        />
-        <Stat
-          label="Gradients"
-          value={cur.perGpu.gradients}
-          text={fmtBytes(cur.perGpu.gradients, unit)}
-          testid="zero-grads"
-        />
+        <Stat label="Weights" value={cur.perGpu.weights} text={bytesIn(unit)} testid="zero-weights" />
+        <Stat label="Gradients" value={cur.perGpu.gradients} text={bytesIn(unit)} testid="zero-grads" />
         <Stat
           label="Optimizer states"
           value={cur.perGpu.optimizerStates}
-          text={fmtBytes(cur.perGpu.optimizerStates, unit)}
+          text={bytesIn(unit)}
           testid="zero-opt"
         />
-        <Stat
-          label="Activations"
-          value={cur.perGpu.activations}
-          text={fmtBytes(cur.perGpu.activations, unit)}
-          testid="zero-act"
-        />
+        <Stat label="Activations" value={cur.perGpu.activations} text={bytesIn(unit)} testid="zero-act" />
         <Stat
           label={`Fits one ${gpu.id}?`}
-          value={fits ? 1 : 0}
+          value={fits}
           text={
             fits
               ? `yes, ${fmtBytes(gpu.memoryBytes - cur.perGpu.total, unit)} spare`
