@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { MemlensError } from "../errors/memlens-error.js";
 import type { GpuSpec } from "./gpu-types.js";
-import { GPUS } from "./gpus.js";
+import datacenterRows from "./gpus/nvidia-datacenter.json" with { type: "json" };
+import { GPUS, gpuSpecsFromRows } from "./gpus.js";
 
 const list: readonly GpuSpec[] = GPUS;
 const byId = (id: string): GpuSpec => {
@@ -243,6 +245,46 @@ describe("GPU catalog", () => {
       expect(owner("A100")).toBe("A100-80GB");
       expect(owner("MI300X")).toBe("MI300X");
       expect(owner("M3-Max")).toBe("M3-Max-128GB");
+    });
+  });
+
+  describe("rows (./gpus/*.json) are checked at load", () => {
+    const [first] = datacenterRows;
+    const row = { ...first } as Record<string, unknown>;
+    const rejects = (r: Record<string, unknown>, field: string): void => {
+      let err: unknown;
+      try {
+        gpuSpecsFromRows([r], "test.json");
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(MemlensError);
+      expect((err as MemlensError).field).toBe(field);
+    };
+
+    it("a row converts to the catalog's GpuSpec (units through units.ts)", () => {
+      expect(gpuSpecsFromRows([row], "test.json")).toEqual([list[0]]);
+    });
+
+    it("rejects an unknown field", () => {
+      rejects({ ...row, memoryGb: 16 }, "test.json[0].memoryGb");
+    });
+
+    it("rejects a missing field", () => {
+      const { source: _, ...noSource } = row;
+      rejects(noSource, "test.json[0].source");
+    });
+
+    it("rejects a figure given in two units, or in none", () => {
+      rejects({ ...row, memoryGB: 16 }, "test.json[0]");
+      const { memoryGiB: _, ...noMemory } = row;
+      rejects(noMemory, "test.json[0]");
+    });
+
+    it("rejects a wrong type, an unknown dtype and an unknown link", () => {
+      rejects({ ...row, memoryGiB: "16" }, "test.json[0].memoryGiB");
+      rejects({ ...row, tflops: { fp64: 1 } }, "test.json[0].tflops.fp64");
+      rejects({ ...row, interconnect: "NVLink 9" }, "test.json[0].interconnect");
     });
   });
 });
