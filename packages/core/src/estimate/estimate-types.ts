@@ -3,7 +3,6 @@ import type { ModelSpec } from "../models/model-spec.js";
 import type { PerformanceEstimate } from "../perf/roofline.js";
 import type { Scenario } from "../scenario/scenario.js";
 import type { Bytes } from "../units/units.js";
-import type { KvLayoutOptions } from "./kv-cache.js";
 import type { WeightFormat } from "./weights.js";
 
 /** Bytes on one device, by pile (SCENARIO.md `devices[].bytes`). */
