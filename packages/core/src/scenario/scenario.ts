@@ -81,7 +81,7 @@ export interface EngineOptions {
   /** llama.cpp CPU features deciding weight repacking: avx2 (default), avx512, amx, neon, none. */
   readonly cpuFeatures?: "avx2" | "avx512" | "amx" | "neon" | "none";
   readonly memFractionStatic?: number;
-  /** Engine release whose allocation rules apply, e.g. "0.19.0" for vLLM (engines/vllm.ts). */
+  /** Engine release whose allocation rules apply, e.g. "0.19.0" for vLLM (engines/vllm/behaviour.ts). */
   readonly engineVersion?: string;
   /** transformers: attn_implementation ("sdpa" default, "eager", "flash"). */
   readonly attention?: "eager" | "sdpa" | "flash";

@@ -42,22 +42,17 @@ const CUDA_GRAPH_BASE_BYTES = Math.round(0.23 * GIB);
 const CUDA_GRAPH_PER_LAYER_BYTES = 19 * MIB;
 /**
  * What `torch.cuda.mem_get_info()` reports as total memory: the board minus what the driver
- * keeps. Measured: an H100 80GB reports 79.19 GiB (vLLM logs, llm-d planner sweeps), an RTX 4090
- * 23.52 GiB (the recorded run below). Other catalog GPUs get the same 1% reserve; give
+ * keeps. Where the catalog has the total CUDA printed for the GPU (`reportedTotals`, "cuda", each
+ * with its source: H100 79.19 GiB from vLLM logs, RTX 4090 from the recorded vLLM 0.19 run, T4 from
+ * a TensorFlow device log), that figure; other GPUs keep the H100's 1% driver reserve. Give
  * `hardware.memoryBytes` for an exact figure.
  */
-const VISIBLE_MEMORY_BYTES: Readonly<Record<string, number>> = {
-  "H100-SXM-80GB": Math.round(79.19 * GIB),
-  "H100-PCIE-80GB": Math.round(79.19 * GIB),
-  // torch.cuda.get_device_properties(0).total_memory on an RTX 4090 (hardware.device_total_memory_bytes
-  // in the recorded vLLM 0.19.0 run, shared/fixtures/traces/vllm-runs/RTX4090/Llama-3.1-8B/vllm/meta.json).
-  "RTX-4090": 25250627584,
-};
 const DRIVER_RESERVE_FRACTION = 1 - 79.19 / 80;
 
 /** Memory `torch.cuda.mem_get_info()` reports on a catalog GPU (`total_memory` in vLLM's logs). */
 export function gpuVisibleMemory(gpu: GpuSpec): Bytes {
-  return bytes(Math.floor(VISIBLE_MEMORY_BYTES[gpu.id] ?? gpu.memoryBytes * (1 - DRIVER_RESERVE_FRACTION)));
+  const cuda = gpu.reportedTotals?.find((t) => t.reportedBy === "cuda");
+  return bytes(Math.floor(cuda?.bytes ?? gpu.memoryBytes * (1 - DRIVER_RESERVE_FRACTION)));
 }
 
 /** Device memory vLLM sees (`total_memory` in its logs). */
