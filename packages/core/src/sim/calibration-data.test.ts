@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import distserveText from "../../../../../shared/fixtures/traces/calibration/distserve/profiler-a100-80g.vllm.json?raw";
 import splitwiseText from "../../../../../shared/fixtures/traces/calibration/splitwise-sim/perf_model.csv?raw";
+import { stepBatch } from "../testing/step-batch.js";
 import {
   distServeCoefficients,
   distServeStepTime,
@@ -8,19 +9,7 @@ import {
   parseSplitwisePerfModel,
   splitwiseStepRecords,
 } from "./calibration-data.js";
-import { fitLinearStepTime, type StepBatch } from "./step-time.js";
-
-const batch = (p: Partial<StepBatch>): StepBatch => ({
-  prefillTokens: 0,
-  prefillSeqs: 0,
-  decodeSeqs: 0,
-  decodeContextTokens: 0,
-  contextTokens: 0,
-  kvTokensRead: 0,
-  kvBytesRead: 0,
-  prefillAttentionPairs: 0,
-  ...p,
-});
+import { fitLinearStepTime } from "./step-time.js";
 
 describe("Splitwise measured steps (calibration/splitwise-sim/perf_model.csv)", () => {
   const rows = parseSplitwisePerfModel(splitwiseText);
@@ -74,14 +63,14 @@ describe("DistServe fitted profiles (calibration/distserve)", () => {
 
   it("its step time follows DistServe's two formulas, and our fit recovers the decode one", () => {
     const t = distServeStepTime(p);
-    expect(t(batch({ prefillTokens: 1000, prefillSeqs: 1, prefillAttentionPairs: 500_500 }))).toBeCloseTo(
+    expect(t(stepBatch({ prefillTokens: 1000, prefillSeqs: 1, prefillAttentionPairs: 500_500 }))).toBeCloseTo(
       (p.prefill[0] + p.prefill[1] * 1000 + p.prefill[2] * 1e6) / 1000,
       9,
     );
     const records = [];
     for (const n of [1, 8, 32, 64, 90])
       for (const ctx of [128, 512, 2048]) {
-        const b = batch({ decodeSeqs: n, decodeContextTokens: n * ctx, kvTokensRead: n * ctx });
+        const b = stepBatch({ decodeSeqs: n, decodeContextTokens: n * ctx, kvTokensRead: n * ctx });
         records.push({ batch: b, seconds: t(b) });
       }
     const fit = fitLinearStepTime(records);
