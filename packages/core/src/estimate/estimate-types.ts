@@ -3,7 +3,6 @@ import type { ModelSpec } from "../models/model-spec.js";
 import type { PerformanceEstimate } from "../perf/roofline.js";
 import type { Scenario } from "../scenario/scenario.js";
 import type { Bytes } from "../units/units.js";
-import type { KvLayoutOptions } from "./kv-cache.js";
 import type { WeightFormat } from "./weights.js";
 
 /** Bytes on one device, by pile (SCENARIO.md `devices[].bytes`). */
@@ -52,6 +51,14 @@ export interface Estimate {
   readonly kvBytesPerToken: number;
   readonly notes: readonly string[];
 }
+
+/** The model as an estimate names it (inference and training alike); active parameters rounded. */
+export const estimateModel = (spec: ModelSpec): Estimate["model"] => ({
+  name: spec.id,
+  architecture: spec.architecture,
+  parameters: spec.parameters,
+  activeParameters: Math.round(spec.activeParameters),
+});
 
 /** What an engine model receives: a validated scenario with everything resolved. */
 export interface EngineInput {

@@ -15,7 +15,7 @@ import {
   engineOf,
   issueText,
 } from "./engines/index.js";
-import type { DeviceEstimate, EngineInput, Estimate } from "./estimate-types.js";
+import { type DeviceEstimate, type EngineInput, type Estimate, estimateModel } from "./estimate-types.js";
 import { kvBytesPerToken } from "./kv-cache.js";
 import { largestFitting } from "./largest-fitting.js";
 import { estimateTraining } from "./training.js";
@@ -182,12 +182,7 @@ export function estimateWithReport(rawScenario: unknown, options: EstimateOption
           ? mem.kvLayout.kDtype
           : `${mem.kvLayout.kDtype}/${mem.kvLayout.vDtype}`,
     },
-    model: {
-      name: spec.id,
-      architecture: spec.architecture,
-      parameters: spec.parameters,
-      activeParameters: Math.round(spec.activeParameters),
-    },
+    model: estimateModel(spec),
     devices,
     engine: engine.toJson(mem.report),
     performance,

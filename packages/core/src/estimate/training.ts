@@ -10,7 +10,7 @@ import {
 } from "../scenario/scenario.js";
 import { stageOfLayers } from "./devices.js";
 import { CUDA_CONTEXT_BYTES } from "./engines/cuda-context.js";
-import type { DeviceBytes, DeviceEstimate, Estimate } from "./estimate-types.js";
+import { type DeviceBytes, type DeviceEstimate, type Estimate, estimateModel } from "./estimate-types.js";
 import { largestFitting } from "./largest-fitting.js";
 import { fullTensors, type LoraPlan, loraTensors, planLora, type TrainableTensor } from "./lora.js";
 import {
@@ -656,12 +656,7 @@ export function estimateTraining(
             ? "fp16"
             : "bf16",
     },
-    model: {
-      name: spec.id,
-      architecture: spec.architecture,
-      parameters: spec.parameters,
-      activeParameters: Math.round(spec.activeParameters),
-    },
+    model: estimateModel(spec),
     devices,
     engine,
     performance: {
