@@ -16,8 +16,8 @@ const decode = (seqs: number) =>
     kvTokensRead: seqs * 1000,
   });
 
-/** A catalog model in its default weight format on one H100: its spec, format, weights and step. */
-function oneGpuStep(model: string, kvBytesPerTokenPerGpu: number) {
+/** A catalog model in its default weight format on H100s, its weights split over `tensorParallel`. */
+function h100Step(model: string, kvBytesPerTokenPerGpu: number, tensorParallel = 1) {
   const spec = catalogModelSpec(model);
   const format = parseWeightFormat(undefined, spec);
   const w = estimateWeights(spec, format);
@@ -25,16 +25,16 @@ function oneGpuStep(model: string, kvBytesPerTokenPerGpu: number) {
     spec,
     gpu,
     format,
-    weightBytesPerGpu: w.totalBytes,
+    weightBytesPerGpu: w.totalBytes / tensorParallel,
     kvBytesPerTokenPerGpu,
-    tensorParallel: 1,
+    tensorParallel,
   });
-  return { spec, format, w, s };
+  return { spec, w, s };
 }
 
 describe("modelStep: roofline step terms per GPU for a catalog model", () => {
   it("Llama-3.1-8B: hand-derived FLOPs per token and per attention pair, embedding not read whole", () => {
-    const { spec, format, w, s } = oneGpuStep("meta-llama/Llama-3.1-8B", 131072);
+    const { w, s } = h100Step("meta-llama/Llama-3.1-8B", 131072);
     // 8,030,261,248 parameters, untied 128,256 × 4,096 input embedding is a lookup: 2 FLOPs per other weight.
     expect(s.params.flopsPerToken).toBe(2 * (8_030_261_248 - 128_256 * 4096));
     // 32 layers × 2 × 32 heads × (128 + 128): QKᵀ and AV per query·key pair.
@@ -43,20 +43,13 @@ describe("modelStep: roofline step terms per GPU for a catalog model", () => {
     expect(s.moe).toBeNull();
     expect(s.computeDtype).toBe("bf16");
     // Tensor parallelism splits FLOPs; the dense step is core's plain roofline.
-    const tp2 = modelStep({
-      spec,
-      gpu,
-      format,
-      weightBytesPerGpu: w.totalBytes / 2,
-      kvBytesPerTokenPerGpu: 65536,
-      tensorParallel: 2,
-    });
+    const tp2 = h100Step("meta-llama/Llama-3.1-8B", 65536, 2).s;
     expect(tp2.params.flopsPerToken).toBe(s.params.flopsPerToken / 2);
     expect(modelStepTime(s)(decode(8))).toBe(rooflineStepTime(s.params)(decode(8)));
   });
 
   it("Qwen3-30B-A3B: a one-token step reads 8 of 128 experts; a large batch reads nearly all", () => {
-    const { spec, w, s } = oneGpuStep("Qwen/Qwen3-30B-A3B", 98304);
+    const { spec, w, s } = h100Step("Qwen/Qwen3-30B-A3B", 98304);
     expect(s.moe).toEqual({ expertsPerToken: 8, numExperts: 128 });
     expect(s.expertBytesPerGpu).toBe(w.expertBytes);
     let embedding = 0;
