@@ -34,6 +34,7 @@ export * from "./estimate/engines/vllm/index.js";
 export * from "./estimate/estimate.js";
 export * from "./estimate/estimate-types.js";
 export * from "./estimate/kv-cache.js";
+export * from "./estimate/largest-fitting.js";
 export * from "./estimate/lora.js";
 export * from "./estimate/optimizer.js";
 export * from "./estimate/train-fit.js";

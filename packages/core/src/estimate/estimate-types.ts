@@ -52,6 +52,14 @@ export interface Estimate {
   readonly notes: readonly string[];
 }
 
+/** The model as an estimate names it (inference and training alike); active parameters rounded. */
+export const estimateModel = (spec: ModelSpec): Estimate["model"] => ({
+  name: spec.id,
+  architecture: spec.architecture,
+  parameters: spec.parameters,
+  activeParameters: Math.round(spec.activeParameters),
+});
+
 /** What an engine model receives: a validated scenario with everything resolved. */
 export interface EngineInput {
   readonly scenario: Scenario;

@@ -15,8 +15,9 @@ import {
   engineOf,
   issueText,
 } from "./engines/index.js";
-import type { DeviceEstimate, EngineInput, Estimate } from "./estimate-types.js";
+import { type DeviceEstimate, type EngineInput, type Estimate, estimateModel } from "./estimate-types.js";
 import { kvBytesPerToken } from "./kv-cache.js";
+import { largestFitting } from "./largest-fitting.js";
 import { estimateTraining } from "./training.js";
 import { estimateWeights, parseWeightFormat, weightFormatName } from "./weights.js";
 
@@ -181,12 +182,7 @@ export function estimateWithReport(rawScenario: unknown, options: EstimateOption
           ? mem.kvLayout.kDtype
           : `${mem.kvLayout.kDtype}/${mem.kvLayout.vDtype}`,
     },
-    model: {
-      name: spec.id,
-      architecture: spec.architecture,
-      parameters: spec.parameters,
-      activeParameters: Math.round(spec.activeParameters),
-    },
+    model: estimateModel(spec),
     devices,
     engine: engine.toJson(mem.report),
     performance,
@@ -197,18 +193,4 @@ export function estimateWithReport(rawScenario: unknown, options: EstimateOption
     notes,
   };
   return { estimate: answer, report: mem.report, issues: mem.issues };
-}
-
-/** Largest n in [lo, hi] with ok(n), assuming ok is monotone (true then false); null if ok(lo) fails. */
-export function largestFitting(lo: number, hi: number, ok: (n: number) => boolean): number | null {
-  if (!ok(lo)) return null;
-  if (ok(hi)) return hi;
-  let good = lo;
-  let badN = hi;
-  while (badN - good > 1) {
-    const mid = Math.floor((good + badN) / 2);
-    if (ok(mid)) good = mid;
-    else badN = mid;
-  }
-  return good;
 }

@@ -1,14 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { catalogModelSpec } from "../catalog/models.js";
-import { estimateKvCache, type KvLayoutOptions, kvBytesPerToken } from "./kv-cache.js";
+import { estimateKvCache, type KvLayoutOptions, kvBytesPerToken, uniformKvLayout } from "./kv-cache.js";
 
-const bf16: KvLayoutOptions = {
-  kDtype: "bf16",
-  vDtype: "bf16",
-  mla: "latent",
-  recurrent: "hf",
-  recurrentDtypeBytes: 2,
-};
+const bf16 = uniformKvLayout("bf16");
 const expanded: KvLayoutOptions = { ...bf16, mla: "expanded" };
 
 // Hand-derived: 2 (K and V) × layers × kv_heads × head_dim × 2 bytes, unless noted.

@@ -41,6 +41,19 @@ export interface KvLayoutOptions {
   readonly recurrentDtypeBytes: number;
 }
 
+/**
+ * K and V both in `dtype`, MLA cached as its latent, recurrent state as HF keeps it in the model
+ * dtype (`recurrentDtypeBytes`, 16-bit unless told): vLLM's and SGLang's layout, and the 16-bit
+ * reference the simulator re-cuts other formats from.
+ */
+export const uniformKvLayout = (dtype: KvDtype, recurrentDtypeBytes = 2): KvLayoutOptions => ({
+  kDtype: dtype,
+  vDtype: dtype,
+  mla: "latent",
+  recurrent: "hf",
+  recurrentDtypeBytes,
+});
+
 export const isKvDtype = (s: string): s is KvDtype => (KV_DTYPES as readonly string[]).includes(s);
 
 /** Exact bytes of `elements` values of a KV dtype (ggml block types need whole blocks). */

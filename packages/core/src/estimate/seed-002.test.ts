@@ -3,7 +3,7 @@ import { findGpu } from "../catalog/gpu-lookup.js";
 import { catalogModelSpec } from "../catalog/models.js";
 import { estimatePerformance, IDEAL_EFFICIENCY } from "../perf/roofline.js";
 import { estimateInferenceActivations } from "./activations.js";
-import { estimateKvCache, kvBytesPerToken } from "./kv-cache.js";
+import { estimateKvCache, kvBytesPerToken, uniformKvLayout } from "./kv-cache.js";
 import { estimateWeights, weightBytesForParameterCount } from "./weights.js";
 
 // Worked figures from seed 002 ("Why Memory Systems Matter in LLMs"), reproduced by the engine.
@@ -30,13 +30,7 @@ describe("seed 002 worked figures", () => {
 
   it("70B GQA KV: 327,680 bytes per token, 43 GB at batch 32 × 4096", () => {
     const spec = catalogModelSpec("meta-llama/Llama-2-70b-hf");
-    const layout = {
-      kDtype: "fp16",
-      vDtype: "fp16",
-      mla: "latent",
-      recurrent: "hf",
-      recurrentDtypeBytes: 2,
-    } as const;
+    const layout = uniformKvLayout("fp16");
     expect(kvBytesPerToken(spec, layout)).toBe(327_680);
     const total = estimateKvCache(spec, 4096, 32, layout).totalBytes;
     expect(total).toBe(42_949_672_960);

@@ -178,6 +178,57 @@ function modulesIn(
   );
 }
 
+/** The attention block's input: the norm output its q/k/v (or MLA down-) projections read. */
+function saveAttentionInput(
+  inv: Inventory,
+  x: TrainingActivationInput,
+  mods: readonly LinearModule[],
+  layer: number,
+  hidden: number,
+  normBytes: number,
+) {
+  saveLinearInput(
+    inv,
+    x,
+    modulesIn(mods, layer, "attn-in"),
+    "attention input (norm output)",
+    hidden,
+    normBytes,
+    "seq",
+    false,
+  );
+}
+
+/**
+ * What attention saves past the scores: flash / memory-efficient SDPA save the output and the FP32
+ * log-sum-exp per head (eager's softmax is saved by the caller). o_proj reads the attention output:
+ * flash returns [b, s, heads, d] (a view for o_proj); SDPA and eager transpose into a contiguous copy.
+ */
+function saveAttentionOutput(
+  inv: Inventory,
+  x: TrainingActivationInput,
+  mods: readonly LinearModule[],
+  layer: number,
+  heads: number,
+  width: number,
+  bytes: number,
+) {
+  if (x.attention !== "eager") {
+    inv.add("attention output", width * bytes, "tp");
+    inv.add("softmax lse", heads * 4, "tp");
+  }
+  saveLinearInput(
+    inv,
+    x,
+    modulesIn(mods, layer, "attn-out"),
+    "o_proj input",
+    width,
+    bytes,
+    "tp",
+    x.attention === "flash",
+  );
+}
+
 /** The activation inventory of one decoder layer (one micro-batch, one tensor-parallel rank). */
 export function layerActivations(x: TrainingActivationInput, layer: LayerSpec): LayerActivations {
   const spec = x.spec;
@@ -226,16 +277,7 @@ export function layerActivations(x: TrainingActivationInput, layer: LayerSpec): 
       const kW = kvHeads * m.headDim;
       const vW = kvHeads * m.valueHeadDim;
       const oW = m.numHeads * m.valueHeadDim;
-      saveLinearInput(
-        inv,
-        x,
-        modulesIn(mods, layer.index, "attn-in"),
-        "attention input (norm output)",
-        h,
-        n,
-        "seq",
-        false,
-      );
+      saveAttentionInput(inv, x, mods, layer.index, h, n);
       for (const t of headNorms) {
         // Qwen3 / OLMo 2 q_norm and k_norm over head_dim (per head) or the projected width.
         const isK = /k_norm|k_layernorm/.test(t.name);
@@ -258,24 +300,8 @@ export function layerActivations(x: TrainingActivationInput, layer: LayerSpec): 
         } else if (x.softmaxFp32) inv.addRaw("attention probs (cast)", cells * ak, true);
         attnScoresTemp = cells * ak;
         attnBackward = cells * (4 + ak);
-      } else {
-        // Flash / memory-efficient SDPA save the output and the FP32 log-sum-exp per head.
-        inv.add("attention output", oW * ak, "tp");
-        inv.add("softmax lse", m.numHeads * 4, "tp");
-        attnBackward = (T * (qW + kW + vW + oW) * ak) / tp;
-      }
-      // o_proj reads the attention output: flash returns [b, s, heads, d] (a view for o_proj);
-      // SDPA and eager transpose into a contiguous copy.
-      saveLinearInput(
-        inv,
-        x,
-        modulesIn(mods, layer.index, "attn-out"),
-        "o_proj input",
-        oW,
-        ak,
-        "tp",
-        x.attention === "flash",
-      );
+      } else attnBackward = (T * (qW + kW + vW + oW) * ak) / tp;
+      saveAttentionOutput(inv, x, mods, layer.index, m.numHeads, oW, ak);
       break;
     }
     case "mla": {
@@ -283,16 +309,7 @@ export function layerActivations(x: TrainingActivationInput, layer: LayerSpec): 
       // per-head q, k (nope + rope) and v.
       const ak = d.autocast ? c : linearOut(x, n);
       const qk = m.qkNopeHeadDim + m.qkRopeHeadDim;
-      saveLinearInput(
-        inv,
-        x,
-        modulesIn(mods, layer.index, "attn-in"),
-        "attention input (norm output)",
-        h,
-        n,
-        "seq",
-        false,
-      );
+      saveAttentionInput(inv, x, mods, layer.index, h, n);
       const lat = (m.qLoraRank ?? 0) + m.kvLoraRank;
       for (const t of headNorms)
         addNorm(
@@ -324,21 +341,8 @@ export function layerActivations(x: TrainingActivationInput, layer: LayerSpec): 
         if (x.softmaxFp32) inv.addRaw("attention probs (cast)", cells * ak, true);
         attnScoresTemp = cells * ak;
         attnBackward = cells * (4 + ak);
-      } else {
-        inv.add("attention output", oW * ak, "tp");
-        inv.add("softmax lse", m.numHeads * 4, "tp");
-        attnBackward = (T * m.numHeads * (2 * qk + 2 * m.valueHeadDim) * ak) / tp;
-      }
-      saveLinearInput(
-        inv,
-        x,
-        modulesIn(mods, layer.index, "attn-out"),
-        "o_proj input",
-        oW,
-        ak,
-        "tp",
-        x.attention === "flash",
-      );
+      } else attnBackward = (T * m.numHeads * (2 * qk + 2 * m.valueHeadDim) * ak) / tp;
+      saveAttentionOutput(inv, x, mods, layer.index, m.numHeads, oW, ak);
       break;
     }
     case "mamba": {

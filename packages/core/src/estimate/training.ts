@@ -10,7 +10,8 @@ import {
 } from "../scenario/scenario.js";
 import { stageOfLayers } from "./devices.js";
 import { CUDA_CONTEXT_BYTES } from "./engines/cuda-context.js";
-import type { DeviceBytes, DeviceEstimate, Estimate } from "./estimate-types.js";
+import { type DeviceBytes, type DeviceEstimate, type Estimate, estimateModel } from "./estimate-types.js";
+import { largestFitting } from "./largest-fitting.js";
 import { fullTensors, type LoraPlan, loraTensors, planLora, type TrainableTensor } from "./lora.js";
 import {
   type ActivationDtypes,
@@ -525,20 +526,6 @@ export function trainingMemory(
   };
 }
 
-/** Largest n in [lo, hi] with ok(n), for a monotone ok; null when ok(lo) fails. */
-function largest(lo: number, hi: number, ok: (n: number) => boolean): number | null {
-  if (!ok(lo)) return null;
-  if (ok(hi)) return hi;
-  let good = lo;
-  let bad = hi;
-  while (bad - good > 1) {
-    const mid = Math.floor((good + bad) / 2);
-    if (ok(mid)) good = mid;
-    else bad = mid;
-  }
-  return good;
-}
-
 const fitsAll = (m: TrainingMemory, capacity: number) => m.devices.every((d) => d.total <= capacity);
 
 /** Largest sequence length (tokens per sequence) that fits at a micro-batch; null if none. */
@@ -547,12 +534,14 @@ export function maxTrainingSequenceLength(
   microBatch: number,
   hi = 1 << 24,
 ): number | null {
-  return largest(1, hi, (s) => fitsAll(trainingMemory(setup, microBatch, s), setup.capacityBytes));
+  return largestFitting(1, hi, (s) => fitsAll(trainingMemory(setup, microBatch, s), setup.capacityBytes));
 }
 
 /** Largest micro-batch that fits at a sequence length; 0 if one sequence does not. */
 export function maxTrainingMicroBatch(setup: TrainingSetup, sequenceLength: number, hi = 1 << 16): number {
-  return largest(1, hi, (b) => fitsAll(trainingMemory(setup, b, sequenceLength), setup.capacityBytes)) ?? 0;
+  return (
+    largestFitting(1, hi, (b) => fitsAll(trainingMemory(setup, b, sequenceLength), setup.capacityBytes)) ?? 0
+  );
 }
 
 const MOMENT_TEXT: Record<PeakMoment, string> = {
@@ -667,12 +656,7 @@ export function estimateTraining(
             ? "fp16"
             : "bf16",
     },
-    model: {
-      name: spec.id,
-      architecture: spec.architecture,
-      parameters: spec.parameters,
-      activeParameters: Math.round(spec.activeParameters),
-    },
+    model: estimateModel(spec),
     devices,
     engine,
     performance: {

@@ -3,35 +3,38 @@ import { findGpu } from "../catalog/gpu-lookup.js";
 import { catalogModelSpec } from "../catalog/models.js";
 import { estimateWeights, parseWeightFormat } from "../estimate/weights.js";
 import { countElements } from "../models/model-spec.js";
+import { stepBatch } from "../testing/step-batch.js";
 import { modelStep, modelStepTime } from "./model-step.js";
 import { rooflineStepTime } from "./roofline.js";
-import type { StepBatch } from "./step-cost.js";
 
 const gpu = findGpu("H100-SXM-80GB");
-const decode = (seqs: number): StepBatch => ({
-  prefillTokens: 0,
-  prefillSeqs: 0,
-  decodeSeqs: seqs,
-  decodeContextTokens: seqs * 1000,
-  contextTokens: seqs * 1000,
-  kvTokensRead: seqs * 1000,
-  kvBytesRead: 0,
-  prefillAttentionPairs: 0,
-});
+const decode = (seqs: number) =>
+  stepBatch({
+    decodeSeqs: seqs,
+    decodeContextTokens: seqs * 1000,
+    contextTokens: seqs * 1000,
+    kvTokensRead: seqs * 1000,
+  });
+
+/** A catalog model in its default weight format on H100s, its weights split over `tensorParallel`. */
+function h100Step(model: string, kvBytesPerTokenPerGpu: number, tensorParallel = 1) {
+  const spec = catalogModelSpec(model);
+  const format = parseWeightFormat(undefined, spec);
+  const w = estimateWeights(spec, format);
+  const s = modelStep({
+    spec,
+    gpu,
+    format,
+    weightBytesPerGpu: w.totalBytes / tensorParallel,
+    kvBytesPerTokenPerGpu,
+    tensorParallel,
+  });
+  return { spec, w, s };
+}
 
 describe("modelStep: roofline step terms per GPU for a catalog model", () => {
   it("Llama-3.1-8B: hand-derived FLOPs per token and per attention pair, embedding not read whole", () => {
-    const spec = catalogModelSpec("meta-llama/Llama-3.1-8B");
-    const format = parseWeightFormat(undefined, spec);
-    const w = estimateWeights(spec, format);
-    const s = modelStep({
-      spec,
-      gpu,
-      format,
-      weightBytesPerGpu: w.totalBytes,
-      kvBytesPerTokenPerGpu: 131072,
-      tensorParallel: 1,
-    });
+    const { w, s } = h100Step("meta-llama/Llama-3.1-8B", 131072);
     // 8,030,261,248 parameters, untied 128,256 × 4,096 input embedding is a lookup: 2 FLOPs per other weight.
     expect(s.params.flopsPerToken).toBe(2 * (8_030_261_248 - 128_256 * 4096));
     // 32 layers × 2 × 32 heads × (128 + 128): QKᵀ and AV per query·key pair.
@@ -40,30 +43,13 @@ describe("modelStep: roofline step terms per GPU for a catalog model", () => {
     expect(s.moe).toBeNull();
     expect(s.computeDtype).toBe("bf16");
     // Tensor parallelism splits FLOPs; the dense step is core's plain roofline.
-    const tp2 = modelStep({
-      spec,
-      gpu,
-      format,
-      weightBytesPerGpu: w.totalBytes / 2,
-      kvBytesPerTokenPerGpu: 65536,
-      tensorParallel: 2,
-    });
+    const tp2 = h100Step("meta-llama/Llama-3.1-8B", 65536, 2).s;
     expect(tp2.params.flopsPerToken).toBe(s.params.flopsPerToken / 2);
     expect(modelStepTime(s)(decode(8))).toBe(rooflineStepTime(s.params)(decode(8)));
   });
 
   it("Qwen3-30B-A3B: a one-token step reads 8 of 128 experts; a large batch reads nearly all", () => {
-    const spec = catalogModelSpec("Qwen/Qwen3-30B-A3B");
-    const format = parseWeightFormat(undefined, spec);
-    const w = estimateWeights(spec, format);
-    const s = modelStep({
-      spec,
-      gpu,
-      format,
-      weightBytesPerGpu: w.totalBytes,
-      kvBytesPerTokenPerGpu: 98304,
-      tensorParallel: 1,
-    });
+    const { spec, w, s } = h100Step("Qwen/Qwen3-30B-A3B", 98304);
     expect(s.moe).toEqual({ expertsPerToken: 8, numExperts: 128 });
     expect(s.expertBytesPerGpu).toBe(w.expertBytes);
     let embedding = 0;

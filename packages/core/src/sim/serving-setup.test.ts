@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { catalogModelSpec } from "../catalog/models.js";
 import { estimate } from "../estimate/estimate.js";
+import { uniformKvLayout } from "../estimate/kv-cache.js";
 import { kvReadBytesPerContextToken, kvReadProfile } from "../perf/step-cost.js";
 import { KV_STORAGE_DTYPES } from "./kv-policy.js";
 import { servingSetup, vllmAcceptsKvDtype } from "./serving-setup.js";
@@ -62,13 +63,7 @@ describe("servingSetup: the estimate → simulator setup of a vLLM configuration
 describe("KV a decode step reads: sliding-window layers read their window", () => {
   it("gemma-2-9b at 8192 tokens reads 3/4 of a full-attention model's KV (half its layers keep 4096)", () => {
     const spec = catalogModelSpec("google/gemma-2-9b");
-    const layout = {
-      kDtype: "bf16",
-      vDtype: "bf16",
-      mla: "latent",
-      recurrent: "hf",
-      recurrentDtypeBytes: 2,
-    } as const;
+    const layout = uniformKvLayout("bf16");
     const p = kvReadProfile(spec, layout);
     const full = p.reduce((s, l) => s + l.bytesPerToken, 0);
     expect(kvReadBytesPerContextToken(p, 8192) / full).toBeCloseTo(0.75, 10);

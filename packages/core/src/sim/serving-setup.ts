@@ -9,7 +9,7 @@ import { kvShareOfRank } from "../estimate/devices.js";
 import { type VllmStartup, vllmEngine, vllmStartup } from "../estimate/engines/vllm/index.js";
 import { estimate } from "../estimate/estimate.js";
 import type { EngineInput, Estimate } from "../estimate/estimate-types.js";
-import { kvBytesPerToken } from "../estimate/kv-cache.js";
+import { kvBytesPerToken, uniformKvLayout } from "../estimate/kv-cache.js";
 import { parseWeightFormat } from "../estimate/weights.js";
 import type { ModelSpec } from "../models/model-spec.js";
 import { type ModelStep, modelStep } from "../perf/model-step.js";
@@ -122,14 +122,7 @@ export function servingSetup(i: ServingSetupInput): ServingSetup {
   };
   const startup = vllmStartup(input, i.maxModelLen, i.maxNumSeqs);
   const first = startup.stages[0];
-  const kv16 =
-    kvBytesPerToken(i.spec, {
-      kDtype: "bf16",
-      vDtype: "bf16",
-      mla: "latent",
-      recurrent: "hf",
-      recurrentDtypeBytes: 2,
-    }) * kvShareOfRank(i.spec, tp);
+  const kv16 = kvBytesPerToken(i.spec, uniformKvLayout("bf16")) * kvShareOfRank(i.spec, tp);
   // Not a vLLM dtype: the same pool memory, cut into blocks of the smaller format by the simulator.
   const pool: Pick<KvCacheOptions, "numGpuBlocks" | "memoryBytes"> =
     i.numGpuBlocks !== undefined

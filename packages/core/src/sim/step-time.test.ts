@@ -1,27 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { type RooflineStepParams, rooflineStepTime, rooflineTerms } from "../perf/roofline.js";
+import { stepBatch } from "../testing/step-batch.js";
 import { solveLeastSquares } from "./least-squares.js";
 import { createRng } from "./rng.js";
 import {
   fitLinearStepTime,
   fitRooflineScales,
   linearStepTime,
-  type StepBatch,
   type StepRecord,
   scaledRooflineStepTime,
 } from "./step-time.js";
-
-const batch = (p: Partial<StepBatch>): StepBatch => ({
-  prefillTokens: 0,
-  prefillSeqs: 0,
-  decodeSeqs: 0,
-  decodeContextTokens: 0,
-  contextTokens: 0,
-  kvTokensRead: 0,
-  kvBytesRead: 0,
-  prefillAttentionPairs: 0,
-  ...p,
-});
 
 // An 8B-like model on a 1008 GB/s, 165 TFLOP/s GPU (numbers as inputs; core/perf will supply them).
 const params: RooflineStepParams = {
@@ -37,7 +25,7 @@ const params: RooflineStepParams = {
 
 describe("roofline step time", () => {
   it("a small decode batch is bandwidth-bound: weights + KV bytes / bandwidth", () => {
-    const b = batch({
+    const b = stepBatch({
       decodeSeqs: 8,
       decodeContextTokens: 8000,
       kvTokensRead: 8008,
@@ -51,7 +39,7 @@ describe("roofline step time", () => {
 
   it("a 2048-token prefill chunk is compute-bound: 2·N·tokens + attention / FLOP/s", () => {
     const pairs = 2048 * (2049 / 2);
-    const b = batch({
+    const b = stepBatch({
       prefillTokens: 2048,
       prefillSeqs: 1,
       prefillAttentionPairs: pairs,
@@ -62,7 +50,7 @@ describe("roofline step time", () => {
   });
 
   it("efficiencies and overheads scale and add", () => {
-    const b = batch({ decodeSeqs: 1, kvTokensRead: 1 });
+    const b = stepBatch({ decodeSeqs: 1, kvTokensRead: 1 });
     const base = rooflineStepTime(params)(b);
     const slow = rooflineStepTime({
       ...params,
@@ -102,7 +90,7 @@ describe("least squares and the calibration hook", () => {
     const records: StepRecord[] = [];
     for (let i = 0; i < 200; i++) {
       const prefill = i % 3 === 0 ? rng.int(1, 2048) : 0;
-      const b = batch({
+      const b = stepBatch({
         prefillTokens: prefill,
         decodeSeqs: rng.int(0, 64),
         kvTokensRead: rng.int(0, 40000),
@@ -126,7 +114,7 @@ describe("least squares and the calibration hook", () => {
     const records: StepRecord[] = [];
     for (let p = 0; p <= 2048; p += 128)
       for (const n of [0, 8, 32]) {
-        const b = batch({
+        const b = stepBatch({
           prefillTokens: p,
           decodeSeqs: n,
           kvTokensRead: 1000 * n + p,
@@ -148,7 +136,7 @@ describe("least squares and the calibration hook", () => {
     for (const g of gpus)
       for (const n of [1, 16, 64])
         for (const p of [0, 512, 2048]) {
-          const b = batch({
+          const b = stepBatch({
             decodeSeqs: n,
             prefillTokens: p,
             kvTokensRead: n * 1000,

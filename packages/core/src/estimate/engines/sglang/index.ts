@@ -3,7 +3,7 @@
  * `engine` record is made only by `toJson`.
  */
 import type { DeviceBytes, EngineInput } from "../../estimate-types.js";
-import type { KvLayoutOptions } from "../../kv-cache.js";
+import { uniformKvLayout } from "../../kv-cache.js";
 import { computeDtypeOf } from "../../weights.js";
 import type { Engine, EngineIssue, EngineJson, EngineResult } from "../engine.js";
 import { VLLM_CAPABILITIES } from "../vllm/index.js";
@@ -55,13 +55,7 @@ export const sglangEngine: Engine<SglangReport> = {
     };
     const modelDtype = computeDtypeOf(input.format, input.spec);
     const kv = vllmKvDtype(input);
-    const kvLayout: KvLayoutOptions = {
-      kDtype: kv,
-      vDtype: kv,
-      mla: "latent",
-      recurrent: "hf",
-      recurrentDtypeBytes: modelDtype === "fp32" ? 4 : 2,
-    };
+    const kvLayout = uniformKvLayout(kv, modelDtype === "fp32" ? 4 : 2);
     const notes = [
       `SGLang: mem_fraction_static ${s.memFractionStatic}${input.scenario.engineOptions.memFractionStatic === undefined ? " (SGLang's default for this GPU: chunked_prefill_size " + s.defaults.chunkedPrefillSize + ", cuda_graph_max_bs " + s.defaults.cudaGraphMaxBs + ")" : ""}; token pool = free memory × mem_fraction_static − weights.`,
       "Activations are the 1 − mem_fraction_static headroom SGLang leaves for prefill activations and CUDA graphs.",

@@ -4,7 +4,7 @@
  */
 import { GIB } from "../../../units/units.js";
 import type { DeviceBytes, EngineInput } from "../../estimate-types.js";
-import type { KvLayoutOptions } from "../../kv-cache.js";
+import { uniformKvLayout } from "../../kv-cache.js";
 import { isCheckpointWeightName } from "../../weights.js";
 import type { Engine, EngineCapabilities, EngineIssue, EngineJson, EngineResult } from "../engine.js";
 import {
@@ -95,13 +95,7 @@ export const vllmEngine: Engine<VllmReport> = {
     const issues: EngineIssue[] = s.refusal
       ? [{ code: "engine-refuses", engine: "vllm", reason: s.refusal }]
       : [];
-    const kvLayout: KvLayoutOptions = {
-      kDtype: s.kvDtype,
-      vDtype: s.kvDtype,
-      mla: "latent",
-      recurrent: "hf",
-      recurrentDtypeBytes: 2,
-    };
+    const kvLayout = uniformKvLayout(s.kvDtype);
     return {
       devices,
       report: { engine: "vllm", startup: s },

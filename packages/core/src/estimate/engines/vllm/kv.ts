@@ -1,5 +1,5 @@
 import type { LayerSpec, ModelSpec } from "../../../models/model-spec.js";
-import { layerRecurrentStateBytes } from "../../kv-cache.js";
+import { layerRecurrentStateBytes, uniformKvLayout } from "../../kv-cache.js";
 
 /**
  * vLLM v1's paged KV cache, reproduced from vllm/v1/kv_cache_interface.py (per-layer specs and
@@ -160,13 +160,7 @@ export function vllmLayerKvSpec(layer: LayerSpec, o: VllmKvOptions): VllmKvSpec 
     case "mamba":
     case "linear-attention": {
       // Conv and SSM state in the model dtype, split by heads under tensor parallelism.
-      const state = layerRecurrentStateBytes(m, {
-        kDtype: "bf16",
-        vDtype: "bf16",
-        mla: "latent",
-        recurrent: "hf",
-        recurrentDtypeBytes: o.modelDtypeBytes,
-      });
+      const state = layerRecurrentStateBytes(m, uniformKvLayout("bf16", o.modelDtypeBytes));
       return {
         kind: "mamba",
         blockSize: o.blockSize,
