@@ -1,4 +1,5 @@
-import { describeAllowed, MemlensError } from "../errors/memlens-error.js";
+import { MemlensError } from "../errors/memlens-error.js";
+import { genericArchitecture } from "./architectures/generic.js";
 import {
   MULTIMODAL_ARCHITECTURES,
   type MultimodalArchitecture,
@@ -26,7 +27,8 @@ export const SUPPORTED_ARCHITECTURES: readonly string[] = [
 
 /**
  * Builds a ModelSpec from a Hugging Face config.json object: every tensor with its shape, every
- * layer's attention kind. Unknown architectures are an error naming the `model_type`.
+ * layer's attention kind. A `model_type` memlens does not know is read as a Llama-like decoder from
+ * the standard fields, with notes saying it is approximate (architectures/generic.ts).
  * @example modelSpecFromHfConfig(JSON.parse(text), "meta-llama/Llama-3.1-8B").parameters // 8030261248
  */
 export function modelSpecFromHfConfig(raw: unknown, id: string): ModelSpec {
@@ -54,14 +56,21 @@ export function modelSpecFromHfConfig(raw: unknown, id: string): ModelSpec {
     text = tc;
     textType = tc.str("model_type") ?? wrapper.textModelType;
   }
-  const builder = textArchitecture(textType);
-  if (!builder)
-    throw new MemlensError(
-      "unsupported-architecture",
-      `model_type "${textType}" is not supported; supported: ${describeAllowed(SUPPORTED_ARCHITECTURES, 40)}`,
-      "config.model_type",
-      SUPPORTED_ARCHITECTURES,
-    );
+  let builder = textArchitecture(textType);
+  if (!builder) {
+    // An unknown wrapper keeps its language model in text_config too.
+    const tc = wrapper ? undefined : root.child("text_config");
+    if (tc && !root.has("hidden_size")) {
+      text = tc;
+      textType = tc.str("model_type") ?? modelType;
+      builder = textArchitecture(textType);
+      if (root.has("vision_config"))
+        notes.push(
+          "Approximate: the vision_config tower of this unknown wrapper is not counted (text model only).",
+        );
+    }
+    builder ??= genericArchitecture(textType);
+  }
   const layers = builder(text, t, notes);
   if (wrapper) addVisionTower(root, wrapper, text, t, notes);
 
