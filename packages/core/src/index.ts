@@ -3,9 +3,12 @@ export * from "./catalog/dtypes.js";
 export { findGpu, GPU_LIST } from "./catalog/gpu-lookup.js";
 export type { GpuFlops, GpuInterconnect, GpuSpec } from "./catalog/gpu-types.js";
 export {
+  type CatalogModelAlias,
   type CatalogModelRow,
   catalogModelSpec,
+  findModelAlias,
   findModelRow,
+  MODEL_ALIASES,
   MODEL_ROWS,
   suggestModels,
 } from "./catalog/models.js";
