@@ -12,6 +12,7 @@ export {
   MODEL_ROWS,
   suggestModels,
 } from "./catalog/models.js";
+export * from "./catalog/ollama-tags.js";
 export * from "./catalog/quality.js";
 export * from "./errors/memlens-error.js";
 export * from "./estimate/activations.js";
