@@ -3,12 +3,16 @@ export * from "./catalog/dtypes.js";
 export { findGpu, GPU_LIST } from "./catalog/gpu-lookup.js";
 export type { GpuFlops, GpuInterconnect, GpuSpec } from "./catalog/gpu-types.js";
 export {
+  type CatalogModelAlias,
   type CatalogModelRow,
   catalogModelSpec,
+  findModelAlias,
   findModelRow,
+  MODEL_ALIASES,
   MODEL_ROWS,
   suggestModels,
 } from "./catalog/models.js";
+export * from "./catalog/ollama-tags.js";
 export * from "./catalog/quality.js";
 export * from "./errors/memlens-error.js";
 export * from "./estimate/activations.js";

@@ -2,10 +2,12 @@ import { existsSync } from "node:fs";
 import {
   type Estimate,
   estimate,
+  findOllamaTag,
   formatBinaryBytes,
   formatCount,
   formatRate,
   formatSeconds,
+  looksLikeOllamaTag,
   MemlensError,
   type ModelSpec,
   modelSpecFromHfConfig,
@@ -101,13 +103,21 @@ export async function scenarioFromArgs(
   if (v.model !== undefined) {
     const m = v.model;
     const looksLikePath = m.endsWith(".json") || m.startsWith(".") || m.startsWith("/") || existsSync(m);
-    s.model = !looksLikePath
-      ? { id: m }
-      : m.endsWith(".gguf")
-        ? { gguf: m }
-        : m.endsWith(".safetensors") || m.endsWith(".safetensors.index.json")
-          ? { safetensors: m }
-          : { config: m };
+    const ollama = !looksLikePath && looksLikeOllamaTag(m) ? findOllamaTag(m, "--model") : undefined;
+    if (ollama) {
+      // an ollama tag: its catalog model, at the tag's GGUF quantization, on llama.cpp (flags below override)
+      s.weights ??= ollama.weights;
+      s.engine ??= "llama.cpp";
+    }
+    s.model = ollama
+      ? { id: ollama.model }
+      : !looksLikePath
+        ? { id: m }
+        : m.endsWith(".gguf")
+          ? { gguf: m }
+          : m.endsWith(".safetensors") || m.endsWith(".safetensors.index.json")
+            ? { safetensors: m }
+            : { config: m };
   }
   if (v.engine !== undefined) s.engine = v.engine;
   if (v.task !== undefined) s.task = v.task;

@@ -1,5 +1,11 @@
 import { existsSync } from "node:fs";
-import { catalogModelSpec, type ModelSpec, modelSpecFromHfConfig } from "@memlens/core";
+import {
+  catalogModelSpec,
+  findOllamaTag,
+  looksLikeOllamaTag,
+  type ModelSpec,
+  modelSpecFromHfConfig,
+} from "@memlens/core";
 import { readJsonFile } from "../io.js";
 
 /** A `--model` value resolved: a catalog id, or a config.json (a file, or a directory holding one). */
@@ -18,6 +24,8 @@ export function resolveModelFlag(m: string, flag = "--model"): ModelRef {
     const spec = modelSpecFromHfConfig(readJsonFile(m, flag), m);
     return { spec, ref: { config: m }, directory: m.endsWith(".json") ? undefined : m };
   }
-  const spec = catalogModelSpec(m, flag);
+  // an ollama tag names its catalog model (the tag's quantization is applied by `estimate`)
+  const id = looksLikeOllamaTag(m) ? findOllamaTag(m, flag).model : m;
+  const spec = catalogModelSpec(id, flag);
   return { spec, ref: { id: spec.id }, directory: undefined };
 }

@@ -17,3 +17,15 @@ export interface CatalogModelRow {
   };
   readonly config: Readonly<Record<string, unknown>>;
 }
+
+/** An instruct/chat id whose config.json has a catalog model's shapes (data/hf-configs/ALIASES.md). */
+export interface CatalogModelAlias {
+  /** The id users type, e.g. "meta-llama/Llama-3.1-8B-Instruct". */
+  readonly id: string;
+  /** The catalog model it resolves to, e.g. "meta-llama/Llama-3.1-8B". */
+  readonly base: string;
+  /** Repository, path and commit of the alias's own config.json that was compared with the base's. */
+  readonly source: string;
+  /** The keys that differ from the base's config.json (none changes a shape, dtype or context). */
+  readonly differs: string;
+}

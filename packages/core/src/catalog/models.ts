@@ -1,13 +1,16 @@
 import { MemlensError } from "../errors/memlens-error.js";
 import { modelSpecFromHfConfig } from "../models/from-hf-config.js";
 import type { ModelSpec } from "../models/model-spec.js";
-import type { CatalogModelRow } from "./model-catalog-types.js";
-import { MODEL_ROWS } from "./models.generated.js";
+import type { CatalogModelAlias, CatalogModelRow } from "./model-catalog-types.js";
+import { MODEL_ALIASES, MODEL_ROWS } from "./models.generated.js";
 
-export type { CatalogModelRow };
-export { MODEL_ROWS };
+export type { CatalogModelAlias, CatalogModelRow };
+export { MODEL_ALIASES, MODEL_ROWS };
 
 const byLowerId = new Map(MODEL_ROWS.map((r) => [r.id.toLowerCase(), r]));
+const aliasByLowerId = new Map(MODEL_ALIASES.map((a) => [a.id.toLowerCase(), a]));
+/** Every id the catalog answers to: its models, then its aliases. */
+const knownIds = [...MODEL_ROWS.map((r) => r.id), ...MODEL_ALIASES.map((a) => a.id)];
 const specCache = new Map<string, ModelSpec>();
 
 /** Finds a catalog model by Hugging Face id (case-insensitive; the org may be left out). */
@@ -20,39 +23,56 @@ export function findModelRow(id: string): CatalogModelRow | undefined {
 }
 
 /**
+ * Finds an alias (an instruct/chat id with a catalog model's shapes) by id, case-insensitively;
+ * the org may be left out where the name is unique.
+ * @example findModelAlias("meta-llama/llama-3.1-8b-instruct")?.base // "meta-llama/Llama-3.1-8B"
+ */
+export function findModelAlias(id: string): CatalogModelAlias | undefined {
+  const k = id.trim().toLowerCase();
+  const exact = aliasByLowerId.get(k);
+  if (exact) return exact;
+  const byName = MODEL_ALIASES.filter((a) => a.id.toLowerCase().endsWith(`/${k}`));
+  return byName.length === 1 ? byName[0] : undefined;
+}
+
+/**
  * The ModelSpec of a catalog model, built from its embedded config.json (memoised).
  * @example catalogModelSpec("meta-llama/Llama-3.1-8B").numLayers // 32
  */
 export function catalogModelSpec(id: string, field = "model.id"): ModelSpec {
-  const row = findModelRow(id);
+  const alias = findModelRow(id) ? undefined : findModelAlias(id);
+  const row = alias ? findModelRow(alias.base) : findModelRow(id);
   if (!row) {
     const near = suggestModels(id);
     throw new MemlensError(
       "unknown-model",
       `${field} "${id}" is not in the catalog${near.length ? `; did you mean ${near.join(", ")}?` : ""} (run \`memlens models\` for all ${MODEL_ROWS.length})`,
       field,
-      MODEL_ROWS.map((r) => r.id),
+      knownIds,
     );
   }
-  let spec = specCache.get(row.id);
+  // An alias is its base model's config.json under the alias's own id (the JSON `model.name`).
+  const name = alias?.id ?? row.id;
+  let spec = specCache.get(name);
   if (!spec) {
-    spec = modelSpecFromHfConfig(row.config, row.id);
-    specCache.set(row.id, spec);
+    spec = modelSpecFromHfConfig(row.config, name);
+    specCache.set(name, spec);
   }
   return spec;
 }
 
-/** Up to five catalog ids sharing the most characters in order with `id`. */
+/** Up to five catalog ids (models or aliases) sharing the most characters in order with `id`. */
 export function suggestModels(id: string): string[] {
   const words = id
     .toLowerCase()
     .split(/[^a-z0-9.]+/)
     .filter((w) => w.length > 0);
   if (words.length === 0) return [];
-  return MODEL_ROWS.map((r) => ({
-    id: r.id,
-    score: words.filter((w) => r.id.toLowerCase().includes(w)).length,
-  }))
+  return knownIds
+    .map((known) => ({
+      id: known,
+      score: words.filter((w) => known.toLowerCase().includes(w)).length,
+    }))
     .filter((x) => x.score > 0)
     .sort((a, b) => b.score - a.score)
     .slice(0, 5)

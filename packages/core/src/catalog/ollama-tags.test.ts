@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { MemlensError } from "../errors/memlens-error.js";
+import { lookupGgufFileType } from "./ggml-types.js";
+import { findOllamaTag, looksLikeOllamaTag, OLLAMA_TAGS, ollamaTagModelKnown } from "./ollama-tags.js";
+
+describe("ollama tags", () => {
+  it("every tag names a catalog model or alias, a GGUF file type and a source", () => {
+    for (const t of OLLAMA_TAGS) {
+      expect(ollamaTagModelKnown(t), t.tag).toBe(true);
+      expect(lookupGgufFileType(t.weights).name).toBe(t.weights);
+      expect(t.source.length).toBeGreaterThan(40);
+    }
+  });
+
+  it("tags match case-insensitively, with or without library/", () => {
+    expect(findOllamaTag("llama3.1:8b").model).toBe("meta-llama/Llama-3.1-8B-Instruct");
+    expect(findOllamaTag("library/Llama3.1:8B").weights).toBe("Q4_K_M");
+    expect(findOllamaTag("llama3.1:8b-instruct-q8_0").weights).toBe("Q8_0");
+  });
+
+  it("tells tags from Hub ids", () => {
+    expect(looksLikeOllamaTag("llama3.1:8b")).toBe(true);
+    expect(looksLikeOllamaTag("meta-llama/Llama-3.1-8B")).toBe(false);
+    expect(looksLikeOllamaTag("bartowski/Meta-Llama-3.1-8B-Instruct-GGUF:Q4_K_M")).toBe(false);
+  });
+
+  it("an unknown tag is one line naming the nearest known tags", () => {
+    let err: unknown;
+    try {
+      findOllamaTag("llama3.1:405b", "--model");
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(MemlensError);
+    const m = (err as MemlensError).message;
+    expect(m).not.toContain("\n");
+    expect(m).toContain("llama3.1:8b");
+  });
+});
