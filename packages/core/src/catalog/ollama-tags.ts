@@ -14,7 +14,7 @@ export interface OllamaTag {
 }
 
 const LLAMA31_8B_BLOBS =
-  "a dump of ollama's llama3.1:8b model page (GGUF metadata: general.file_type Q4_K_M, llama.block_count 32, llama.embedding_length 4096, tokenizer.ggml.eos_token_id 128009 = the Instruct release's <|eot_id|>), vendored in a public GitHub repository (code search id 48670024769, file '# Llama 3.1 8B info Ollama')";
+  "https://ollama.com/library/llama3.1:8b (the model page's GGUF metadata: general.file_type Q4_K_M, llama.block_count 32, llama.embedding_length 4096, tokenizer.ggml.eos_token_id 128009 = the Instruct release's <|eot_id|>; read from a copy of that page kept in a public GitHub file titled 'Llama 3.1 8B info Ollama')";
 const DEVTOOLKIT_LLAMA =
   'https://devtoolkit.sh/examples/llama/quantization: "ollama pull llama3.1:8b # default Q4_K_M"; lists llama3.1:8b-instruct-fp16, -q8_0, -q5_K_M, -q4_K_M';
 
