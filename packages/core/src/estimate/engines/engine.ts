@@ -3,7 +3,7 @@
  * An engine owns what it accepts (weight formats, KV dtypes), its limits and defaults, and its
  * memory answer as a typed report; callers (estimate, planner, CLI, simulator, web) read these
  * fields and never keep their own lists. Prose and the SCENARIO.md `engine` record are made from
- * the report only at the edge (`toJson`, `issueText`).
+ * the report only at the edge (`toJson`, and `issueText` in the registry, engines/index.ts).
  */
 import type { GpuSpec } from "../../catalog/gpu-types.js";
 import type { InferenceEngine } from "../../scenario/scenario.js";
@@ -111,25 +111,3 @@ export interface Engine<R = unknown> extends EngineCapabilities {
   /** SCENARIO.md `engine` record from the report (the edge: names fixed by the contract). */
   toJson(report: R): EngineJson;
 }
-
-/** One line of prose for an issue (the edge: notes, CLI tables, web messages). */
-export function issueText(i: EngineIssue): string {
-  switch (i.code) {
-    case "engine-refuses":
-      return `${labelOf(i.engine)} would not start: ${i.reason}.`;
-    case "kv-too-small":
-      return `${labelOf(i.engine)}'s KV pool holds ${i.poolTokens} tokens, less than one ${i.contextTokens}-token request.`;
-    case "too-many-sequences":
-      return `${labelOf(i.engine)} serves at most ${i.maxSequences} parallel sequences; ${i.sequences} were asked for.`;
-    case "context-over-trained":
-      return `${labelOf(i.engine)} refuses a context_length of ${i.contextTokens} above the model's ${i.maxPositionEmbeddings} positions.`;
-  }
-}
-
-const LABELS: Readonly<Record<InferenceEngine, string>> = {
-  vllm: "vLLM",
-  sglang: "SGLang",
-  "llama.cpp": "llama.cpp",
-  transformers: "transformers",
-};
-const labelOf = (e: InferenceEngine): string => LABELS[e];

@@ -5,7 +5,7 @@
  */
 import { MemlensError } from "../../errors/memlens-error.js";
 import { INFERENCE_ENGINES, type InferenceEngine } from "../../scenario/scenario.js";
-import type { Engine } from "./engine.js";
+import type { Engine, EngineIssue } from "./engine.js";
 import { type LlamaCppReport, llamaCppEngine } from "./llamacpp/index.js";
 import { type SglangReport, sglangEngine } from "./sglang/index.js";
 import { type TransformersReport, transformersEngine } from "./transformers/index.js";
@@ -53,5 +53,19 @@ export type {
   EngineJson,
   EngineResult,
 } from "./engine.js";
-export { issueText } from "./engine.js";
 export type { LlamaCppReport, SglangReport, TransformersReport, VllmReport };
+
+/** One line of prose for an issue, in the engine's own name (the edge: notes, CLI tables, web messages). */
+export function issueText(i: EngineIssue): string {
+  const label = ENGINES[i.engine].label;
+  switch (i.code) {
+    case "engine-refuses":
+      return `${label} would not start: ${i.reason}.`;
+    case "kv-too-small":
+      return `${label}'s KV pool holds ${i.poolTokens} tokens, less than one ${i.contextTokens}-token request.`;
+    case "too-many-sequences":
+      return `${label} serves at most ${i.maxSequences} parallel sequences; ${i.sequences} were asked for.`;
+    case "context-over-trained":
+      return `${label} refuses a context_length of ${i.contextTokens} above the model's ${i.maxPositionEmbeddings} positions.`;
+  }
+}

@@ -6,7 +6,7 @@ import { parseScenario } from "../../../scenario/scenario.js";
 import { estimate } from "../../estimate.js";
 import type { EngineInput } from "../../estimate-types.js";
 import { parseWeightFormat } from "../../weights.js";
-import { issueText } from "../engine.js";
+import { issueText } from "../index.js";
 import { LLAMA_MAX_SEQ, llamaCppCacheType, llamaCppEngine } from "./index.js";
 
 const ID = "meta-llama/Llama-3.1-8B";
