@@ -7,7 +7,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { estimate, findOllamaTag } from "../../packages/core/src/index.js";
+import {
+  estimate,
+  estimateWithReport,
+  findOllamaTag,
+  type OllamaReport,
+} from "../../packages/core/src/index.js";
 
 interface Row {
   readonly tag: string;
@@ -56,5 +61,31 @@ describe(`ollama goldens: ${fixture.source}`, () => {
       });
     expect(at(65536).devices).toEqual(at(32768).devices);
     expect(at(65536).engine.numCtx).toBe(32768);
+  });
+});
+
+describe("ollama's llama-server command line: https://github.com/ollama/ollama/issues/16499", () => {
+  const f = JSON.parse(
+    readFileSync(join(import.meta.dirname, "fixtures/issue16499-gpt-oss-20b-rtx4060ti.json"), "utf8"),
+  ) as { readonly llamaServerFlags: Readonly<Record<string, number | string | null>> };
+
+  it("gpt-oss:20b on a 16 GB RTX 4060 Ti gets the flags ollama 0.30.4 logged", () => {
+    const r = estimateWithReport({
+      model: { id: "openai/gpt-oss-20b" },
+      weights: "mxfp4",
+      engine: "ollama",
+      hardware: { gpu: "RTX-4060-Ti-16GB", count: 1 },
+    });
+    const s = (r.report as OllamaReport).settings;
+    const flags = f.llamaServerFlags;
+    expect(s.numCtx * s.numParallel).toBe(flags["-c"]);
+    expect(s.numParallel).toBe(flags["-np"]);
+    expect(s.flashAttention).toBe(flags["--flash-attn"]);
+    expect([s.numBatch, s.numUbatch]).toEqual([flags["-b"], flags["-ub"]]);
+    // no --cache-type-k: llama-server's f16; no -ngl: every layer (its --fit finds they fit)
+    expect(flags["--cache-type-k"]).toBeNull();
+    expect(s.kvCacheType).toBe("f16");
+    expect(r.estimate.engine.gpuLayers).toBe(25);
+    expect(r.estimate.fits).toBe(true);
   });
 });
