@@ -89,3 +89,49 @@ describe("ollama's llama-server command line: https://github.com/ollama/ollama/i
     expect(r.estimate.fits).toBe(true);
   });
 });
+
+describe("llama-server's memory breakdown under ollama 0.30: https://github.com/ollama/ollama/issues/16416", () => {
+  const f = JSON.parse(
+    readFileSync(join(import.meta.dirname, "fixtures/issue16416-gpt-oss-120b-strix-halo.json"), "utf8"),
+  ) as { readonly measuredMiB: Readonly<Record<string, number>> };
+
+  it("gpt-oss:120b, 2 × 131072 tokens: context exact, compute within 2%, weights within 3%", () => {
+    const r = estimateWithReport({
+      model: { id: "openai/gpt-oss-120b" },
+      weights: "mxfp4",
+      engine: "ollama",
+      batch: 2,
+      hardware: { memoryBytes: 115200 * 2 ** 20, count: 1 },
+    });
+    const s = (r.report as OllamaReport).settings;
+    // 115200 MiB: the 262144 tier, cut to gpt-oss's 131072; ollama's automatic batch steps down to 1024
+    expect([s.numCtx, s.numBatch]).toEqual([131072, 1024]);
+    const m = r.estimate.engine;
+    const mib = (k: string) => Number(m[k]) / 2 ** 20;
+    const rel = (a: number, b: number) => Math.abs(a - b) / b;
+    const want = f.measuredMiB;
+    expect(mib("kvBufferBytes")).toBeCloseTo(want.gpuContext!, 0); // 9306.0 vs 9306
+    expect(mib("hostComputeBufferBytes")).toBeCloseTo(want.hostCompute!, 0); // 281.0 vs 281
+    expect(rel(mib("computeBufferBytes"), want.gpuCompute!)).toBeLessThan(0.02); // 808 vs 796: +1.5%
+    // ollama's own gpt-oss GGUF (file_type 4) against the tensors llama-quantize picks for MXFP4_MOE: -2.2%
+    expect(rel(mib("modelBufferBytes"), want.gpuModel!)).toBeLessThan(0.03);
+  });
+});
+
+describe("ollama 0.9.0's weight total: https://github.com/ollama/ollama/issues/10458", () => {
+  it("qwen3:30b-a3b-q4_K_M's tensors are 17.2 GiB (printed to 0.1 GiB), memlens within 1%", () => {
+    const tag = findOllamaTag("qwen3:30b-a3b-q4_K_M");
+    const e = estimate({
+      model: { id: tag.model },
+      weights: tag.weights,
+      engine: "ollama",
+      contextLength: 4096,
+      hardware: { gpu: "RTX-3090", count: 2 },
+    });
+    const m = e.engine;
+    const gpu = m.modelBufferBytes as number | number[];
+    const total =
+      (Array.isArray(gpu) ? gpu.reduce((a, b) => a + b, 0) : gpu) + Number(m.hostModelBufferBytes);
+    expect(Math.abs(total / 2 ** 30 - 17.2) / 17.2).toBeLessThan(0.01); // 17.28 GiB: +0.5%
+  });
+});
