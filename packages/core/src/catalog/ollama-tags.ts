@@ -29,6 +29,9 @@ const ISSUE_9176 =
 const ISSUE_10458 =
   'https://github.com/ollama/ollama/issues/10458 (chrisoutwright, 2025-06-08, ollama 0.9.0 log of "qwen3:30b-a3b-q4_K_M": general.architecture qwen3moe, general.name = Qwen3 30B A3B, 49 layers incl. output, memory.weights.total 17.2 GiB)';
 
+const GPT_OSS_LAYOUT =
+  "ollama ships its own gpt-oss GGUF (MXFP4 experts, file_type 4); memlens loads it as llama-quantize's MXFP4_MOE, whose other tensors are smaller: the 120b model buffer is 2.2% under the logged one (test/ollama/goldens.test.ts)";
+
 /**
  * ollama library tags memlens knows, each with a source (issue 14 item 4). Only tags whose model
  * and default quantization were read from a source are listed; anything else is refused.
@@ -94,6 +97,18 @@ export const OLLAMA_TAGS: readonly OllamaTag[] = [
     weights: "Q4_K_M",
     source: ISSUE_10458,
   },
+  {
+    tag: "gpt-oss:20b",
+    model: "openai/gpt-oss-20b",
+    weights: "MXFP4_MOE",
+    source: `https://github.com/ollama/ollama/issues/16499 (ollama 0.30.4 starting llama-server for gpt-oss:20b); ${GPT_OSS_LAYOUT}`,
+  },
+  {
+    tag: "gpt-oss:120b",
+    model: "openai/gpt-oss-120b",
+    weights: "MXFP4_MOE",
+    source: `https://github.com/ollama/ollama/issues/16416 (ollama 0.30, gpt-oss:120b: general.file_type 4, "detected Ollama-format gpt-oss GGUF", ROCm0 model buffer 61223 MiB); ${GPT_OSS_LAYOUT}`,
+  },
 ];
 
 /**
@@ -110,6 +125,12 @@ export const OLLAMA_TAGS_MISSING_MODEL: readonly {
     hubModel: "google/gemma-3-12b-it",
     source:
       "issue 14 names the tag; its own name says the model: gemma3, 12b, -it (the instruction-tuned release, google/gemma-3-12b-it), -q8_0 (Q8_0)",
+  },
+  {
+    tag: "mistral:7b-instruct-v0.3-fp16",
+    hubModel: "mistralai/Mistral-7B-Instruct-v0.3",
+    source:
+      "https://github.com/ollama/ollama/issues/4592 (jmorganca, 2024-05-23: `ollama run mistral:7b-instruct-v0.3-fp16` for https://huggingface.co/mistralai/Mistral-7B-Instruct-v0.3); the catalog has the base Mistral-7B-v0.3 only",
   },
   {
     tag: "qwen3-coder:30b",
