@@ -32,6 +32,7 @@ export {
   type LlamaCppReport,
 } from "./estimate/engines/index.js";
 export * from "./estimate/engines/llamacpp/index.js";
+export * from "./estimate/engines/ollama/index.js";
 export * from "./estimate/engines/sglang/index.js";
 export { type TransformersReport, transformersEngine } from "./estimate/engines/transformers/index.js";
 export * from "./estimate/engines/vllm/index.js";

@@ -132,6 +132,9 @@ describe("memlens compare --engines (in process)", () => {
   it("parses --engines lists", () => {
     expect(parseEngineList("vllm, llama.cpp,vllm")).toEqual(["vllm", "llama.cpp"]);
     expect(parseEngineList("SGLang")).toEqual(["sglang"]);
-    expect(() => parseEngineList("ollama")).toThrow(/allowed \(comma-separated\): llama.cpp, vllm/);
+    expect(parseEngineList("ollama,llama.cpp")).toEqual(["ollama", "llama.cpp"]);
+    expect(() => parseEngineList("lmstudio")).toThrow(
+      /allowed \(comma-separated\): llama.cpp, vllm, sglang, transformers, ollama/,
+    );
   });
 });

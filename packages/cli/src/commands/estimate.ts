@@ -105,9 +105,9 @@ export async function scenarioFromArgs(
     const looksLikePath = m.endsWith(".json") || m.startsWith(".") || m.startsWith("/") || existsSync(m);
     const ollama = !looksLikePath && looksLikeOllamaTag(m) ? findOllamaTag(m, "--model") : undefined;
     if (ollama) {
-      // an ollama tag: its catalog model, at the tag's GGUF quantization, on llama.cpp (flags below override)
+      // an ollama tag: its catalog model, at the tag's GGUF quantization, on ollama (flags below override)
       s.weights ??= ollama.weights;
-      s.engine ??= "llama.cpp";
+      s.engine ??= "ollama";
     }
     s.model = ollama
       ? { id: ollama.model }

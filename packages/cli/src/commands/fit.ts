@@ -6,8 +6,11 @@ import {
   llamaCppModelOf,
   llamaCppSettings,
   MemlensError,
+  ollamaEngine,
+  ollamaLlamaServer,
   parseScenario,
   parseWeightFormat,
+  resolveEngineInput,
   resolveModelSpec,
 } from "@memlens/core";
 import { intFlag } from "../args.js";
@@ -19,6 +22,10 @@ that leave --fit-target MiB free on every GPU (llama.cpp's default margin is 102
 
   memlens fit --model ID|FILE.gguf [--weights Q4_K_M] [--gpu RTX-4090] [--gpus 1] [--ctx 8192]
               [--batch 1] [--kv-cache f16|q8_0|q4_0] [--fit-target 1024] [--scenario FILE] [--json]
+              [--engine llama.cpp|ollama]
+
+With --engine ollama (the default for an ollama tag such as llama3.1:8b), the llama-server that
+ollama starts: its num_ctx (by VRAM when --ctx is not given), batch and cache type.
 `;
 
 /** Splits off fit's own flag, leaving estimate's flags for scenarioFromArgs. */
@@ -41,10 +48,20 @@ export async function runFit(argv: readonly string[], io: CliIo): Promise<number
     io.stdout.write(HELP);
     return 0;
   }
-  raw.engine = "llama.cpp";
+  const ollama = raw.engine === "ollama";
+  if (!ollama) raw.engine = "llama.cpp";
   const spec0 = modelSpecFromScenarioFiles(raw);
-  const scenario = parseScenario(raw);
+  let scenario = parseScenario(raw);
   const spec = resolveModelSpec(scenario, spec0);
+  if (ollama) {
+    // the llama-server ollama starts: num_ctx (by VRAM when none is named), batch, cache type
+    const input = resolveEngineInput(scenario, spec);
+    const ctx =
+      raw.contextLength === undefined
+        ? (ollamaEngine.defaultContextLength?.(input) ?? scenario.contextLength)
+        : scenario.contextLength;
+    scenario = ollamaLlamaServer(input, ctx, scenario.batch).input.scenario;
+  }
   const format = parseWeightFormat(scenario.weights, spec);
   const model = llamaCppModelOf({ spec, format });
   const hw = scenario.hardware;
@@ -52,6 +69,7 @@ export async function runFit(argv: readonly string[], io: CliIo): Promise<number
   const capacity = gpu ? gpu.memoryBytes : (hw as { memoryBytes: number }).memoryBytes;
   const gpuCount = scenario.engineOptions.backend === "cpu" ? 0 : hw.count;
   const settings = llamaCppSettings(scenario, model.hparams.nLayer, gpuCount);
+  const engineLabel = ollama ? "ollama (llama-server)" : "llama.cpp";
   const margin = targetMib === undefined ? LLAMACPP_FIT_TARGET_BYTES : targetMib * 1024 * 1024;
   if (margin >= capacity)
     throw new MemlensError(
@@ -81,7 +99,7 @@ export async function runFit(argv: readonly string[], io: CliIo): Promise<number
   const st = styler(io);
   const lines = [
     st.bold(
-      `${spec.id} · llama.cpp · ${model.fileType ?? "?"} · ${out.devices} × ${formatBinaryBytes(capacity)} · margin ${formatBinaryBytes(margin)}`,
+      `${spec.id} · ${engineLabel} · ${model.fileType ?? "?"} · ${out.devices} × ${formatBinaryBytes(capacity)} · margin ${formatBinaryBytes(margin)}`,
     ),
     `At ${settings.contextLength.toLocaleString("en-US")} tokens × ${settings.nSeq}: ${r.deviceBytes.map((b) => formatBinaryBytes(b, 2)).join(" + ")} used per device — ${out.fitsAsRequested ? st.green("fits") : st.red("does not fit")}`,
     gpuCount > 0

@@ -65,6 +65,12 @@ export interface EnginesReport {
 
 export const isEngineError = (o: EngineOutcome | ReportedOutcome): o is EngineError => "error" in o;
 
+/** Every engine --engines takes: the compared ones first, then the variants (ollama). */
+const ALLOWED: readonly InferenceEngine[] = [
+  ...COMPARE_ENGINES,
+  ...INFERENCE_ENGINES.filter((e) => !COMPARE_ENGINES.includes(e)),
+];
+
 /** `--engines llama.cpp,vllm`: the engines named, deduplicated, in the order given. */
 export function parseEngineList(value: string | undefined): InferenceEngine[] {
   const allowed: readonly string[] = INFERENCE_ENGINES;
@@ -76,9 +82,9 @@ export function parseEngineList(value: string | undefined): InferenceEngine[] {
   if (names.length === 0 || bad.length > 0)
     throw new MemlensError(
       "invalid-value",
-      `--engines ${names.length === 0 ? "is empty" : `has unknown engine${bad.length > 1 ? "s" : ""} ${bad.map((b) => `"${b}"`).join(", ")}`}; allowed (comma-separated): ${COMPARE_ENGINES.join(", ")}`,
+      `--engines ${names.length === 0 ? "is empty" : `has unknown engine${bad.length > 1 ? "s" : ""} ${bad.map((b) => `"${b}"`).join(", ")}`}; allowed (comma-separated): ${ALLOWED.join(", ")}`,
       "--engines",
-      COMPARE_ENGINES,
+      ALLOWED,
     );
   return [...new Set(names.map((n) => n.toLowerCase() as InferenceEngine))];
 }

@@ -25,7 +25,9 @@ export function registerComparer(c: LogComparer): void {
 /** The comparer for a log, or an error naming the engines memlens reads. */
 export function detectComparer(lines: readonly string[], engine?: string): LogComparer {
   if (engine) {
-    const c = COMPARERS.find((x) => x.engine === engine);
+    // ollama runs llama-server: its log's buffer lines are llama.cpp's
+    const reader = engine === "ollama" ? "llama.cpp" : engine;
+    const c = COMPARERS.find((x) => x.engine === reader);
     if (!c)
       throw new MemlensError(
         "invalid-value",

@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { MemlensError } from "../errors/memlens-error.js";
 import { lookupGgufFileType } from "./ggml-types.js";
-import { findOllamaTag, looksLikeOllamaTag, OLLAMA_TAGS, ollamaTagModelKnown } from "./ollama-tags.js";
+import { findModelAlias, findModelRow } from "./models.js";
+import {
+  findOllamaTag,
+  looksLikeOllamaTag,
+  OLLAMA_TAGS,
+  OLLAMA_TAGS_MISSING_MODEL,
+  ollamaTagModelKnown,
+} from "./ollama-tags.js";
 
 describe("ollama tags", () => {
   it("every tag names a catalog model or alias, a GGUF file type and a source", () => {
@@ -35,5 +42,25 @@ describe("ollama tags", () => {
     const m = (err as MemlensError).message;
     expect(m).not.toContain("\n");
     expect(m).toContain("llama3.1:8b");
+  });
+
+  it("knows the tags issue 14 names, or names the model the catalog lacks", () => {
+    expect(findOllamaTag("qwen3:30b-a3b")).toMatchObject({ model: "Qwen/Qwen3-30B-A3B", weights: "Q4_K_M" });
+    expect(findOllamaTag("llama3.2:1b")).toMatchObject({
+      model: "meta-llama/Llama-3.2-1B-Instruct",
+      weights: "Q8_0",
+    });
+    expect(findOllamaTag("qwen2.5:7b").model).toBe("Qwen/Qwen2.5-7B-Instruct");
+    expect(() => findOllamaTag("gemma3:12b-it-q8_0")).toThrow(
+      /google\/gemma-3-12b-it, which the catalog does not have yet/,
+    );
+    expect(() => findOllamaTag("qwen3-coder:30b")).toThrow(/Qwen\/Qwen3-Coder-30B-A3B-Instruct/);
+  });
+
+  it("a tag missing its model is listed only while the catalog lacks that model", () => {
+    for (const t of OLLAMA_TAGS_MISSING_MODEL) {
+      expect(findModelRow(t.hubModel) ?? findModelAlias(t.hubModel), t.hubModel).toBeUndefined();
+      expect(t.source.length).toBeGreaterThan(40);
+    }
   });
 });

@@ -87,13 +87,18 @@ export function resolveEngineInput(scenario: Scenario, spec: ModelSpec): EngineI
  * (the CLI's comparisons, the web pages) instead of the JSON record's string keys.
  */
 export function estimateWithReport(rawScenario: unknown, options: EstimateOptions = {}): EstimateWithReport {
-  const scenario = parseScenario(rawScenario);
+  let scenario = parseScenario(rawScenario);
   const spec = resolveModelSpec(scenario, options.modelSpec);
   if (scenario.task === "training")
     return { estimate: estimateTraining(scenario, spec, MEMLENS_VERSION), report: null, issues: [] };
 
   const engine = engineOf(scenario.engine);
-  const input = resolveEngineInput(scenario, spec);
+  let input = resolveEngineInput(scenario, spec);
+  // An engine that picks its own context when none is named (ollama's num_ctx by VRAM).
+  if (engine.defaultContextLength && (rawScenario as Record<string, unknown>).contextLength === undefined) {
+    scenario = { ...scenario, contextLength: engine.defaultContextLength(input) };
+    input = { ...input, scenario };
+  }
   const { capacityBytes, gpu, format } = input;
   const { tensor } = scenario.parallel;
   const mem = engine.memory(input, scenario.contextLength, scenario.batch);

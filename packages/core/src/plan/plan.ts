@@ -132,7 +132,10 @@ export function planDeployment(req: PlanRequest): PlanResult {
   const spec = typeof req.model === "string" ? catalogModelSpec(req.model, "model") : req.model;
   const modelRef = { id: spec.id };
   const specOpt = { modelSpec: spec };
-  const engines = (req.engines ?? engineNames()).filter((e) => ENGINES[e] !== undefined);
+  // By default, engines of their own code only (ollama's candidates are llama.cpp's).
+  const engines = (req.engines ?? engineNames().filter((e) => !ENGINES[e].variantOf)).filter(
+    (e) => ENGINES[e] !== undefined,
+  );
   if (engines.length === 0)
     throw new MemlensError(
       "invalid-value",

@@ -8,7 +8,7 @@ export type ModelRef =
   | { readonly safetensors: string }
   | { readonly hfConfig: Readonly<Record<string, unknown>> };
 
-export const INFERENCE_ENGINES = ["transformers", "vllm", "llama.cpp", "sglang"] as const;
+export const INFERENCE_ENGINES = ["transformers", "vllm", "llama.cpp", "sglang", "ollama"] as const;
 export const TRAINING_ENGINES = ["transformers", "torchtune", "deepspeed"] as const;
 export type InferenceEngine = (typeof INFERENCE_ENGINES)[number];
 export type TrainingEngine = (typeof TRAINING_ENGINES)[number];
@@ -85,6 +85,8 @@ export interface EngineOptions {
   readonly engineVersion?: string;
   /** transformers: attn_implementation ("sdpa" default, "eager", "flash"). */
   readonly attention?: "eager" | "sdpa" | "flash";
+  /** ollama: OLLAMA_GPU_OVERHEAD, bytes its scheduler keeps back on every GPU (default 0). */
+  readonly gpuOverheadBytes?: number;
 }
 
 /** A scenario with every default filled in (the `scenario` echoed in an estimate). */
@@ -290,6 +292,7 @@ export const ENGINE_OPTION_KEYS = [
   "backend",
   "cpuFeatures",
   "attention",
+  "gpuOverheadBytes",
 ] as const;
 
 function parseEngineOptions(v: unknown): EngineOptions {
@@ -390,6 +393,15 @@ function parseEngineOptions(v: unknown): EngineOptions {
       "attention",
       oneOf(v.attention, "engineOptions.attention", ["eager", "sdpa", "flash"] as const, "sdpa"),
     );
+  if (v.gpuOverheadBytes !== undefined) {
+    const g = v.gpuOverheadBytes;
+    if (typeof g !== "number" || !Number.isSafeInteger(g) || g < 0)
+      bad(
+        "engineOptions.gpuOverheadBytes",
+        `must be a whole number of bytes, 0 or more, got ${JSON.stringify(g)}`,
+      );
+    set("gpuOverheadBytes", g);
+  }
   return o as EngineOptions;
 }
 

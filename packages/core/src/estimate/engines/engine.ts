@@ -100,7 +100,17 @@ export interface Engine<R = unknown> extends EngineCapabilities {
   readonly name: InferenceEngine;
   /** How the engine calls itself in prose ("vLLM", "SGLang", "llama.cpp", "transformers"). */
   readonly label: string;
+  /**
+   * The engine whose code this one runs with its own defaults (ollama runs llama-server). The
+   * planner's default search skips such an engine: its candidates are the base engine's.
+   */
+  readonly variantOf?: InferenceEngine;
   defaults(gpu: GpuSpec | undefined, deviceCount: number): EngineDefaults;
+  /**
+   * Tokens per sequence the engine runs when the scenario names no contextLength (ollama picks
+   * num_ctx from the GPUs' memory). Omitted: the scenario's own default.
+   */
+  defaultContextLength?(input: EngineInput): number;
   /** Memory at `contextLength` tokens per sequence and `batch` sequences. */
   memory(input: EngineInput, contextLength: number, batch: number): EngineResult<R>;
   /**

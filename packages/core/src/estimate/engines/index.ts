@@ -7,12 +7,13 @@ import { MemlensError } from "../../errors/memlens-error.js";
 import { INFERENCE_ENGINES, type InferenceEngine } from "../../scenario/scenario.js";
 import type { Engine, EngineIssue } from "./engine.js";
 import { type LlamaCppReport, llamaCppEngine } from "./llamacpp/index.js";
+import { type OllamaReport, ollamaEngine } from "./ollama/index.js";
 import { type SglangReport, sglangEngine } from "./sglang/index.js";
 import { type TransformersReport, transformersEngine } from "./transformers/index.js";
 import { type VllmReport, vllmEngine } from "./vllm/index.js";
 
 /** Every engine's typed report, told apart by `engine`. */
-export type EngineReport = VllmReport | SglangReport | TransformersReport | LlamaCppReport;
+export type EngineReport = VllmReport | SglangReport | TransformersReport | LlamaCppReport | OllamaReport;
 
 /** Engines by scenario name, in the order the planner searches them. */
 export const ENGINES: Readonly<Record<InferenceEngine, Engine<EngineReport>>> = {
@@ -20,6 +21,7 @@ export const ENGINES: Readonly<Record<InferenceEngine, Engine<EngineReport>>> = 
   "llama.cpp": llamaCppEngine,
   vllm: vllmEngine,
   sglang: sglangEngine,
+  ollama: ollamaEngine,
 };
 
 /** Names of the modelled engines, in ENGINES' order. */
@@ -53,7 +55,7 @@ export type {
   EngineJson,
   EngineResult,
 } from "./engine.js";
-export type { LlamaCppReport, SglangReport, TransformersReport, VllmReport };
+export type { LlamaCppReport, OllamaReport, SglangReport, TransformersReport, VllmReport };
 
 /** One line of prose for an issue, in the engine's own name (the edge: notes, CLI tables, web messages). */
 export function issueText(i: EngineIssue): string {
