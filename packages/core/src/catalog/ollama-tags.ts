@@ -109,6 +109,13 @@ export const OLLAMA_TAGS: readonly OllamaTag[] = [
     weights: "MXFP4_MOE",
     source: `https://github.com/ollama/ollama/issues/16416 (ollama 0.30, gpt-oss:120b: general.file_type 4, "detected Ollama-format gpt-oss GGUF", ROCm0 model buffer 61223 MiB); ${GPT_OSS_LAYOUT}`,
   },
+  {
+    tag: "mistral:7b-instruct-v0.3-fp16",
+    model: "mistralai/Mistral-7B-Instruct-v0.3",
+    weights: "F16",
+    source:
+      "https://github.com/ollama/ollama/issues/4592 (jmorganca, 2024-05-23: `ollama run mistral:7b-instruct-v0.3-fp16` for https://huggingface.co/mistralai/Mistral-7B-Instruct-v0.3); -fp16 is the tag's F16 GGUF",
+  },
 ];
 
 /**
@@ -125,12 +132,6 @@ export const OLLAMA_TAGS_MISSING_MODEL: readonly {
     hubModel: "google/gemma-3-12b-it",
     source:
       "issue 14 names the tag; its own name says the model: gemma3, 12b, -it (the instruction-tuned release, google/gemma-3-12b-it), -q8_0 (Q8_0)",
-  },
-  {
-    tag: "mistral:7b-instruct-v0.3-fp16",
-    hubModel: "mistralai/Mistral-7B-Instruct-v0.3",
-    source:
-      "https://github.com/ollama/ollama/issues/4592 (jmorganca, 2024-05-23: `ollama run mistral:7b-instruct-v0.3-fp16` for https://huggingface.co/mistralai/Mistral-7B-Instruct-v0.3); the catalog has the base Mistral-7B-v0.3 only",
   },
   {
     tag: "qwen3-coder:30b",
