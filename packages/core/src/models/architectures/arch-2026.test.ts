@@ -21,6 +21,7 @@ import step37Fp8 from "../../../../../../shared/fixtures/hf-configs-2026/stepfun
 import mimo7b from "../../../../../../shared/fixtures/hf-configs-2026/XiaomiMiMo/MiMo-7B-Base/config.json?raw";
 import mimoV2Flash from "../../../../../../shared/fixtures/hf-configs-2026/XiaomiMiMo/MiMo-V2-Flash/config.json?raw";
 import { MemlensError } from "../../errors/memlens-error.js";
+import { vllmRankWeights } from "../../estimate/engines/vllm/weights.js";
 import { estimateWithReport } from "../../estimate/estimate.js";
 import { kvBytesPerToken, uniformKvLayout } from "../../estimate/kv-cache.js";
 import { modelSpecFromHfConfig } from "../from-hf-config.js";
@@ -249,7 +250,7 @@ describe("2026 architectures: layers and KV per token, derived by hand", () => {
     expect(kvBytesPerToken(s, fp16)).toBe(45 * 2 * 8 * 128 * 2);
     expect(s.layers.slice(0, 3).every((l) => l.ffn.kind === "dense")).toBe(true);
     expect(s.tensors.some((t) => t.name === "model.layers.47.eh_proj.weight" && t.mtp)).toBe(true);
-    expect(s.notes.join(" ")).toMatch(/3 multi-token-prediction layers are counted in the weights/);
+    expect(s.notes.join(" ")).toMatch(/3-layer multi-token-prediction module is counted in the parameters/);
   });
 
   it("the NVFP4 / FP8 checkpoints read the same architecture as their BF16 originals", () => {
@@ -288,6 +289,12 @@ describe("2026 architectures per engine", () => {
     mimoV2Flash,
     step37,
   ];
+
+  it("vLLM loads the main model without the MTP module (qwen3_5.py skip_prefixes ['mtp.'])", () => {
+    const s = spec(qwen35_27b, "Qwen/Qwen3.5-27B");
+    const loaded = vllmRankWeights(s, { kind: "dense", dtype: "bf16" }, 1, 1).parameterBytes[0];
+    expect(loaded).toBe((s.parameters - mtpOf(s)) * 2);
+  });
 
   it.each(["vllm", "sglang"])("%s estimates every one of them with a positive KV cache", (engine) => {
     for (const text of all) {

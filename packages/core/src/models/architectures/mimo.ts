@@ -3,7 +3,7 @@ import type { ConfigReader } from "../config-reader.js";
 import type { MixerSpec } from "../model-spec.js";
 import type { ArchitectureBuilder } from "./common.js";
 import { type CustomMixer, decoder } from "./decoder.js";
-import { addDecoderLayerAs } from "./mtp.js";
+import { addDecoderLayerAs, mtpNote } from "./mtp.js";
 import { qwen2 } from "./qwen2.js";
 
 // Xiaomi MiMo.
@@ -32,9 +32,6 @@ export const mimo: ArchitectureBuilder = (cfg, t, notes) => {
   }
   return layers;
 };
-
-export const mtpNote = (n: number): string =>
-  `The ${n} multi-token-prediction layer${n === 1 ? " is" : "s are"} counted in the weights (the checkpoint ships ${n === 1 ? "it" : "them"}); they keep no KV unless speculative decoding runs them.`;
 
 // MiMo-V2-Flash (vLLM model_executor/models/mimo_v2_flash.py @ 01ed47b): hybrid_layer_pattern[i]
 // = 1 marks a sliding-window layer (swa_* heads and head sizes, a learned attention sink per head

@@ -26,3 +26,7 @@ export function addDecoderLayerAs(
     if (x.layer === 0 && x.name.startsWith(from))
       t.add(`${to}.${x.name.slice(from.length)}`, x.shape, x.role, null);
 }
+
+/** The note every family with an MTP module adds. */
+export const mtpNote = (n: number): string =>
+  `The checkpoint's ${n}-layer multi-token-prediction module is counted in the parameters; engines load it and keep KV for it only for speculative decoding (vLLM and SGLang estimates leave it out).`;

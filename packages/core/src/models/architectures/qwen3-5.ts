@@ -1,6 +1,6 @@
 import type { ArchitectureBuilder, MultimodalArchitecture } from "./common.js";
 import { decoder } from "./decoder.js";
-import { addDecoderLayerAs } from "./mtp.js";
+import { addDecoderLayerAs, mtpNote } from "./mtp.js";
 import { qwen2MoeLayout } from "./qwen2.js";
 import { gatedDeltaNetOf, hybridLinearLayers } from "./qwen3-next.js";
 import { addQwen3VlVisionTower } from "./qwen3-vl.js";
@@ -43,9 +43,7 @@ const withMtp =
         if (cfg.bool("mtp_use_dedicated_embeddings", false))
           t.add("mtp.embed_tokens.weight", [cfg.int("vocab_size"), h], "embedding");
       });
-      notes.push(
-        `The ${n}-layer multi-token-prediction module is counted in the weights (the checkpoint ships it); it keeps no KV unless speculative decoding runs it.`,
-      );
+      notes.push(mtpNote(n));
     }
     return layers;
   };

@@ -1,8 +1,7 @@
 import type { ConfigReader } from "../config-reader.js";
 import type { ArchitectureBuilder } from "./common.js";
 import { decoder } from "./decoder.js";
-import { mtpNote } from "./mimo.js";
-import { addDecoderLayerAs } from "./mtp.js";
+import { addDecoderLayerAs, mtpNote } from "./mtp.js";
 
 // StepFun Step-3.7-Flash (model_type step3p7; vLLM model_executor/models/step3p5.py @ 01b50b9 and
 // step3p5_mtp.py @ 12c9ac2): GQA with per-head q/k norms, full and sliding-window layers as
