@@ -47,9 +47,9 @@ const mimoV2Attention =
     const vDim = cfg.intOr(`${pre}v_head_dim`, headDim);
     const bias = cfg.bool("attention_bias", false);
     const a = `${p}.self_attn`;
-    t.linear(`${a}.q_proj`, heads * headDim, h, "attention", i, bias);
-    t.linear(`${a}.k_proj`, kvHeads * headDim, h, "attention", i, bias);
-    t.linear(`${a}.v_proj`, kvHeads * vDim, h, "attention", i, bias);
+    // The checkpoint stores q, k and v fused (llama.cpp conversion/mimo.py @ 051139f reads
+    // model.layers.{i}.self_attn.qkv_proj.weight and its FP8 weight_scale_inv).
+    t.linear(`${a}.qkv_proj`, heads * headDim + kvHeads * (headDim + vDim), h, "attention", i, bias);
     t.linear(`${a}.o_proj`, h, heads * vDim, "attention", i);
     const sinks = cfg.bool(swa ? "add_swa_attention_sink_bias" : "add_full_attention_sink_bias", false);
     if (sinks) t.add(`${a}.attention_sink_bias`, [heads], "attention", i);
@@ -76,7 +76,7 @@ const perLayerFlags = (cfg: ConfigReader, key: string): number[] => {
   return flags;
 };
 
-export const mimoV2Flash = decoder({
+const mimoV2FlashBase = decoder({
   customMixer: (cfg) => {
     const pattern = perLayerFlags(cfg, "hybrid_layer_pattern");
     const swa = mimoV2Attention(true);
@@ -91,3 +91,17 @@ export const mimoV2Flash = decoder({
     widths: (cfg) => ({ expert: cfg.int("moe_intermediate_size"), numShared: 0, sharedInter: 0 }),
   },
 });
+
+/**
+ * MiMo-V2-Flash's checkpoint also ships 3 MTP layers (model.mtp.layers.{0,1,2}) that config.json
+ * does not declare (llama.cpp conversion/mimo.py @ 051139f hardcodes _n_nextn = 3 for that
+ * reason); their layout is not published in a config, so they are named, not counted.
+ */
+export const mimoV2Flash: ArchitectureBuilder = (cfg, t, notes) => {
+  const layers = mimoV2FlashBase(cfg, t, notes);
+  if (!cfg.has("num_nextn_predict_layers"))
+    notes.push(
+      "The checkpoint also ships multi-token-prediction layers (model.mtp.layers.*) that config.json does not declare; they are not counted (engines load them only for speculative decoding).",
+    );
+  return layers;
+};
