@@ -2,6 +2,7 @@ import { MemlensError } from "../../errors/memlens-error.js";
 import type { FfnSpec, LayerSpec } from "../model-spec.js";
 import type { ArchitectureBuilder, MultimodalArchitecture } from "./common.js";
 import { denseFfn } from "./common.js";
+import { SANDWICH_NORMS } from "./decoder.js";
 
 // Gemma 4 (transformers src/transformers/models/gemma4/modular_gemma4.py @ 033b1a8).
 
@@ -58,13 +59,7 @@ export const gemma4Text: ArchitectureBuilder = (cfg, t, notes) => {
   const layers: LayerSpec[] = [];
   for (let i = 0; i < n; i++) {
     const p = `model.layers.${i}`;
-    for (const nm of [
-      "input_layernorm",
-      "post_attention_layernorm",
-      "pre_feedforward_layernorm",
-      "post_feedforward_layernorm",
-    ])
-      t.norm(`${p}.${nm}`, h, i);
+    for (const nm of SANDWICH_NORMS) t.norm(`${p}.${nm}`, h, i);
     t.add(`${p}.layer_scalar`, [1], "other", i);
 
     const sliding = isSliding(i);
@@ -166,13 +161,7 @@ export const gemma4: MultimodalArchitecture = {
     );
     for (let i = 0; i < layers; i++) {
       const l = `${p}.encoder.layers.${i}`;
-      for (const nm of [
-        "input_layernorm",
-        "post_attention_layernorm",
-        "pre_feedforward_layernorm",
-        "post_feedforward_layernorm",
-      ])
-        t.norm(`${l}.${nm}`, hv, null);
+      for (const nm of SANDWICH_NORMS) t.norm(`${l}.${nm}`, hv, null);
       linear(`${l}.self_attn.q_proj.linear`, heads * hd, hv);
       linear(`${l}.self_attn.k_proj.linear`, kvHeads * hd, hv);
       linear(`${l}.self_attn.v_proj.linear`, kvHeads * hd, hv);
