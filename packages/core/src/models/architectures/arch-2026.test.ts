@@ -104,6 +104,16 @@ const PUBLISHED = [
     active: 3.8e9,
   },
   {
+    id: "nvidia/Gemma-4-31B-IT-NVFP4",
+    text: gemma4_31bNvfp4,
+    part: "text",
+    published: 30.7e9,
+    // google/gemma-4-31B-it as quoted by https://www.llmradar.eu/models/gemma-4-31b-it:
+    // "30.7B dense + ~550M vision encoder" (the NVFP4 checkpoint's config is the same architecture)
+    tolerance: 0.002,
+    active: 30.7e9,
+  },
+  {
     id: "stepfun-ai/Step-3.7-Flash",
     text: step37,
     part: "text, no MTP",
