@@ -290,6 +290,41 @@ describe("2026 architectures: layers and KV per token, derived by hand", () => {
     expect(s.notes.join(" ")).toMatch(/3-layer multi-token-prediction module is counted in the parameters/);
   });
 
+  it("Step-3.7 in StepFun's own spellings (step3p5.py: num_attention_groups, moe_num_experts, moe_top_k; layer_types over the MTP layers too) reads the same", () => {
+    const std = JSON.parse(step37) as Record<string, unknown>;
+    const { num_key_value_heads, num_experts, num_experts_per_tok, ...rest } = std;
+    const native = {
+      ...rest,
+      num_attention_groups: num_key_value_heads,
+      moe_num_experts: num_experts,
+      moe_top_k: num_experts_per_tok,
+      layer_types: [...(std.layer_types as string[]), "full_attention", "full_attention", "full_attention"],
+    };
+    const a = spec(step37, "std");
+    const b = modelSpecFromHfConfig(native, "native");
+    expect(b.parameters).toBe(a.parameters);
+    expect(b.layers).toEqual(a.layers);
+    // Sliding layers with heads of their own (attention_other_setting) and the per-head gate.
+    const other = modelSpecFromHfConfig(
+      {
+        ...native,
+        use_head_wise_attn_gate: true,
+        attention_other_setting: {
+          attention_type: "sliding_attention",
+          num_attention_heads: 96,
+          num_attention_groups: 8,
+          head_dim: 128,
+        },
+      },
+      "other",
+    );
+    expect(other.layers[1]!.mixer).toMatchObject({ numHeads: 96, numKvHeads: 8, slidingWindow: 512 });
+    expect(other.layers[0]!.mixer).toMatchObject({ numHeads: 64, slidingWindow: null });
+    expect(other.tensors.find((t) => t.name === "model.layers.1.self_attn.g_proj.weight")?.shape).toEqual([
+      96, 4096,
+    ]);
+  });
+
   it("the NVFP4 / FP8 checkpoints read the same architecture as their BF16 originals", () => {
     const pairs = [
       [qwen35_122b, qwen35_122bNvfp4],
