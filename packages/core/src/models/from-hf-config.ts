@@ -133,6 +133,11 @@ function nativeQuantizationOf(root: ConfigReader): NativeQuantization | null {
 function inactiveExpertParameters(tensors: readonly TensorSpec[], layers: readonly LayerSpec[]): number {
   let inactive = 0;
   for (const x of tensors) {
+    // A multi-token-prediction module runs only for speculative decoding.
+    if (x.mtp) {
+      inactive += countElements(x.shape);
+      continue;
+    }
     if (x.role !== "expert" || x.layer === null) continue;
     const ffn = layers[x.layer]?.ffn;
     if (ffn?.kind !== "moe") continue;
@@ -157,10 +162,11 @@ function addVisionTower(
   const dims: VisionDims = {
     hidden: v.int("hidden_size"),
     intermediate: v.int("intermediate_size"),
-    layers: v.int("num_hidden_layers"),
+    // Qwen-VL towers say depth and in_channels.
+    layers: v.intAny(["num_hidden_layers", "depth"]),
     patch: v.int("patch_size"),
-    channels: v.intOr("num_channels", 3),
+    channels: v.intOr("num_channels", null) ?? v.intOr("in_channels", 3),
     textHidden: text.int("hidden_size"),
   };
-  wrapper.addVisionTower(t, dims, v, root);
+  wrapper.addVisionTower(t, dims, v, root, notes);
 }

@@ -26,6 +26,12 @@ export interface TensorSpec {
   readonly role: TensorRole;
   /** Decoder layer index, or null for tensors outside the layer stack. */
   readonly layer: number | null;
+  /**
+   * Part of a multi-token-prediction (MTP) module: stored in the checkpoint and counted in its
+   * weights, but outside the decoder stack (no KV layer of its own here) and not touched by a
+   * token of plain decoding (not in `activeParameters`).
+   */
+  readonly mtp?: true;
 }
 
 /** Standard softmax attention with a per-layer KV cache. */

@@ -8,6 +8,13 @@ export class TensorList {
     this.tensors.push({ name, shape, role, layer });
   }
 
+  /** Marks every tensor `build` adds as part of a multi-token-prediction module. */
+  mtp(build: () => void): void {
+    const start = this.tensors.length;
+    build();
+    for (let i = start; i < this.tensors.length; i++) this.tensors[i] = { ...this.tensors[i]!, mtp: true };
+  }
+
   /** A linear layer: `weight [out, in]` and, with `bias`, `bias [out]`. */
   linear(
     prefix: string,

@@ -38,6 +38,7 @@ export interface MultimodalArchitecture {
     dims: VisionDims,
     vision: ConfigReader,
     root: ConfigReader,
+    notes: string[],
   ) => void;
 }
 

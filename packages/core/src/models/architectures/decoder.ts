@@ -88,6 +88,14 @@ export interface DecoderFamily {
   readonly tiedByDefault?: boolean;
 }
 
+/** A Gemma layer's norms: before and after both attention and the MLP (Gemma 2/3/4). */
+export const SANDWICH_NORMS = [
+  "input_layernorm",
+  "post_attention_layernorm",
+  "pre_feedforward_layernorm",
+  "post_feedforward_layernorm",
+] as const;
+
 /** Layer i uses the window for every layer (Mistral, StarCoder2, Phi-3) when one is set. */
 export const everyLayerWindow: WindowRule = (_cfg, window) => () => window;
 
@@ -147,13 +155,7 @@ function buildDecoder(f: DecoderFamily, cfg: ConfigReader, t: TensorList, notes:
         t.norm(`${p}.post_feedforward_layernorm`, h, i);
         break;
       case "sandwich":
-        for (const nm of [
-          "input_layernorm",
-          "post_attention_layernorm",
-          "pre_feedforward_layernorm",
-          "post_feedforward_layernorm",
-        ])
-          t.norm(`${p}.${nm}`, h, i);
+        for (const nm of SANDWICH_NORMS) t.norm(`${p}.${nm}`, h, i);
         break;
       case "parallel":
         t.norm(`${p}.input_layernorm`, h, i);

@@ -3,6 +3,8 @@ import type { ArchitectureBuilder, MultimodalArchitecture } from "./common.js";
 import { deepseek } from "./deepseek.js";
 import { falcon } from "./falcon.js";
 import { gemma, gemma2, gemma3, gemma3Text } from "./gemma.js";
+// 2026 families (issue 15): Qwen3.5/3.6, Qwen3-VL, Gemma 4, MiMo, Step-3.7.
+import { gemma4, gemma4Text } from "./gemma4.js";
 import { glm4Moe } from "./glm4-moe.js";
 import { gptNeox } from "./gpt-neox.js";
 import { gptOss } from "./gpt-oss.js";
@@ -12,13 +14,17 @@ import { jamba } from "./jamba.js";
 import { llama } from "./llama.js";
 import { llama4, llama4Text } from "./llama4.js";
 import { mamba } from "./mamba.js";
+import { mimo, mimoV2Flash } from "./mimo.js";
 import { mistral, mistral3, mixtral } from "./mistral.js";
 import { olmo2 } from "./olmo2.js";
 import { phi } from "./phi.js";
 import { phi3 } from "./phi3.js";
 import { qwen2, qwen2Moe, qwen3, qwen3Moe } from "./qwen2.js";
+import { qwen35, qwen35Moe, qwen35MoeText, qwen35Text } from "./qwen3-5.js";
 import { qwen3Next } from "./qwen3-next.js";
+import { qwen3Vl, qwen3VlMoe } from "./qwen3-vl.js";
 import { starcoder2 } from "./starcoder2.js";
+import { step3p7 } from "./step3p7.js";
 
 export type { ArchitectureBuilder, MultimodalArchitecture, VisionDims } from "./common.js";
 
@@ -62,6 +68,15 @@ export const TEXT_ARCHITECTURES: Readonly<Record<string, ArchitectureBuilder>> =
   qwen3_next: qwen3Next,
   starcoder2,
   yi: llama,
+  // 2026 families (issue 15).
+  gemma4_text: gemma4Text,
+  mimo,
+  mimo_v2_flash: mimoV2Flash,
+  qwen3_5_text: qwen35Text,
+  qwen3_5_moe_text: qwen35MoeText,
+  qwen3_vl_text: qwen3,
+  qwen3_vl_moe_text: qwen3Moe,
+  step3p7,
 };
 
 /** Multimodal wrappers by config.json `model_type`: the text model in `text_config`, plus a vision tower. */
@@ -69,6 +84,12 @@ export const MULTIMODAL_ARCHITECTURES: Readonly<Record<string, MultimodalArchite
   gemma3,
   llama4,
   mistral3,
+  // 2026 families (issue 15).
+  gemma4,
+  qwen3_5: qwen35,
+  qwen3_5_moe: qwen35Moe,
+  qwen3_vl: qwen3Vl,
+  qwen3_vl_moe: qwen3VlMoe,
 };
 
 /** The builder for a text `model_type`, or undefined when memlens has none. */

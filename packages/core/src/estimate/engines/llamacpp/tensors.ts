@@ -51,6 +51,14 @@ export const LLAMACPP_ARCH: Readonly<Record<string, string>> = {
   falcon: "falcon",
 };
 
+/**
+ * model_types llama.cpp cannot convert at all (their architectures are not in TEXT_MODEL_MAP,
+ * llama.cpp conversion/__init__.py @ 00bdaa1), with the class config.json names.
+ */
+const LLAMACPP_DOES_NOT_RUN: Readonly<Record<string, string>> = {
+  mimo: "MiMoForCausalLM",
+};
+
 /** Architectures whose sliding-window layers llama.cpp keeps in a separate, window-sized cache. */
 const SWA_ARCHS = new Set(["gemma2", "gemma3", "gpt-oss", "cohere2", "llama4"]);
 
@@ -320,6 +328,13 @@ export function llamaCppModelFromSpec(
 ): LlamaCppModel {
   if (hasGguf(spec)) return spec.gguf;
   const arch = LLAMACPP_ARCH[spec.architecture];
+  const notRun = LLAMACPP_DOES_NOT_RUN[spec.architecture];
+  if (notRun)
+    throw new MemlensError(
+      "unsupported-architecture",
+      `llama.cpp does not run this architecture: model_type "${spec.architecture}" (${notRun} has no GGUF converter); use engine vllm, sglang or transformers`,
+      "model",
+    );
   if (!arch)
     throw new MemlensError(
       "unsupported-architecture",

@@ -216,6 +216,10 @@ function computeRankWeights(spec: ModelSpec, format: WeightFormat, tp: number, p
   const mla = new Array<number>(pp).fill(0);
   let embeddingBytes = 0;
   for (const t of spec.tensors) {
+    // MTP modules load only into a speculative-decoding draft model (--speculative-config), which
+    // memlens does not model: the main model skips them (vLLM qwen3_5.py @ 00def4f load_weights
+    // skip_prefixes ["mtp."]; step3p5.py @ 01b50b9 "skip spec decode layers for main model").
+    if (t.mtp) continue;
     const b = shardBytes(spec, t, tp, format, base);
     if (t.layer !== null) {
       const s = stageOf[t.layer] ?? 0;
