@@ -135,6 +135,8 @@ export function estimateWithReport(rawScenario: unknown, options: EstimateOption
   const kvReadPerToken = kvReadBytesPerContextToken(kvReadProfile(spec, mem.kvLayout), ctx);
   // Prose only here, at the edge: the engine's notes, then its issues.
   const notes = [...spec.notes, ...mem.notes, ...mem.issues.map(issueText)];
+  if (format.kind === "checkpoint" && spec.nativeQuantization?.appliedNote)
+    notes.splice(spec.notes.length, 0, spec.nativeQuantization.appliedNote);
   if (maxContextLength !== null && maxContextLength === spec.maxPositionEmbeddings)
     notes.push(
       `The longest context is the model's max_position_embeddings (${maxContextLength}); memory would hold more.`,
