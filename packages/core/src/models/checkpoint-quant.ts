@@ -439,7 +439,8 @@ function compressedTensorsStorage(w: ConfigReader, format: string): TensorStorag
     return { scheme: "fp8", options: { scaleGranularity: strategy === "channel" ? "channel" : "tensor" } };
   }
   if (type === "float" && bits === 4) return { scheme: "nvfp4", options: {} };
-  if (type === "int" && bits === 8 && format !== "pack-quantized")
+  // naive-quantized / int-quantized keep each value in its own int8 (no packing).
+  if (type === "int" && bits <= 8 && format !== "pack-quantized")
     return { scheme: "w8a8", options: { scaleGranularity: strategy === "tensor" ? "tensor" : "channel" } };
   if (type === "int" && (bits === 4 || bits === 8))
     return {
