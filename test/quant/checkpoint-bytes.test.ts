@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { vllmRankWeights } from "../../packages/core/src/estimate/engines/vllm/weights.js";
 import { estimate } from "../../packages/core/src/estimate/estimate.js";
 import { estimateWeights, parseWeightFormat } from "../../packages/core/src/estimate/weights.js";
 import { modelSpecFromHfConfig } from "../../packages/core/src/models/from-hf-config.js";
@@ -132,5 +133,24 @@ describe("every engine loads the checkpoint's bytes", () => {
     expect(() => run("llama.cpp", { parallel: { tensor: 1 }, hardware: { gpu: "B200", count: 1 } })).toThrow(
       /weights "nvfp4" is this checkpoint's own safetensors quantization .*llama\.cpp loads GGUF files only/,
     );
+  });
+});
+
+describe("vLLM's load-time layout of a GPTQ checkpoint", () => {
+  it("Genz-70b-GPTQ (4-bit, g128, sym) through Marlin: the file's tensors less the qzeros Marlin drops", () => {
+    const s = load("TheBloke/Genz-70b-GPTQ/main");
+    const loaded = vllmRankWeights(s, parseWeightFormat(undefined, s), 1, 1).parameterBytes[0]!;
+    // qzeros int32[K/128, N/8] per linear: K/128 × N/2 bytes (q, k, v, o, gate, up, down over 80 layers).
+    const linears: [number, number][] = [
+      [8192, 8192],
+      [1024, 8192],
+      [1024, 8192],
+      [8192, 8192],
+      [28672, 8192],
+      [28672, 8192],
+      [8192, 28672],
+    ];
+    const qzeros = 80 * linears.reduce((a, [n, k]) => a + (k / 128) * (n / 2), 0);
+    expect(loaded).toBe(bytesOf(s) - qzeros);
   });
 });

@@ -489,6 +489,7 @@ function gptqPlan(q: ConfigReader, source: string): CheckpointQuantPlan {
   const storage: TensorStorage = {
     scheme: "gptq",
     options: { bits, groupSize, descAct: true },
+    symmetric: q.bool("sym", true),
     ...(legacy ? { biasBytesPerRow: 2 } : {}),
   };
   const roles = q.bool("lm_head", false) ? WITH_OUTPUT : DECODER_LINEAR;

@@ -38,6 +38,8 @@ export interface TensorStorage {
   readonly options: QuantizedMatrixOptions;
   /** Bytes per output row of a bias the quantizer saves with every layer (AutoGPTQ: fp16, 2). */
   readonly biasBytesPerRow?: number;
+  /** GPTQ `sym`: zero points are implied (vLLM's Marlin kernels drop the stored qzeros). */
+  readonly symmetric?: boolean;
 }
 
 /** Standard softmax attention with a per-layer KV cache. */
