@@ -129,6 +129,21 @@ describe("every engine loads the checkpoint's bytes", () => {
       );
     }
   });
+  it("an FP8 checkpoint read as plain fp8 still notes what its config keeps in 16 bit (Qwen3-30B-A3B-FP8)", () => {
+    const q = load("Qwen/Qwen3-30B-A3B-FP8");
+    const e = estimate(
+      {
+        model: { id: "Qwen/Qwen3-30B-A3B-FP8" },
+        hardware: { gpu: "H100-SXM-80GB", count: 1 },
+        engine: "vllm",
+      },
+      { modelSpec: q },
+    );
+    expect(e.scenario.weights).toBe("fp8");
+    expect(e.notes.join(" ")).toMatch(
+      /128×128 block, read from config\.json quantization_config; 336 linear weight tensors quantized, kept in bf16: routers \(48\), lm_head \(1\)/,
+    );
+  });
   it("llama.cpp refuses the safetensors quantization by name", () => {
     expect(() => run("llama.cpp", { parallel: { tensor: 1 }, hardware: { gpu: "B200", count: 1 } })).toThrow(
       /weights "nvfp4" is this checkpoint's own safetensors quantization .*llama\.cpp loads GGUF files only/,

@@ -151,6 +151,8 @@ export function storageOf(t: TensorSpec, plan: CheckpointQuantPlan): TensorStora
 
 export interface AppliedQuantization {
   readonly tensors: TensorSpec[];
+  /** The config names modules it keeps unquantized (an exclusion list or a per-module map). */
+  readonly namesUnquantized: boolean;
   /** One sentence: the scheme, where it was read, and which linear weights stay at 16 bit. */
   readonly note: string;
 }
@@ -179,7 +181,8 @@ export function applyCheckpointQuant(
   note += "; embeddings and norms stay 16-bit.";
   if (plan.unknownAlgos.length > 0)
     note += ` Approximate: quant_algo ${plan.unknownAlgos.join(", ")} not read, those modules counted in ${dtype}.`;
-  return { tensors: out, note };
+  const namesUnquantized = plan.exclude.size > 0 || plan.rules.some((r) => r.match.size > 0);
+  return { tensors: out, note, namesUnquantized };
 }
 
 function roleLabel(role: TensorRole): string {

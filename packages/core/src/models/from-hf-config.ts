@@ -88,7 +88,11 @@ export function modelSpecFromHfConfig(
   if (quantPlan) {
     const applied = applyCheckpointQuant(tensors, quantPlan, checkpointDtype);
     tensors = applied.tensors;
-    nativeQuantization = { ...quantPlan.quantization, appliedNote: applied.note };
+    nativeQuantization = {
+      ...quantPlan.quantization,
+      appliedNote: applied.note,
+      namesUnquantized: applied.namesUnquantized,
+    };
   }
   const parameters = tensors.reduce((s, x) => s + countElements(x.shape), 0);
   const activeParameters = parameters - inactiveExpertParameters(tensors, layers);

@@ -138,6 +138,8 @@ export interface NativeQuantization {
   readonly source?: string;
   /** What was applied to the tensors: the scheme and which linear weights stay 16-bit (estimate notes). */
   readonly appliedNote?: string;
+  /** Whether the config itself names modules it keeps unquantized (ignore / modules_to_not_convert ...). */
+  readonly namesUnquantized?: boolean;
 }
 
 export interface ModelSpec {
