@@ -169,3 +169,39 @@ describe("vLLM's load-time layout of a GPTQ checkpoint", () => {
     expect(loaded).toBe(bytesOf(s) - qzeros);
   });
 });
+
+describe("fine-tuning a bitsandbytes checkpoint", () => {
+  // The Llama-2-70B-shaped Genz config with an unsloth-style bnb-4bit quantization_config instead.
+  const hfConfig = {
+    ...JSON.parse(readFileSync(join(DIR, "TheBloke/Genz-70b-GPTQ/main/config.json"), "utf8")),
+    quantization_config: {
+      quant_method: "bitsandbytes",
+      load_in_4bit: true,
+      bnb_4bit_quant_type: "nf4",
+      bnb_4bit_use_double_quant: true,
+      llm_int8_skip_modules: ["lm_head"],
+    },
+  };
+  it("QLoRA's frozen base is the checkpoint's NF4 storage, noted as such", () => {
+    const e = estimate({
+      model: { hfConfig },
+      task: "training",
+      hardware: { gpu: "H100-SXM-80GB", count: 1 },
+      training: { method: "qlora", microBatch: 1, sequenceLength: 1024 },
+    });
+    expect(e.notes.join(" ")).toMatch(/Frozen base weights stored as nf4 \(as the checkpoint stores it\)/);
+    // The same tensors, the same NF4 double-quant storage as memlens' own QLoRA model of the bf16
+    // base: equal weights (frozen base + LoRA adapters), with the checkpoint's bytes inside.
+    const { quantization_config: _, ...base } = hfConfig;
+    const fromBase = estimate({
+      model: { hfConfig: base },
+      task: "training",
+      hardware: { gpu: "H100-SXM-80GB", count: 1 },
+      training: { method: "qlora", microBatch: 1, sequenceLength: 1024 },
+    });
+    expect(e.devices[0]!.bytes.weights).toBe(fromBase.devices[0]!.bytes.weights);
+    const adapters = e.devices[0]!.bytes.weights - bytesOf(modelSpecFromHfConfig(hfConfig, "bnb"));
+    expect(adapters).toBeGreaterThan(0);
+    expect(adapters).toBeLessThan(0.06 * e.devices[0]!.bytes.weights);
+  });
+});
