@@ -31,29 +31,29 @@ export const FITS_RANKING =
 export interface FitsRequest {
   /** GPU or machine catalog id. */
   readonly gpu: string;
-  readonly gpuCount?: number;
+  readonly gpuCount?: number | undefined;
   /** Default: llama.cpp. */
-  readonly engine?: string;
+  readonly engine?: string | undefined;
   /** Tokens per sequence for `atCtx` figures and speed; default FITS_DEFAULT_CONTEXT. */
-  readonly contextLength?: number;
+  readonly contextLength?: number | undefined;
   /** Parallel sequences; default 1. */
-  readonly concurrency?: number;
+  readonly concurrency?: number | undefined;
   /** Decode floor, tokens/s per sequence × sequences (what estimate's decodeTokensPerSecond says); default 0. */
-  readonly minDecodeTokensPerSecond?: number;
+  readonly minDecodeTokensPerSecond?: number | undefined;
   /** Keep only models of this family (case-insensitive, see `modelFamily`). */
-  readonly family?: string;
+  readonly family?: string | undefined;
   /** Catalog ids to sweep; default every catalog model. */
-  readonly models?: readonly string[];
+  readonly models?: readonly string[] | undefined;
   /** Weight formats to try; default the engine's `searchWeights`. */
-  readonly weights?: readonly string[];
+  readonly weights?: readonly string[] | undefined;
   /**
    * CPU machine (a catalog row of kind "cpu") holding the layers llama.cpp leaves off the GPU:
    * its RAM bounds what may be offloaded, its bandwidth prices those layers. Default: the first
    * CPU row of the catalog. Engines that do not offload layers ignore it.
    */
-  readonly host?: string;
+  readonly host?: string | undefined;
   /** Called with the fraction of (model, format) pairs done. */
-  readonly onProgress?: (fraction: number) => void;
+  readonly onProgress?: ((fraction: number) => void) | undefined;
 }
 
 export interface FitsEntry {
