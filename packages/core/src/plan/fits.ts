@@ -12,6 +12,7 @@ import { type Engine, type EngineReport, type EngineResult, engineOf } from "../
 import { engineFitsAt, resolveEngineInput, scenarioPerformance } from "../estimate/estimate.js";
 import type { EngineInput } from "../estimate/estimate-types.js";
 import { type FitProbe, largestFitting, largestFittingGuided } from "../estimate/largest-fitting.js";
+import { estimateWeights } from "../estimate/weights.js";
 import type { ModelSpec } from "../models/model-spec.js";
 import { DEFAULT_EFFICIENCY, offloadedSpeed } from "../perf/roofline.js";
 import { type InferenceEngine, parseScenario } from "../scenario/scenario.js";
@@ -346,7 +347,10 @@ function evaluate(
   const full = engine.memory(input, Math.min(ctx, g), batch);
   const layers = layerReport(full.report);
   // A unified-memory or CPU machine has no second pool to offload to.
-  if (layers && host && !gpu.unifiedMemory && gpu.kind !== "cpu") {
+  // Weights beyond the GPUs and the host's RAM together cannot run however they are split.
+  const weightBytes = estimateWeights(spec, input.format).totalBytes;
+  const room = gpu.memoryBytes * gpuCount + (host?.memoryBytes ?? 0);
+  if (layers && host && !gpu.unifiedMemory && gpu.kind !== "cpu" && weightBytes <= room) {
     const nAll = spec.numLayers + 1;
     const inputAt = (n: number) => inputFor(spec, engine, gpu, gpuCount, weights, ctx, batch, n);
     const hostOk = (m: EngineResult<EngineReport>) =>
