@@ -25,6 +25,7 @@ import { setGpu, useGpu, useUnit } from "../state/selection.js";
 import { useEnumParam, useIntParam } from "../state/store.js";
 import { createSimClient, type SimClient } from "../worker/sim-client.js";
 import "./serving.css";
+import "./fits.css";
 
 type SweepState =
   | { readonly kind: "running"; readonly fraction: number }
@@ -197,7 +198,7 @@ export function FitsPage() {
         longest context with every layer on the GPU, the layers llama.cpp keeps on it when not all fit, decode
         speed and the published quality cost of the format. Open a row in the planner to change anything.
       </p>
-      <section class="sv-controls fits-controls" aria-label="Hardware and goal">
+      <section class="fits-controls" aria-label="Hardware and goal">
         <GpuPicker id="fits-gpu" />
         <DetectButton />
         <Select
@@ -252,13 +253,15 @@ export function FitsPage() {
             {fmtInt(result.evaluated)} tried, in {Math.round(state.elapsedMs)} ms).
           </p>
           {chart ? <Chart spec={chart} /> : null}
+          <p class="fits-rule">Ranked: {FITS_RANKING}. Click a column to sort.</p>
           <div class="sv-table-scroll">
             <table class="figures-table fits-table" data-testid="fits-table">
-              <caption>Ranked: {FITS_RANKING}. Click a column to sort.</caption>
+              <caption>Model × weight format pairs that run</caption>
               <thead>
                 <tr>
-                  {COLUMNS.map(header)}
+                  {COLUMNS.slice(0, 2).map(header)}
                   <th scope="col">Weights</th>
+                  {COLUMNS.slice(2).map(header)}
                   <th scope="col">GPU layers</th>
                 </tr>
               </thead>
@@ -279,8 +282,8 @@ export function FitsPage() {
                         >
                           {e.model.slice(e.model.indexOf("/") + 1)}
                         </a>
-                        <span class="fits-family"> {e.family}</span>
                       </td>
+                      <td>{e.weights}</td>
                       <td class="num">{(e.parameters / 1e9).toFixed(e.parameters < 1e10 ? 1 : 0)} B</td>
                       <td class="num">{e.maxContext === null ? "–" : fmtInt(e.maxContext)}</td>
                       <td class="num">{formatRate(e.decodeTokensPerSecond)}</td>
@@ -288,7 +291,6 @@ export function FitsPage() {
                         {e.qualityCost === null ? "?" : e.qualityCost.toFixed(3)}
                       </td>
                       <td class="num">{fmtBytes(e.bytes, unit)}</td>
-                      <td>{e.weights}</td>
                       <td>
                         {e.gpuLayers === null
                           ? "–"
@@ -307,9 +309,11 @@ export function FitsPage() {
               Not modelled for {result.engine}: {result.skipped.map((s) => s.model).join(", ")}.
             </Note>
           ) : null}
-          {result.notes.map((n) => (
-            <Note key={n}>{n}</Note>
-          ))}
+          {result.notes
+            .filter((n) => !n.startsWith("Ranked:"))
+            .map((n) => (
+              <Note key={n}>{n}</Note>
+            ))}
         </>
       ) : null}
     </article>
