@@ -313,7 +313,9 @@ function evaluate(
   let maxContext: number | null = null;
   if (cap % g !== 0 && fitsAt(cap)) maxContext = cap;
   else if (hiK >= 1) {
-    const k = largestOf(engine, input, batch, 1, hiK, (k) => ({ input, contextLength: k * g }));
+    const k =
+      poolGuess(engine, input, batch, g, hiK, fitsAt) ??
+      largestOf(engine, input, batch, 1, hiK, (k) => ({ input, contextLength: k * g }));
     maxContext = k === null ? null : k * g;
   }
   const common = {
@@ -397,6 +399,27 @@ function evaluate(
     bytes: maxTotal(m),
     hostBytes: 0,
   };
+}
+
+/**
+ * Pool engines (vLLM, SGLang) fit a context when their KV pool holds it: the pool's size at the
+ * smallest context is the guess, taken only when estimate's test confirms it fits and the next
+ * step does not (the pool may shrink as the context grows); null sends the search to bisection.
+ */
+function poolGuess(
+  engine: Engine<EngineReport>,
+  input: EngineInput,
+  batch: number,
+  g: number,
+  hiK: number,
+  fitsAt: (c: number) => boolean,
+): number | null {
+  if (!engine.kvPool) return null;
+  const pool = engine.memory(input, g, batch).kvPoolTokens;
+  if (pool === undefined) return null;
+  const k = Math.min(Math.floor(pool / g), hiK);
+  if (k < 1 || !fitsAt(k * g)) return null;
+  return k === hiK || !fitsAt((k + 1) * g) ? k : null;
 }
 
 /**
