@@ -223,7 +223,22 @@ export function whatFits(req: FitsRequest): FitsResult {
         const e = evaluate(spec, engine, input, weights, ctx, batch, cap, g, gpu, host, gpuCount);
         anyRan = true;
         if (e) {
-          entries.push({ ...e, meetsSpeedFloor: e.decodeTokensPerSecond >= floor });
+          // The contract's keys first, in the order the issue names them; the rest after.
+          const { model, weights: w, engine: en, fits, maxContext, gpuLayers, ...rest } = e;
+          const { decodeTokensPerSecond, qualityCost, bytes, ...more } = rest;
+          entries.push({
+            model,
+            weights: w,
+            engine: en,
+            fits,
+            maxContext,
+            gpuLayers,
+            decodeTokensPerSecond,
+            qualityCost,
+            bytes,
+            ...more,
+            meetsSpeedFloor: e.decodeTokensPerSecond >= floor,
+          });
         } else rejected++;
       } catch (err) {
         if (!(err instanceof MemlensError)) throw err;
