@@ -11,7 +11,7 @@ import {
   whatFits,
 } from "@memlens/core";
 import { intFlag, numberFlag, parseFlags } from "../args.js";
-import { type CliIo, styler } from "../io.js";
+import { type CliIo, progressBar, styler } from "../io.js";
 
 const HELP =
   () => `memlens fits: what runs on this GPU — every catalog model × weight format the engine loads,
@@ -61,16 +61,7 @@ export async function runFits(argv: readonly string[], io: CliIo): Promise<numbe
       engines,
     );
   const json = v.json === true;
-  const bar = !json && io.stderr.isTTY === true;
-  let drawn = -1;
-  const onProgress = bar
-    ? (f: number) => {
-        const cells = Math.round(f * 30);
-        if (cells === drawn) return;
-        drawn = cells;
-        io.stderr.write(`\rsweeping [${"#".repeat(cells)}${".".repeat(30 - cells)}] ${Math.round(f * 100)}%`);
-      }
-    : undefined;
+  const bar = progressBar(io, "sweeping", json);
   let r: FitsResult;
   try {
     r = whatFits({
@@ -82,10 +73,10 @@ export async function runFits(argv: readonly string[], io: CliIo): Promise<numbe
       minDecodeTokensPerSecond: numberFlag(v["min-decode"], "--min-decode", 0, 1e9),
       family: v.family,
       host: v.host,
-      onProgress,
+      onProgress: bar.update,
     });
   } finally {
-    if (bar && drawn >= 0) io.stderr.write("\r\u001b[K");
+    bar.done();
   }
   io.stdout.write(json ? `${JSON.stringify(r, null, 2)}\n` : renderFits(r, io));
   return 0;
