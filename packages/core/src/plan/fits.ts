@@ -322,6 +322,11 @@ function evaluate(
   host: GpuSpec | null,
   gpuCount: number,
 ): Omit<FitsEntry, "meetsSpeedFloor"> | null {
+  // Weights well beyond the GPUs and the host's RAM together (estimateWeights, 10% beside the
+  // engine's own file) cannot run however they are split: no engine model is built for them.
+  const room =
+    gpu.memoryBytes * gpuCount + (host && !gpu.unifiedMemory && gpu.kind !== "cpu" ? host.memoryBytes : 0);
+  if (estimateWeights(spec, input.format).totalBytes > 1.1 * room) return null;
   const fitsAt = (c: number) => engineFitsAt(engine, input, c, batch);
   // Largest context with every layer on the GPUs, in steps of g (the trained positions cap it).
   const hiK = Math.floor(cap / g);
@@ -364,10 +369,7 @@ function evaluate(
   const full = engine.memory(input, Math.min(ctx, g), batch);
   const layers = layerReport(full.report);
   // A unified-memory or CPU machine has no second pool to offload to.
-  // Weights beyond the GPUs and the host's RAM together cannot run however they are split.
-  const weightBytes = estimateWeights(spec, input.format).totalBytes;
-  const room = gpu.memoryBytes * gpuCount + (host?.memoryBytes ?? 0);
-  if (layers && host && !gpu.unifiedMemory && gpu.kind !== "cpu" && weightBytes <= room) {
+  if (layers && host && !gpu.unifiedMemory && gpu.kind !== "cpu") {
     const nAll = spec.numLayers + 1;
     const inputAt = (n: number) => inputFor(spec, engine, gpu, gpuCount, weights, ctx, batch, n);
     const hostOk = (m: EngineResult<EngineReport>) =>
