@@ -3,6 +3,7 @@ import { runCompare } from "./commands/compare.js";
 import { runContext } from "./commands/context.js";
 import { runEstimate } from "./commands/estimate.js";
 import { runFit } from "./commands/fit.js";
+import { runFits } from "./commands/fits.js";
 import { runGpus } from "./commands/gpus.js";
 import { runInspect } from "./commands/inspect.js";
 import { runModels } from "./commands/models.js";
@@ -30,6 +31,10 @@ export const COMMANDS: Record<string, { run: Command; summary: string }> = {
   plan: { run: runPlan, summary: "make it fit: search settings, Pareto front, ranked single changes" },
   inspect: { run: runInspect, summary: "read a GGUF / safetensors header: exact tensor types, bytes, shape" },
   fit: { run: runFit, summary: "llama.cpp --fit: largest context and most GPU layers within the margin" },
+  fits: {
+    run: runFits,
+    summary: "what runs on this GPU: every catalog model × weights that fits, ranked, by family",
+  },
   compare: {
     run: runCompare,
     summary: "an engine start-up log (llama.cpp, ollama) vs memlens, line by line",

@@ -26,7 +26,7 @@ import {
   TRACE_FORMATS,
 } from "@memlens/core/sim";
 import { intFlag, numberFlag, parseFlags } from "../args.js";
-import { type CliIo, styler } from "../io.js";
+import { type CliIo, progressBar, styler } from "../io.js";
 import { resolveModelFlag } from "./model-ref.js";
 import {
   type DisaggregationSummary,
@@ -384,23 +384,12 @@ export async function runSimulate(argv: readonly string[], io: CliIo): Promise<n
     return 0;
   }
   const json = argv.includes("--json");
-  const bar = !json && io.stderr.isTTY === true;
-  let drawn = -1;
-  const onProgress = bar
-    ? (f: number) => {
-        const cells = Math.round(f * 30);
-        if (cells === drawn) return;
-        drawn = cells;
-        io.stderr.write(
-          `\rsimulating [${"#".repeat(cells)}${".".repeat(30 - cells)}] ${Math.round(f * 100)}%`,
-        );
-      }
-    : undefined;
+  const bar = progressBar(io, "simulating", json);
   let report: SimulateReport;
   try {
-    report = simulateFromArgs(argv, onProgress);
+    report = simulateFromArgs(argv, bar.update);
   } finally {
-    if (bar && drawn >= 0) io.stderr.write("\r\u001b[K");
+    bar.done();
   }
   io.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : renderSimulate(report, io));
   return 0;
