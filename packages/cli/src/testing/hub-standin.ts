@@ -46,6 +46,16 @@ export async function startHubStandin(repos: Readonly<Record<string, StandinRepo
   let sent = 0;
   const stalled: ServerResponse[] = [];
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    // the Hub serves CORS, so the web app can read it from a browser
+    res.setHeader("access-control-allow-origin", "*");
+    res.setHeader("access-control-expose-headers", "content-range, content-length, x-error-code");
+    if (req.method === "OPTIONS") {
+      res.writeHead(204, {
+        "access-control-allow-headers": "range, authorization",
+        "access-control-allow-methods": "GET",
+      });
+      return res.end();
+    }
     const url = new URL(req.url ?? "/", "http://x");
     const path = decodeURIComponent(url.pathname);
     log.push(`GET ${path}${req.headers.range ? ` ${req.headers.range}` : ""}`);
