@@ -21,9 +21,6 @@ export const DEFAULT_HF_ENDPOINT = "https://huggingface.co";
 const TIMEOUT_MS = 10_000;
 const MAX_TEXT_BYTES = 16 * 1024 * 1024;
 
-/** Whether a typed model name is for the Hub resolver (a Hub id or an ollama tag). */
-export const isHubKey = (k: string): boolean => looksLikeOllamaTag(k) || looksLikeHubRef(k);
-
 export function hubEndpoint(): string {
   try {
     const e = localStorage.getItem("memlens.hfEndpoint");

@@ -13,20 +13,15 @@ import {
   GPU_LIST,
   type GpuSpec,
   HubError,
+  looksLikeHubRef,
+  looksLikeOllamaTag,
   MemlensError,
   MODEL_ROWS,
   type ModelSpec,
   modelSpecFromHfConfig,
 } from "@memlens/core";
-import {
-  BrowserHubSource,
-  cachedSource,
-  type HubResolution,
-  hubEndpoint,
-  indexedDbStore,
-  isHubKey,
-  resolveTypedModel,
-} from "./hub-models.js";
+// the Hub resolver (core's range readers and header parsers) loads on first use, not with the page
+import type { HubResolution } from "./hub-models.js";
 
 export const DEFAULT_MODEL = "meta-llama/Llama-3.1-8B";
 export const DEFAULT_GPU = "RTX-4090";
@@ -183,6 +178,9 @@ export function resolveModelKey(key: string | null): { choice: ModelChoice; prob
   return { choice, problem: null };
 }
 
+/** Whether a typed model name is for the Hub resolver (a Hub id or an ollama tag). */
+const isHubKey = (k: string): boolean => looksLikeOllamaTag(k) || looksLikeHubRef(k);
+
 type HubStatus = { readonly loading: true } | { readonly error: string };
 const hubStatus = new Map<string, HubStatus>();
 const hubListeners = new Set<() => void>();
@@ -217,9 +215,14 @@ const offlineText = (key: string) =>
 function loadHubModel(key: string): HubStatus {
   const st: HubStatus = { loading: true };
   hubStatus.set(key, st);
-  const endpoint = hubEndpoint();
-  const source = cachedSource(new BrowserHubSource(endpoint), indexedDbStore(), endpoint);
-  resolveTypedModel(key, source)
+  import("./hub-models.js")
+    .then((h) => {
+      const endpoint = h.hubEndpoint();
+      return h.resolveTypedModel(
+        key,
+        h.cachedSource(new h.BrowserHubSource(endpoint), h.indexedDbStore(), endpoint),
+      );
+    })
     .then((r) => {
       cache.set(key, hubChoice(key, r));
       hubStatus.delete(key);
