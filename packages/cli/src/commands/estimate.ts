@@ -21,6 +21,8 @@ const HELP = `memlens estimate: memory per GPU, whether it fits, max context and
                    [--gpus 1] [--tp 1] [--pp 1] [--json]
 
 Flags override the same fields of --scenario. The scenario format is docs SCENARIO.md.
+A Hub id (org/name, org/name@rev, org/name-GGUF:Q4_K_M) is read from the Hugging Face Hub and cached:
+HF_ENDPOINT, HF_TOKEN or --hf-token, --offline or HF_HUB_OFFLINE=1, MEMLENS_CACHE_DIR.
 `;
 
 /** Where the scenario and its model come from (shared with `memlens train-fit`). */

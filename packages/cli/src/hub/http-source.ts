@@ -4,7 +4,16 @@
  * (Plain fetch rather than @huggingface/hub: the resolver needs byte ranges with a hard size cap,
  * a redirect limit and a per-request timeout on every call, which are a few lines here.)
  */
-import { HubError, type HubFile, type HubModelInfo, hubErrors, type ModelSource } from "@memlens/core";
+import {
+  HubError,
+  type HubFile,
+  type HubModelInfo,
+  hubErrors,
+  hubUrls,
+  type ModelSource,
+  parseHubModelInfo,
+  parseHubTree,
+} from "@memlens/core";
 
 export interface HttpSourceOptions {
   /** HF_ENDPOINT: https://huggingface.co or a mirror, without a trailing slash. */
@@ -21,8 +30,6 @@ export const MAX_TEXT_BYTES = 16 * 1024 * 1024;
 const MAX_REDIRECTS = 5;
 const MAX_LIST_PAGES = 100;
 
-const enc = (s: string) => s.split("/").map(encodeURIComponent).join("/");
-
 export class HttpHubSource implements ModelSource {
   readonly #o: HttpSourceOptions;
   readonly #field: string;
@@ -32,41 +39,23 @@ export class HttpHubSource implements ModelSource {
   }
 
   async modelInfo(repo: string, revision: string): Promise<HubModelInfo> {
-    const rev = revision === "main" ? "" : `/revision/${encodeURIComponent(revision)}`;
-    const url = `${this.#o.endpoint}/api/models/${enc(repo)}${rev}`;
-    const raw = this.#json(url, (await this.#get(url, repo, "model")).text());
-    const obj = raw as Record<string, unknown>;
-    const gated = obj.gated;
-    const card = obj.cardData;
-    return {
-      id: typeof obj.id === "string" ? obj.id : repo,
-      sha: typeof obj.sha === "string" ? obj.sha : null,
-      gated: typeof gated === "string" ? gated : false,
-      cardData:
-        typeof card === "object" && card !== null && !Array.isArray(card)
-          ? (card as Record<string, unknown>)
-          : {},
-    };
+    const url = hubUrls.modelInfo(this.#o.endpoint, repo, revision);
+    return parseHubModelInfo(
+      this.#json(url, (await this.#get(url, repo, "model")).text()),
+      repo,
+      url,
+      this.#field,
+    );
   }
 
   async listFiles(repo: string, revision: string): Promise<readonly HubFile[]> {
     const out: HubFile[] = [];
-    let url: string | null =
-      `${this.#o.endpoint}/api/models/${enc(repo)}/tree/${encodeURIComponent(revision)}?recursive=true`;
+    let url: string | null = hubUrls.tree(this.#o.endpoint, repo, revision);
     for (let page = 0; url !== null; page++) {
       if (page >= MAX_LIST_PAGES)
         throw hubErrors.malformed(url, `over ${MAX_LIST_PAGES} pages of files`, this.#field);
       const res = await this.#get(url, repo, "listing");
-      const raw = this.#json(url, res.text());
-      if (!Array.isArray(raw)) throw hubErrors.malformed(url, "expected a JSON array of files", this.#field);
-      for (const e of raw as Record<string, unknown>[]) {
-        if (typeof e !== "object" || e === null || e.type !== "file" || typeof e.path !== "string") continue;
-        const lfs = e.lfs as Record<string, unknown> | undefined;
-        const size = typeof lfs?.size === "number" ? lfs.size : e.size;
-        if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0)
-          throw hubErrors.malformed(url, `file ${e.path} has size ${JSON.stringify(size)}`, this.#field);
-        out.push({ path: e.path, size });
-      }
+      out.push(...parseHubTree(this.#json(url, res.text()), url, this.#field));
       const next = /<([^>]+)>;\s*rel="next"/.exec(res.headers.get("link") ?? "");
       url = next ? new URL(next[1]!, url).toString() : null;
     }
@@ -92,7 +81,7 @@ export class HttpHubSource implements ModelSource {
   }
 
   #fileUrl(repo: string, revision: string, path: string): string {
-    return `${this.#o.endpoint}/${enc(repo)}/resolve/${encodeURIComponent(revision)}/${enc(path)}`;
+    return hubUrls.file(this.#o.endpoint, repo, revision, path);
   }
 
   #json(url: string, text: string): unknown {

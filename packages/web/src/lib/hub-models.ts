@@ -10,10 +10,13 @@ import {
   type HubFile,
   type HubModelInfo,
   hubErrors,
+  hubUrls,
   looksLikeHubRef,
   looksLikeOllamaTag,
   MemlensError,
   type ModelSource,
+  parseHubModelInfo,
+  parseHubTree,
   resolveHubModel,
 } from "@memlens/core";
 
@@ -30,8 +33,6 @@ export function hubEndpoint(): string {
   }
   return DEFAULT_HF_ENDPOINT;
 }
-
-const enc = (s: string) => s.split("/").map(encodeURIComponent).join("/");
 
 /** core's ModelSource over the browser's fetch: a timeout and a size bound on every answer. */
 export class BrowserHubSource implements ModelSource {
@@ -82,33 +83,13 @@ export class BrowserHubSource implements ModelSource {
   }
 
   async modelInfo(repo: string, revision: string): Promise<HubModelInfo> {
-    const url = `${this.endpoint}/api/models/${enc(repo)}${revision === "main" ? "" : `/revision/${encodeURIComponent(revision)}`}`;
-    const o = this.#json(await this.#get(url, repo, "model"), url) as Record<string, unknown>;
-    const card = o.cardData;
-    return {
-      id: typeof o.id === "string" ? o.id : repo,
-      sha: typeof o.sha === "string" ? o.sha : null,
-      gated: typeof o.gated === "string" ? o.gated : false,
-      cardData:
-        typeof card === "object" && card !== null && !Array.isArray(card)
-          ? (card as Record<string, unknown>)
-          : {},
-    };
+    const url = hubUrls.modelInfo(this.endpoint, repo, revision);
+    return parseHubModelInfo(this.#json(await this.#get(url, repo, "model"), url), repo, url);
   }
 
   async listFiles(repo: string, revision: string): Promise<readonly HubFile[]> {
-    const url = `${this.endpoint}/api/models/${enc(repo)}/tree/${encodeURIComponent(revision)}?recursive=true`;
-    const raw = this.#json(await this.#get(url, repo, "listing"), url);
-    if (!Array.isArray(raw)) throw hubErrors.malformed(url, "expected a JSON array of files");
-    const out: HubFile[] = [];
-    for (const e of raw as Record<string, unknown>[]) {
-      if (typeof e !== "object" || e === null || e.type !== "file" || typeof e.path !== "string") continue;
-      const lfs = e.lfs as Record<string, unknown> | undefined;
-      const size = typeof lfs?.size === "number" ? lfs.size : e.size;
-      if (typeof size === "number" && Number.isSafeInteger(size) && size >= 0)
-        out.push({ path: e.path, size });
-    }
-    return out;
+    const url = hubUrls.tree(this.endpoint, repo, revision);
+    return parseHubTree(this.#json(await this.#get(url, repo, "listing"), url), url);
   }
 
   async getText(repo: string, revision: string, path: string): Promise<string> {
@@ -120,7 +101,7 @@ export class BrowserHubSource implements ModelSource {
   }
 
   #file(repo: string, revision: string, path: string): string {
-    return `${this.endpoint}/${enc(repo)}/resolve/${encodeURIComponent(revision)}/${enc(path)}`;
+    return hubUrls.file(this.endpoint, repo, revision, path);
   }
 }
 

@@ -84,3 +84,43 @@ export const hubErrors = {
   malformed: (url: string, why: string, field?: string): HubError =>
     new HubError("malformed", `${url}: refused a malformed answer (${why})`, field),
 };
+
+const enc = (s: string) => s.split("/").map(encodeURIComponent).join("/");
+
+/** The Hub's endpoints the resolver reads, under `endpoint` (HF_ENDPOINT, no trailing slash). */
+export const hubUrls = {
+  modelInfo: (endpoint: string, repo: string, revision: string): string =>
+    `${endpoint}/api/models/${enc(repo)}${revision === "main" ? "" : `/revision/${encodeURIComponent(revision)}`}`,
+  tree: (endpoint: string, repo: string, revision: string): string =>
+    `${endpoint}/api/models/${enc(repo)}/tree/${encodeURIComponent(revision)}?recursive=true`,
+  file: (endpoint: string, repo: string, revision: string, path: string): string =>
+    `${endpoint}/${enc(repo)}/resolve/${encodeURIComponent(revision)}/${enc(path)}`,
+};
+
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** The fields of a model info answer the resolver reads; anything else is ignored. */
+export function parseHubModelInfo(raw: unknown, repo: string, url: string, field?: string): HubModelInfo {
+  if (!isObj(raw)) throw hubErrors.malformed(url, "expected a JSON object", field);
+  return {
+    id: typeof raw.id === "string" ? raw.id : repo,
+    sha: typeof raw.sha === "string" ? raw.sha : null,
+    gated: typeof raw.gated === "string" ? raw.gated : false,
+    cardData: isObj(raw.cardData) ? raw.cardData : {},
+  };
+}
+
+/** The files of a tree answer (directories skipped; an LFS file's size is its object's). */
+export function parseHubTree(raw: unknown, url: string, field?: string): HubFile[] {
+  if (!Array.isArray(raw)) throw hubErrors.malformed(url, "expected a JSON array of files", field);
+  const out: HubFile[] = [];
+  for (const e of raw) {
+    if (!isObj(e) || e.type !== "file" || typeof e.path !== "string") continue;
+    const size = isObj(e.lfs) && typeof e.lfs.size === "number" ? e.lfs.size : e.size;
+    if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0)
+      throw hubErrors.malformed(url, `file ${e.path} has size ${JSON.stringify(size)}`, field);
+    out.push({ path: e.path, size });
+  }
+  return out;
+}
