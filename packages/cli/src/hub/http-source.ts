@@ -117,7 +117,10 @@ export class HttpHubSource implements ModelSource {
           if (!loc) throw hubErrors.malformed(url, `HTTP ${res.status} without a Location`, this.#field);
           if (hop >= MAX_REDIRECTS)
             throw hubErrors.malformed(url0, `over ${MAX_REDIRECTS} redirects (a loop?)`, this.#field);
-          url = new URL(loc, url).toString();
+          const next = new URL(loc, url);
+          if (next.protocol !== "https:" && next.protocol !== "http:")
+            throw hubErrors.malformed(url0, `a redirect to ${next.protocol} refused`, this.#field);
+          url = next.toString();
           continue;
         }
         if (!res.ok) {

@@ -15,7 +15,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { catalogModelSpec, writeGgufHeader } from "@memlens/core";
+import { catalogModelSpec, planLora, writeGgufHeader } from "@memlens/core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type HubStandin, type StandinFile, startHubStandin, textFile } from "../testing/hub-standin.js";
 import { runJson, runMain } from "../testing/run-main.js";
@@ -181,6 +181,36 @@ beforeAll(async () => {
             r: 32,
             target_modules: ["q_proj", "v_proj"],
           }),
+        ),
+      },
+    },
+    "acme/lora-trained-locally": {
+      cardData: { base_model: "meta-llama/Llama-3.2-3B" },
+      files: {
+        // PEFT writes the trainer's local path when the base was loaded from disk
+        "adapter_config.json": textFile(
+          JSON.stringify({
+            peft_type: "LORA",
+            base_model_name_or_path: "/home/me/models/llama-3.2-3b",
+            r: 32,
+            target_modules: ["q_proj", "v_proj"],
+          }),
+        ),
+        "adapter_model.safetensors": safetensors(
+          planLora(catalogModelSpec("meta-llama/Llama-3.2-3B"), 32, ["q_proj", "v_proj"]).adapters.flatMap(
+            (a) => [
+              {
+                name: `base_model.model.${a.module.module}.lora_A.weight`,
+                dtype: "BF16",
+                shape: [32, a.module.cols],
+              },
+              {
+                name: `base_model.model.${a.module.module}.lora_B.weight`,
+                dtype: "BF16",
+                shape: [a.module.rows, 32],
+              },
+            ],
+          ),
         ),
       },
     },
@@ -365,12 +395,17 @@ describe("fine-tunes and adapters", () => {
 
   test("a LoRA adapter repo is its base plus r·(in+out) per adapted matrix", async () => {
     const base = catalogModelSpec("meta-llama/Llama-3.2-3B").parameters;
-    for (const id of ["acme/llama-3b-lora", "acme/llama-3b-hub-base-lora"]) {
+    for (const id of ["acme/llama-3b-lora", "acme/llama-3b-hub-base-lora", "acme/lora-trained-locally"]) {
       const a = await runJson(["estimate", "--model", id, ...GPU, "--json"], { env: env() });
       // planLora(Llama-3.2-3B, 32, [q_proj, v_proj]) = 9,175,040 (lora.test.ts, PEFT's print_trainable_parameters)
       expect(a.model.parameters - base).toBe(9_175_040);
       expect(a.notes.join(" ")).toMatch(/LoRA adapter .*rank 32 on q_proj, v_proj .*9,175,040 parameters/);
     }
+    // the adapter file's own header: 9,175,040 BF16 elements = 18,350,080 bytes
+    const local = await runJson(["estimate", "--model", "acme/lora-trained-locally", ...GPU, "--json"], {
+      env: env(),
+    });
+    expect(local.notes.join(" ")).toContain("adapter_model.safetensors holds 18,350,080 bytes of tensors");
   });
 });
 

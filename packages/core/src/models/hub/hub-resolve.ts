@@ -17,7 +17,7 @@ import {
   readRemoteGguf,
   readRemoteSafetensors,
 } from "./hub-files.js";
-import { type HubRef, parseHubRef } from "./hub-ref.js";
+import { type HubRef, looksLikeHubRef, parseHubRef } from "./hub-ref.js";
 import { HubError, type HubFile, hubErrors, type ModelSource } from "./hub-source.js";
 
 /** A LoRA adapter read from its repo's adapter_config.json. */
@@ -267,9 +267,10 @@ async function resolveAdapter(
       `${field}: ${where} is a ${peft} adapter; memlens sizes LoRA adapters only`,
       field,
     );
+  // base_model_name_or_path may be a local path on the trainer's machine: then the card's base_model
+  const named = typeof ac.base_model_name_or_path === "string" ? ac.base_model_name_or_path.trim() : "";
   const baseId =
-    (typeof ac.base_model_name_or_path === "string" && ac.base_model_name_or_path.trim()) ||
-    baseModelOf(card);
+    (named && (catalogSpec(named) || looksLikeHubRef(named)) ? named : undefined) ?? baseModelOf(card);
   if (!baseId)
     throw hubErrors.malformed(where, "no base_model_name_or_path and no base_model in the card", field);
   const rank = ac.r;
