@@ -378,6 +378,30 @@ describe("GGUF repos", () => {
   });
 });
 
+describe("inspect on a Hub id", () => {
+  test("reads the same headers as the files on disk, by range requests", async () => {
+    const st = await runJson(["inspect", "acme/Llama-3.1-8B-copy", "--json"], { env: env() });
+    expect(st).toMatchObject({
+      kind: "safetensors",
+      tensorCount: 291,
+      parameters: 8_030_261_248,
+      tensorBytes: 16_060_522_496,
+    });
+    expect(st.files).toHaveLength(2);
+    expect(st.model.parameters).toBe(8_030_261_248);
+    const remote = await runJson(["inspect", "acme/tiny-GGUF:Q4_K_M", "--json"], { env: env() });
+    const path = join(work, "inspect-tiny-Q4_K_M.gguf");
+    const f = tinyGguf(15);
+    writeFileSync(path, f.head);
+    const fd = openSync(path, "r+");
+    ftruncateSync(fd, f.size);
+    closeSync(fd);
+    const local = await runJson(["inspect", path, "--json"]);
+    const strip = ({ path: _p, headerBytesRead: _h, ...rest }: Record<string, unknown>) => rest;
+    expect(strip(remote)).toEqual(strip(local));
+  });
+});
+
 describe("fine-tunes and adapters", () => {
   test("a repo without config.json follows base_model from its card (catalog or Hub)", async () => {
     const ft = await runJson(["estimate", "--model", "acme/llama-8b-finetune", ...GPU, "--json"], {

@@ -192,16 +192,18 @@ export async function readRemoteGguf(
   revision: string,
   quant: GgufQuant,
   field?: string,
-): Promise<GgufHeader> {
+): Promise<{ header: GgufHeader; bytesRead: number }> {
   const parts: GgufHeader[] = [];
+  let bytesRead = 0;
   for (const f of quant.files) {
-    const { header } = await readRemoteHeader(
+    const { header, bytesRead: n } = await readRemoteHeader(
       source,
       { repo, revision, path: f.path, size: f.size },
       (b, size) => parseGgufHeader(b, { fileBytes: size }),
       field,
     );
     parts.push(header);
+    bytesRead += n;
   }
-  return joinGgufParts(parts, `${repo}/${quant.files[0]!.path}`, field);
+  return { header: joinGgufParts(parts, `${repo}/${quant.files[0]!.path}`, field), bytesRead };
 }

@@ -7,8 +7,9 @@ import { catalogModelSpec, findModelAlias, findModelRow, suggestModels } from ".
 import { MemlensError } from "../../errors/memlens-error.js";
 import { planLora } from "../../estimate/lora.js";
 import { modelSpecFromHfConfig } from "../from-hf-config.js";
+import type { GgufHeader } from "../gguf.js";
 import type { ModelSpec, TensorSpec } from "../model-spec.js";
-import { parseSafetensorsIndex } from "../safetensors.js";
+import { parseSafetensorsIndex, type SafetensorsHeader, type SafetensorsIndex } from "../safetensors.js";
 import {
   chooseGgufQuant,
   type GgufQuant,
@@ -46,7 +47,26 @@ export interface ResolvedHubModel {
   readonly adapter: ResolvedAdapter | undefined;
   /** Files read, for the cache and the notes. */
   readonly files: readonly string[];
+  /** The headers read (for `memlens inspect`): a GGUF quant's, or each safetensors shard's. */
+  readonly headers: HubHeaders | undefined;
 }
+
+export type HubHeaders =
+  | {
+      readonly kind: "gguf";
+      readonly header: GgufHeader;
+      readonly fileBytes: number;
+      readonly bytesRead: number;
+    }
+  | {
+      readonly kind: "safetensors";
+      readonly index: SafetensorsIndex | null;
+      readonly shards: readonly {
+        readonly file: string;
+        readonly fileBytes: number;
+        readonly header: SafetensorsHeader;
+      }[];
+    };
 
 export interface HubResolveOptions {
   /** The flag or scenario field errors name (default "model.id"). */
@@ -131,6 +151,7 @@ async function resolveRepo(
     ggufQuants: [],
     baseModel: undefined,
     adapter: undefined,
+    headers: undefined,
   } as const;
 
   if (has.has("adapter_config.json"))
@@ -139,7 +160,7 @@ async function resolveRepo(
   const quants = ggufQuants(files);
   if (r.quant !== undefined || (!has.has("config.json") && quants.length > 0)) {
     const chosen = chooseGgufQuant(quants, r.quant, repo, field);
-    const header = await readRemoteGguf(source, repo, revision, chosen, field);
+    const { header, bytesRead } = await readRemoteGguf(source, repo, revision, chosen, field);
     const spec = ggufSpecWithOffsets(header, `${repo}:${chosen.quant}`);
     const others = quants.filter((q) => q !== chosen);
     const listed = [chosen, ...others].map((q) => `${q.quant} ${fmt(q.bytes)} bytes`).join(", ");
@@ -156,6 +177,7 @@ async function resolveRepo(
       weights: spec.gguf.fileType ?? chosen.quant,
       ggufQuants: [chosen, ...others],
       files: chosen.files.map((f) => f.path),
+      headers: { kind: "gguf", header, fileBytes: chosen.bytes, bytesRead },
     };
   }
 
@@ -202,8 +224,11 @@ async function resolveRepo(
   const notes = [...spec.notes];
   const read2: string[] = ["config.json", ...(quantFile ? ["hf_quant_config.json"] : [])];
   let shardFiles: string[] = [];
+  let index: SafetensorsIndex | null = null;
+  const shards: { file: string; fileBytes: number; header: SafetensorsHeader }[] = [];
   if (has.has("model.safetensors.index.json")) {
-    shardFiles = [...parseSafetensorsIndex(await read("model.safetensors.index.json")).files];
+    index = parseSafetensorsIndex(await read("model.safetensors.index.json"));
+    shardFiles = [...index.files];
     read2.push("model.safetensors.index.json");
   } else if (has.has("model.safetensors")) shardFiles = ["model.safetensors"];
   if (shardFiles.length > maxShards)
@@ -223,14 +248,22 @@ async function resolveRepo(
           `names ${path}, which the repo does not have`,
           field,
         );
-      tensorBytes += (await readRemoteSafetensors(source, { repo, revision, path, size }, field)).tensorBytes;
+      const header = await readRemoteSafetensors(source, { repo, revision, path, size }, field);
+      shards.push({ file: path, fileBytes: size, header });
+      tensorBytes += header.tensorBytes;
       read2.push(path);
     }
     notes.push(
       `Checkpoint on the Hub: ${fmt(tensorBytes)} bytes of tensors in ${shardFiles.length} safetensors file${shardFiles.length === 1 ? "" : "s"} (exact, from the headers read by range requests).`,
     );
   }
-  return { ...base, kind: "config", spec: { ...spec, notes }, files: read2 };
+  return {
+    ...base,
+    kind: "config",
+    spec: { ...spec, notes },
+    files: read2,
+    headers: shards.length > 0 ? { kind: "safetensors", index, shards } : undefined,
+  };
 }
 
 /**
@@ -355,6 +388,7 @@ async function resolveAdapter(
     ggufQuants: [],
     baseModel: baseId,
     adapter: { base: baseId, rank, targetModules: targets, parameters: plan.parameters, fileBytes },
+    headers: undefined,
     files: ["adapter_config.json", ...(fileBytes === null ? [] : ["adapter_model.safetensors"])],
   };
 }
