@@ -132,17 +132,18 @@ export interface SimulateReport {
 }
 
 /** Parses flags, sizes the KV pool with core's vLLM estimate, simulates, reports. */
-export function simulateFromArgs(
+export async function simulateFromArgs(
   argv: readonly string[],
+  io: CliIo,
   onProgress?: (fraction: number) => void,
-): SimulateReport {
+): Promise<SimulateReport> {
   const { values: v } = parseFlags(argv, FLAGS);
   if (v.model === undefined)
     throw new MemlensError("missing-field", "--model ID is needed (see `memlens models`)", "--model");
   if (v.gpu === undefined)
     throw new MemlensError("missing-field", "--gpu ID is needed (see `memlens gpus`)", "--gpu");
   const gpu: GpuSpec = findGpu(v.gpu, "--gpu");
-  const { spec, ref } = resolveModelFlag(v.model);
+  const { spec, ref } = await resolveModelFlag(v.model, io);
   const engine = oneOf(v.engine, "--engine", SIMULATE_ENGINES) ?? "vllm";
   const tp = intFlag(v.tp, "--tp", 1, 1024) ?? 1;
   const maxNumSeqs = intFlag(v["max-num-seqs"], "--max-num-seqs", 1, 1 << 20) ?? 256;
@@ -387,7 +388,7 @@ export async function runSimulate(argv: readonly string[], io: CliIo): Promise<n
   const bar = progressBar(io, "simulating", json);
   let report: SimulateReport;
   try {
-    report = simulateFromArgs(argv, bar.update);
+    report = await simulateFromArgs(argv, io, onProgress);
   } finally {
     bar.done();
   }
