@@ -100,6 +100,7 @@ export function layerKvBytesPerToken(mixer: MixerSpec, o: KvLayoutOptions): { k:
       };
     case "mamba":
     case "linear-attention":
+    case "none":
       return { k: 0, v: 0 };
   }
 }
@@ -109,6 +110,7 @@ export function layerRecurrentStateBytes(mixer: MixerSpec, o: KvLayoutOptions): 
   switch (mixer.kind) {
     case "attention":
     case "mla":
+    case "none":
       return 0;
     case "mamba": {
       // Conv state spans x (and for Mamba-2 also B and C); SSM state is d_inner × d_state.

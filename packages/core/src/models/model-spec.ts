@@ -74,7 +74,15 @@ export interface LinearAttentionMixer {
   readonly convKernel: number;
 }
 
-export type MixerSpec = AttentionMixer | MlaMixer | MambaMixer | LinearAttentionMixer;
+/**
+ * No token mixer: the layer is only an MLP or MoE block (Nemotron-H's `-`/`E` layers, a
+ * Nemotron-NAS block whose attention is a no-op or a plain linear map). No cache, no state.
+ */
+export interface NoMixer {
+  readonly kind: "none";
+}
+
+export type MixerSpec = AttentionMixer | MlaMixer | MambaMixer | LinearAttentionMixer | NoMixer;
 
 export type FfnSpec =
   | { readonly kind: "dense"; readonly intermediateSize: number; readonly gated: boolean }
@@ -96,7 +104,7 @@ export interface LayerSpec {
 }
 
 /** Attention kind of a mixer as people name it. */
-export type AttentionKind = "mha" | "gqa" | "mqa" | "mla" | "ssm" | "linear";
+export type AttentionKind = "mha" | "gqa" | "mqa" | "mla" | "ssm" | "linear" | "none";
 
 export function attentionKindOf(mixer: MixerSpec): AttentionKind {
   switch (mixer.kind) {
@@ -109,6 +117,8 @@ export function attentionKindOf(mixer: MixerSpec): AttentionKind {
       return "ssm";
     case "linear-attention":
       return "linear";
+    case "none":
+      return "none";
   }
 }
 

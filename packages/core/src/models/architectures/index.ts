@@ -13,6 +13,7 @@ import { llama } from "./llama.js";
 import { llama4, llama4Text } from "./llama4.js";
 import { mamba } from "./mamba.js";
 import { mistral, mistral3, mixtral } from "./mistral.js";
+import { nemotronH } from "./nemotron-h.js";
 import { olmo2 } from "./olmo2.js";
 import { phi } from "./phi.js";
 import { phi3 } from "./phi3.js";
@@ -51,6 +52,7 @@ export const TEXT_ARCHITECTURES: Readonly<Record<string, ArchitectureBuilder>> =
   mamba,
   mistral,
   mixtral,
+  nemotron_h: nemotronH,
   olmo2,
   phi,
   "phi-msft": phi,

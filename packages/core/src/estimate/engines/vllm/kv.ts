@@ -168,6 +168,8 @@ export function vllmLayerKvSpec(layer: LayerSpec, o: VllmKvOptions): VllmKvSpec 
         paddedBytes: 0,
       };
     }
+    case "none":
+      return null;
   }
 }
 
