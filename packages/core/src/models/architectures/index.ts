@@ -14,6 +14,7 @@ import { llama4, llama4Text } from "./llama4.js";
 import { mamba } from "./mamba.js";
 import { mistral, mistral3, mixtral } from "./mistral.js";
 import { nemotronH } from "./nemotron-h.js";
+import { nemotronNas } from "./nemotron-nas.js";
 import { olmo2 } from "./olmo2.js";
 import { phi } from "./phi.js";
 import { phi3 } from "./phi3.js";
@@ -53,6 +54,7 @@ export const TEXT_ARCHITECTURES: Readonly<Record<string, ArchitectureBuilder>> =
   mistral,
   mixtral,
   nemotron_h: nemotronH,
+  "nemotron-nas": nemotronNas,
   olmo2,
   phi,
   "phi-msft": phi,
