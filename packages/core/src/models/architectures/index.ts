@@ -41,6 +41,7 @@ export const TEXT_ARCHITECTURES: Readonly<Record<string, ArchitectureBuilder>> =
   gemma2,
   gemma3_text: gemma3Text,
   glm4_moe: glm4Moe,
+  glm_moe_dsa: deepseek,
   gpt_neox: gptNeox,
   gpt_oss: gptOss,
   gpt2,
