@@ -12,6 +12,7 @@ import { jamba } from "./jamba.js";
 import { llama } from "./llama.js";
 import { llama4, llama4Text } from "./llama4.js";
 import { mamba } from "./mamba.js";
+import { minimaxM2 } from "./minimax-m2.js";
 import { mistral, mistral3, mixtral } from "./mistral.js";
 import { nemotronH } from "./nemotron-h.js";
 import { nemotronNas } from "./nemotron-nas.js";
@@ -52,6 +53,7 @@ export const TEXT_ARCHITECTURES: Readonly<Record<string, ArchitectureBuilder>> =
   llama,
   llama4_text: llama4Text,
   mamba,
+  minimax_m2: minimaxM2,
   mistral,
   mixtral,
   nemotron_h: nemotronH,
