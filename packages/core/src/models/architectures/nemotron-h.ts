@@ -20,7 +20,11 @@ function patternBlocks(cfg: ConfigReader, key: string): Block[] | undefined {
   const pattern = cfg.str(key);
   if (pattern === undefined) return undefined;
   if (pattern.length > 4096)
-    throw new MemlensError("malformed-config", `${cfg.path}.${key} is longer than 4096 layers`, `${cfg.path}.${key}`);
+    throw new MemlensError(
+      "malformed-config",
+      `${cfg.path}.${key} is longer than 4096 layers`,
+      `${cfg.path}.${key}`,
+    );
   return [...pattern].map((c) => {
     const b = PATTERN[c];
     if (!b)
@@ -87,7 +91,15 @@ function addBlock(
       t.add(`${m}.D`, [nHeads], "ssm", i);
       t.norm(`${m}.norm`, dInner, i);
       t.linear(`${m}.out_proj`, h, dInner, "ssm", i, bias);
-      const mixer: MixerSpec = { kind: "mamba", version: 2, dInner, dState, dConv, nGroups, numHeads: nHeads };
+      const mixer: MixerSpec = {
+        kind: "mamba",
+        version: 2,
+        dInner,
+        dState,
+        dConv,
+        nGroups,
+        numHeads: nHeads,
+      };
       return { index, mixer, ffn: { kind: "none" } };
     }
     case "attention": {
