@@ -51,6 +51,13 @@ export const LLAMACPP_ARCH: Readonly<Record<string, string>> = {
   falcon: "falcon",
 };
 
+/**
+ * HF model_types llama.cpp has no architecture for: no LLM_ARCH_* name in ggml-org/llama.cpp
+ * src/llama-arch.cpp @ 00395eb2 (which does list deepseek4, glm-dsa, nemotron_h, nemotron_h_moe,
+ * minimax-m2, kimi-linear and deci, whose conversion memlens does not model yet).
+ */
+export const LLAMACPP_DOES_NOT_RUN: ReadonlySet<string> = new Set(["minimax_m3"]);
+
 /** Architectures whose sliding-window layers llama.cpp keeps in a separate, window-sized cache. */
 const SWA_ARCHS = new Set(["gemma2", "gemma3", "gpt-oss", "cohere2", "llama4"]);
 
@@ -319,6 +326,13 @@ export function llamaCppModelFromSpec(
   opts: QuantOptions = {},
 ): LlamaCppModel {
   if (hasGguf(spec)) return spec.gguf;
+  if (LLAMACPP_DOES_NOT_RUN.has(spec.architecture))
+    throw new MemlensError(
+      "unsupported-architecture",
+      `llama.cpp does not run this architecture: model_type "${spec.architecture}" has no llama.cpp arch (src/llama-arch.cpp); use vllm or sglang`,
+      "model",
+      Object.keys(LLAMACPP_ARCH),
+    );
   const arch = LLAMACPP_ARCH[spec.architecture];
   if (!arch)
     throw new MemlensError(
