@@ -154,10 +154,11 @@ function addVisionTower(
     notes.push("config.json has no vision_config: the vision encoder is not counted (text model only).");
     return;
   }
+  const k = wrapper.visionKeyPrefix ?? "";
   const dims: VisionDims = {
-    hidden: v.int("hidden_size"),
-    intermediate: v.int("intermediate_size"),
-    layers: v.int("num_hidden_layers"),
+    hidden: v.int(`${k}hidden_size`),
+    intermediate: v.int(`${k}intermediate_size`),
+    layers: v.int(`${k}num_hidden_layers`),
     patch: v.int("patch_size"),
     channels: v.intOr("num_channels", 3),
     textHidden: text.int("hidden_size"),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import minimaxText from "../../../../../../shared/fixtures/hf-configs-2026/MiniMaxAI/MiniMax-M2.5/config.json?raw";
 import minimaxM3 from "../../../../../../shared/fixtures/hf-configs-2026/MiniMaxAI/MiniMax-M3/config.json?raw";
+import kimiK25 from "../../../../../../shared/fixtures/hf-configs-2026/moonshotai/Kimi-K2.5/config.json?raw";
 import nas from "../../../../../../shared/fixtures/hf-configs-2026/nvidia/Llama-3_3-Nemotron-Super-49B-v1/config.json?raw";
 import h56 from "../../../../../../shared/fixtures/hf-configs-2026/nvidia/Nemotron-H-56B-Base-8K/config.json?raw";
 import nano from "../../../../../../shared/fixtures/hf-configs-2026/nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16/config.json?raw";
@@ -204,5 +205,26 @@ describe("config.json with Python's bare Infinity and NaN", () => {
     });
     expect(() => parseConfigJson('{"a": Infinity,}')).toThrow(SyntaxError);
     expect(() => parseConfigJson("{bad")).toThrow(SyntaxError);
+  });
+});
+
+describe("Kimi-K2.5: Kimi K2's text model in text_config plus the MoonViT-3D tower", () => {
+  it("counts the tower and matches the published active parameters of the text model", () => {
+    const s = specOf(kimiK25, "moonshotai/Kimi-K2.5");
+    expect(s.architecture).toBe("kimi_k2");
+    expect(s.notes.filter((n) => n.startsWith("Approximate:"))).toEqual([]);
+    const vision = s.tensors
+      .filter((t) => t.role === "vision")
+      .reduce((a, t) => a + countElements(t.shape), 0);
+    // 27 blocks of 1152 (wqkv, wo, 4304-wide MLP, biases, LayerNorms), the 14×14 patch conv, the
+    // 64×64 position table and the 4608 → 4608 → 7168 projector.
+    expect(vision).toBe(471_143_920);
+    expect(s.parameters).toBe(1_026_879_376_368);
+    // Active text parameters: 32.86B (https://developer.nvidia.com/blog/build-with-kimi-k2-5-multimodal-vlm-using-nvidia-gpu-accelerated-endpoints);
+    // the tower runs once per image, not per token, so it is left out of that figure.
+    const activeText = s.activeParameters - vision;
+    expect(Math.abs(activeText / 32.86e9 - 1)).toBeLessThan(0.0005);
+    // The MLA latent as Kimi K2 / DeepSeek-V3: 61 × (512 + 64) × 2 bytes.
+    expect(kvBytesPerToken(s, bf16)).toBe(61 * (512 + 64) * 2);
   });
 });

@@ -9,6 +9,7 @@ import { gptOss } from "./gpt-oss.js";
 import { gpt2 } from "./gpt2.js";
 import { gptj } from "./gptj.js";
 import { jamba } from "./jamba.js";
+import { kimiK25 } from "./kimi-k25.js";
 import { llama } from "./llama.js";
 import { llama4, llama4Text } from "./llama4.js";
 import { mamba } from "./mamba.js";
@@ -74,6 +75,7 @@ export const TEXT_ARCHITECTURES: Readonly<Record<string, ArchitectureBuilder>> =
 /** Multimodal wrappers by config.json `model_type`: the text model in `text_config`, plus a vision tower. */
 export const MULTIMODAL_ARCHITECTURES: Readonly<Record<string, MultimodalArchitecture>> = {
   gemma3,
+  kimi_k25: kimiK25,
   llama4,
   mistral3,
 };
