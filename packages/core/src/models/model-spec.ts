@@ -62,6 +62,11 @@ export interface MambaMixer {
   readonly nGroups: number;
   /** Mamba-2 heads (1 for Mamba-1). */
   readonly numHeads: number;
+  /**
+   * Bytes per element of the SSM (temporal) state vLLM keeps when it differs from the model dtype
+   * (Nemotron-H: config.json `mamba_ssm_cache_dtype`, float32 by default); absent: the model dtype.
+   */
+  readonly ssmStateDtypeBytes?: number;
 }
 
 /** Gated DeltaNet linear attention (Qwen3-Next): constant-size recurrent state per sequence. */

@@ -11,7 +11,7 @@ import glm5 from "../../../../../../shared/fixtures/hf-configs-2026/zai-org/GLM-
 import glm52 from "../../../../../../shared/fixtures/hf-configs-2026/zai-org/GLM-5.2/config.json?raw";
 import type { MemlensError } from "../../errors/memlens-error.js";
 import { llamaCppModelFromSpec } from "../../estimate/engines/llamacpp/tensors.js";
-import { vllmKvLayout } from "../../estimate/engines/vllm/kv.js";
+import { vllmKvLayout, vllmLayerKvSpec } from "../../estimate/engines/vllm/kv.js";
 import { estimateKvCache, kvBytesPerToken, uniformKvLayout } from "../../estimate/kv-cache.js";
 import { parseConfigJson } from "../config-reader.js";
 import { modelSpecFromHfConfig } from "../from-hf-config.js";
@@ -136,6 +136,18 @@ describe("2026 architectures: per-layer mixers and the cache they keep", () => {
       modelDtypeBytes: 2,
     });
     expect(layout.groups.flatMap((g) => g.layers)).toHaveLength(29);
+    // vLLM keeps NemotronH's SSM state in mamba_ssm_cache_dtype (float32 here), the conv state in
+    // bf16: (4096 + 2·8·128) × 4 × 2 + 64 × 64 × 128 × 4 bytes per sequence and layer.
+    const mamba = vllmLayerKvSpec(s.layers[0]!, {
+      blockSize: 16,
+      dtypeBytes: 2,
+      tensorParallel: 1,
+      chunkedLocal: false,
+      modelDtypeBytes: 2,
+    });
+    expect(mamba?.kind === "mamba" ? mamba.stateBytes : null).toBe(
+      (4096 + 2 * 8 * 128) * 4 * 2 + 64 * 64 * 128 * 4,
+    );
   });
 
   it("Nemotron-3-Super's latent MoE routes 512 experts of 2688 in a 1024-wide space, plus one MTP step", () => {

@@ -52,6 +52,22 @@ function listBlocks(cfg: ConfigReader, key: string): Block[] | undefined {
   });
 }
 
+/**
+ * Bytes of vLLM's Mamba SSM state element: config.json `mamba_ssm_cache_dtype`, float32 when
+ * absent (vllm/model_executor/models/config.py NemotronHForCausalLMConfig,
+ * DEFAULT_MAMBA_SSM_CACHE_DTYPE "float32": "Only float32 is known to have no accuracy issues").
+ */
+function ssmStateDtypeBytes(cfg: ConfigReader): number {
+  const d = cfg.str("mamba_ssm_cache_dtype") ?? "float32";
+  if (d === "float32") return 4;
+  if (d === "bfloat16" || d === "float16") return 2;
+  throw new MemlensError(
+    "malformed-config",
+    `${cfg.path}.mamba_ssm_cache_dtype must be float32, bfloat16 or float16, got "${d}"`,
+    `${cfg.path}.mamba_ssm_cache_dtype`,
+  );
+}
+
 interface Dims {
   readonly h: number;
   readonly heads: number;
@@ -99,6 +115,7 @@ function addBlock(
         dConv,
         nGroups,
         numHeads: nHeads,
+        ssmStateDtypeBytes: ssmStateDtypeBytes(cfg),
       };
       return { index, mixer, ffn: { kind: "none" } };
     }

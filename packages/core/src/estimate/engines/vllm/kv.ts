@@ -159,8 +159,12 @@ export function vllmLayerKvSpec(layer: LayerSpec, o: VllmKvOptions): VllmKvSpec 
       };
     case "mamba":
     case "linear-attention": {
-      // Conv and SSM state in the model dtype, split by heads under tensor parallelism.
-      const state = layerRecurrentStateBytes(m, uniformKvLayout("bf16", o.modelDtypeBytes));
+      // Conv and SSM state in the model dtype, split by heads under tensor parallelism; NemotronH's
+      // SSM state in mamba_ssm_cache_dtype (vllm/model_executor/models/config.py
+      // NemotronHForCausalLMConfig.update_mamba_ssm_cache_dtype; MambaSpec sums each state's bytes).
+      let state = layerRecurrentStateBytes(m, uniformKvLayout("bf16", o.modelDtypeBytes));
+      if (m.kind === "mamba" && m.ssmStateDtypeBytes !== undefined)
+        state += m.dInner * m.dState * (m.ssmStateDtypeBytes - o.modelDtypeBytes);
       return {
         kind: "mamba",
         blockSize: o.blockSize,
