@@ -50,6 +50,11 @@ export interface MlaMixer {
   readonly qkNopeHeadDim: number;
   readonly qkRopeHeadDim: number;
   readonly valueHeadDim: number;
+  /**
+   * DeepSeek sparse attention (V3.2, GLM-5): the lightning indexer's key size, one key per token
+   * cached beside the latent; absent on layers without an indexer.
+   */
+  readonly indexerHeadDim?: number;
 }
 
 /** Selective state-space layer (Mamba 1 or 2): constant-size state per sequence. */

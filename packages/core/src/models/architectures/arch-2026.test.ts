@@ -171,8 +171,11 @@ describe("2026 architectures: per-layer mixers and the cache they keep", () => {
 
   it("GLM-5: MLA latent of kv_lora_rank + qk_rope_head_dim per layer, an indexer on every layer", () => {
     const s = specOf(glm5, "glm5");
-    // DeepSeek-V2 paper §2.1.2 layout: 78 layers × (512 + 64) × 2 bytes.
-    expect(kvBytesPerToken(s, bf16)).toBe(78 * (512 + 64) * 2);
+    // DeepSeek-V2 paper §2.1.2 layout, 78 layers × (512 + 64) × 2 bytes, plus each layer's DSA
+    // indexer key as vLLM caches it: 128 FP8 values + one FP32 scale = 132 bytes.
+    expect(kvBytesPerToken(s, bf16)).toBe(78 * ((512 + 64) * 2 + 132));
+    // GLM-5.2: only its 21 "full" layers keep an indexer cache.
+    expect(kvBytesPerToken(specOf(glm52, "glm52"), bf16)).toBe(78 * (512 + 64) * 2 + 21 * 132);
     expect(s.tensors.filter((t) => t.name.endsWith("indexer.wk.weight"))).toHaveLength(78);
     // GLM-5.2 runs its own indexer only on 21 "full" layers.
     const s52 = specOf(glm52, "glm52");

@@ -24,7 +24,8 @@ const mla: CustomMixer = (cfg, t, p, i, h, numHeads): MixerSpec => {
   t.norm(`${a}.kv_a_layernorm`, kvLoraRank, i);
   t.linear(`${a}.kv_b_proj`, numHeads * (nope + v), kvLoraRank, "attention", i);
   t.linear(`${a}.o_proj`, h, numHeads * v, "attention", i);
-  if (cfg.has("index_n_heads") && qLoraRank !== null && indexerRuns(cfg, i)) {
+  const indexer = cfg.has("index_n_heads") && qLoraRank !== null && indexerRuns(cfg, i);
+  if (indexer) {
     // DeepSeek-V3.2 lightning indexer (inference/model.py Indexer): wq_b, wk, k_norm (LayerNorm), weights_proj.
     const ih = cfg.int("index_n_heads");
     const id = cfg.int("index_head_dim");
@@ -41,6 +42,7 @@ const mla: CustomMixer = (cfg, t, p, i, h, numHeads): MixerSpec => {
     qkNopeHeadDim: nope,
     qkRopeHeadDim: rope,
     valueHeadDim: v,
+    ...(indexer ? { indexerHeadDim: cfg.int("index_head_dim") } : {}),
   };
 };
 
