@@ -1,5 +1,5 @@
 import type { LayerSpec, ModelSpec } from "../../../models/model-spec.js";
-import { layerRecurrentStateBytes, uniformKvLayout } from "../../kv-cache.js";
+import { layerRecurrentStateBytes, mlaIndexerKeyBytes, uniformKvLayout } from "../../kv-cache.js";
 
 /**
  * vLLM v1's paged KV cache, reproduced from vllm/v1/kv_cache_interface.py (per-layer specs and
@@ -36,12 +36,17 @@ export type VllmKvSpec =
       readonly dtypeBytes: number;
       readonly chunk: number;
     }
-  /** MLAAttentionSpec: one latent "head" of kv_lora_rank + qk_rope_head_dim, K only. */
+  /**
+   * MLAAttentionSpec: one latent "head" of kv_lora_rank + qk_rope_head_dim, K only; with DSA, the
+   * layer's DeepseekV32IndexerCache (an MLAAttentionSpec of `indexerBytes` uint8 per token) in the
+   * same block (UniformTypeKVCacheSpecs: one group, the layers' page sizes added).
+   */
   | {
       readonly kind: "mla";
       readonly blockSize: number;
       readonly headSize: number;
       readonly dtypeBytes: number;
+      readonly indexerBytes: number;
     }
   /** MambaSpec: one constant-size state per sequence, padded to the attention page. */
   | {
@@ -62,8 +67,8 @@ export function vllmPageBytes(s: VllmKvSpec): number {
       // AttentionSpec.real_page_size_bytes: coefficient 2 (K and V) × block × heads × head_size.
       return 2 * s.blockSize * s.numKvHeads * s.headSize * s.dtypeBytes;
     case "mla":
-      // MLAAttentionSpec.real_page_size_bytes: coefficient 1, one KV head of the latent.
-      return s.blockSize * s.headSize * s.dtypeBytes;
+      // MLAAttentionSpec.real_page_size_bytes: coefficient 1, one KV head of the latent (+ indexer).
+      return s.blockSize * (s.headSize * s.dtypeBytes + s.indexerBytes);
     case "mamba":
       return Math.max(s.stateBytes, s.paddedBytes);
   }
@@ -156,11 +161,16 @@ export function vllmLayerKvSpec(layer: LayerSpec, o: VllmKvOptions): VllmKvSpec 
         blockSize: o.blockSize,
         headSize: m.kvLoraRank + m.qkRopeHeadDim,
         dtypeBytes: o.dtypeBytes,
+        indexerBytes: mlaIndexerKeyBytes(m),
       };
     case "mamba":
     case "linear-attention": {
-      // Conv and SSM state in the model dtype, split by heads under tensor parallelism.
-      const state = layerRecurrentStateBytes(m, uniformKvLayout("bf16", o.modelDtypeBytes));
+      // Conv and SSM state in the model dtype, split by heads under tensor parallelism; NemotronH's
+      // SSM state in mamba_ssm_cache_dtype (vllm/model_executor/models/config.py
+      // NemotronHForCausalLMConfig.update_mamba_ssm_cache_dtype; MambaSpec sums each state's bytes).
+      let state = layerRecurrentStateBytes(m, uniformKvLayout("bf16", o.modelDtypeBytes));
+      if (m.kind === "mamba" && m.ssmStateDtypeBytes !== undefined)
+        state += m.dInner * m.dState * (m.ssmStateDtypeBytes - o.modelDtypeBytes);
       return {
         kind: "mamba",
         blockSize: o.blockSize,
@@ -168,6 +178,8 @@ export function vllmLayerKvSpec(layer: LayerSpec, o: VllmKvOptions): VllmKvSpec 
         paddedBytes: 0,
       };
     }
+    case "none":
+      return null;
   }
 }
 
