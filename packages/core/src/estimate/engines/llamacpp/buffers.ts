@@ -56,6 +56,8 @@ export interface LlamaCppMemory {
 
 interface ModelMemo {
   readonly placements: Map<string, ModelPlacement>;
+  /** Whole answers by every setting (the same call again returns the same, read-only, object). */
+  readonly results: Map<string, LlamaCppMemory>;
 }
 
 /** Compute buffer sizes at nKv = x0 + 256·j for j in [lo, hi]: sizes + slopes·j (allocateGraphAffine). */
@@ -73,6 +75,7 @@ interface ComputeSegment extends AffineBufferSizes {
 // Bounded so that a long-lived process (the web app) does not grow without end.
 const PLACEMENT_MEMO_SIZE = 16;
 const COMPUTE_MEMO_SIZE = 256;
+const RESULT_MEMO_SIZE = 256;
 const SEGMENTS_PER_KEY = 32;
 const memos = new WeakMap<LlamaCppModel, ModelMemo>();
 /**
@@ -146,7 +149,7 @@ function typeOf(model: LlamaCppModel, name: string): string | undefined {
 function memoOf(model: LlamaCppModel): ModelMemo {
   let m = memos.get(model);
   if (!m) {
-    m = { placements: new Map() };
+    m = { placements: new Map(), results: new Map() };
     memos.set(model, m);
   }
   return m;
@@ -170,10 +173,21 @@ function keyOf(v: unknown): string {
   return `${typeof v}:${String(v)}`;
 }
 
-/** Every setting but the context length and the sequence count. */
+// JSON with the numbers JSON loses kept apart (NaN, ±Infinity, -0); fields in the object's own order,
+// so that two equal settings built in another order only miss the memo, never share a wrong entry.
+const exactNumbers = (_key: string, v: unknown): unknown =>
+  typeof v === "number" && (!Number.isFinite(v) || Object.is(v, -0))
+    ? `number:${Object.is(v, -0) ? "-0" : String(v)}`
+    : v;
+const settingsKeys = new WeakMap<LlamaCppSettings, string>();
+/** Every setting but the context length and the sequence count (an injective text form). */
 function settingsKey(s: LlamaCppSettings): string {
-  const { contextLength: _c, nSeq: _n, ...rest } = s;
-  return keyOf(rest);
+  let key = settingsKeys.get(s);
+  if (key === undefined) {
+    key = JSON.stringify({ ...s, contextLength: 0, nSeq: 0 }, exactNumbers);
+    settingsKeys.set(s, key);
+  }
+  return key;
 }
 
 /** The graph sizes the compute buffers depend on (with the settings and the placement). */
@@ -278,12 +292,27 @@ export function llamaCppBuffers(
   withCompute: boolean,
 ): LlamaCppMemory {
   validateLlamaCppContext(model, s);
-  const h = model.hparams;
-  const notes: string[] = [];
   // Everything but the context and the sequence count: weights, their buffers and devices do not
   // depend on either, so an estimate's context and batch searches place the model once.
   const baseKey = settingsKey(s);
   const memo = memoOf(model);
+  const resultKey = `${withCompute ? "all" : "bound"}|${s.contextLength}|${s.nSeq}|${baseKey}`;
+  const known = plainReplay ? undefined : memo.results.get(resultKey);
+  if (known) return known;
+  const result = buffersOf(model, s, withCompute, memo, baseKey);
+  if (!plainReplay) remember(memo.results, resultKey, result, RESULT_MEMO_SIZE);
+  return result;
+}
+
+function buffersOf(
+  model: LlamaCppModel,
+  s: LlamaCppSettings,
+  withCompute: boolean,
+  memo: ModelMemo,
+  baseKey: string,
+): LlamaCppMemory {
+  const h = model.hparams;
+  const notes: string[] = [];
   let placement = memo.placements.get(baseKey);
   if (!placement) {
     placement = placeModel(model, s);
@@ -314,8 +343,9 @@ export function llamaCppBuffers(
     kvBytesBy.set(name, { device: dev, bytes: (prev?.bytes ?? 0) + bytes });
   };
   const vTrans = !s.flashAttn;
+  const kvTypes = new Map([s.typeK, s.typeV].map((type) => [type, lookupGgmlType(type)]));
   const row = (type: string, n: number) => {
-    const t = lookupGgmlType(type);
+    const t = kvTypes.get(type)!;
     if (n % t.blockSize !== 0)
       throw new MemlensError(
         "invalid-value",
