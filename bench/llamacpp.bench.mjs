@@ -90,6 +90,12 @@ const tSweep = timeEach(sweep.length, (i) =>
   llamaCppMemory(sweep[i][0], settings({ contextLength: sweep[i][1] })),
 );
 rows.push([`llamaCppMemory, new (model, quant, context), sweep of ${sweep.length}`, tSweep]);
+// The steady state of a sweep: contexts not asked before, of architectures whose windows exist.
+const again = sweep.map(([m, c]) => [m, c + 100]);
+rows.push([
+  "llamaCppMemory, new context of a replayed architecture (read from its windows)",
+  timeEach(again.length, (i) => llamaCppMemory(again[i][0], settings({ contextLength: again[i][1] }))),
+]);
 // First evaluation of an architecture never seen (its first graph replays), new settings each time
 let nb = 3000;
 const tCold = timeEach(8, (i) => llamaCppMemory(models[(i * 7) % models.length], settings({ nBatch: nb++ })));
