@@ -58,6 +58,17 @@ interface ModelMemo {
   readonly placements: Map<string, ModelPlacement>;
   /** Whole answers by every setting (the same call again returns the same, read-only, object). */
   readonly results: Map<string, LlamaCppMemory>;
+  /** KV cache groups with each layer's K and V row bytes and device, by settings (no context). */
+  readonly kvPlans: Map<string, readonly KvGroupPlan[]>;
+}
+
+interface KvGroupPlan {
+  readonly cache: string;
+  readonly swa: boolean;
+  readonly layers: readonly number[];
+  readonly kRow: readonly number[];
+  readonly vRow: readonly number[];
+  readonly devs: readonly (number | "host")[];
 }
 
 /** Compute buffer sizes at nKv = x0 + 256·j for j in [lo, hi]: sizes + slopes·j (allocateGraphAffine). */
@@ -149,7 +160,7 @@ function typeOf(model: LlamaCppModel, name: string): string | undefined {
 function memoOf(model: LlamaCppModel): ModelMemo {
   let m = memos.get(model);
   if (!m) {
-    m = { placements: new Map(), results: new Map() };
+    m = { placements: new Map(), results: new Map(), kvPlans: new Map() };
     memos.set(model, m);
   }
   return m;
@@ -358,29 +369,44 @@ function buffersOf(
   const sizeSwa = s.swaFull
     ? nCtxSeq
     : pad(Math.min(nCtxSeq, h.nSwa * (s.kvUnified ? nSeq : 1) + nUbatch), 256);
-  const groups: { cache: string; size: number; layers: number[] }[] = [];
-  const attnLayers = Array.from({ length: h.nLayer }, (_, il) => il).filter((il) => !h.isRecurrent[il]);
-  if (iswa) {
-    groups.push({ cache: "non-SWA", size: nCtxSeq, layers: attnLayers.filter((il) => !h.isSwa[il]) });
-    groups.push({ cache: "SWA", size: sizeSwa, layers: attnLayers.filter((il) => h.isSwa[il]) });
-  } else if (attnLayers.length) groups.push({ cache: "kv", size: nCtxSeq, layers: attnLayers });
+  // Each group's layers, their K and V row bytes and devices depend on the settings but not on the
+  // context or the sequence count: built once per setting, then sized per call.
+  let plan = memo.kvPlans.get(baseKey);
+  if (!plan) {
+    const attnLayers = Array.from({ length: h.nLayer }, (_, il) => il).filter((il) => !h.isRecurrent[il]);
+    const defs: { cache: string; swa: boolean; layers: number[] }[] = [];
+    if (iswa) {
+      defs.push({ cache: "non-SWA", swa: false, layers: attnLayers.filter((il) => !h.isSwa[il]) });
+      defs.push({ cache: "SWA", swa: true, layers: attnLayers.filter((il) => h.isSwa[il]) });
+    } else if (attnLayers.length) defs.push({ cache: "kv", swa: false, layers: attnLayers });
+    plan = defs.map((d) => {
+      const kRow: number[] = [];
+      const vRow: number[] = [];
+      for (const il of d.layers) {
+        const w = kvWidths(h, il, vTrans);
+        kRow.push(row(s.typeK, h.mla ? h.mla.nLoraKv + h.nRot : w.k));
+        vRow.push(h.mla ? 0 : row(s.typeV, w.v));
+      }
+      return { ...d, kRow, vRow, devs: d.layers.map(kvDevice) };
+    });
+    remember(memo.kvPlans, baseKey, plan, PLACEMENT_MEMO_SIZE);
+  }
   const kvBuffers: LlamaCppBuffer[] = [];
-  for (const g of groups) {
+  for (const g of plan) {
+    const size = g.swa ? sizeSwa : nCtxSeq;
     let k = 0;
     let v = 0;
     const perDev = new Map<number | "host", number>();
-    for (const il of g.layers) {
-      const w = kvWidths(h, il, vTrans);
-      const kGqa = h.mla ? h.mla.nLoraKv + h.nRot : w.k;
-      const kb = row(s.typeK, kGqa) * g.size * nStream;
-      const vb = h.mla ? 0 : row(s.typeV, w.v) * g.size * nStream;
+    for (let i = 0; i < g.layers.length; i++) {
+      const kb = g.kRow[i]! * size * nStream;
+      const vb = g.vRow[i]! * size * nStream;
       k += kb;
       v += vb;
-      const dev = kvDevice(il);
+      const dev = g.devs[i]!;
       const align = dev === "host" ? CPU_ALIGN : CUDA_ALIGN;
       perDev.set(dev, (perDev.get(dev) ?? 0) + pad(kb, align) + (h.mla ? 0 : pad(vb, align)));
     }
-    caches.push({ cache: g.cache, cells: g.size, layers: g.layers.length, kBytes: k, vBytes: v });
+    caches.push({ cache: g.cache, cells: size, layers: g.layers.length, kBytes: k, vBytes: v });
     for (const [dev, bytes] of perDev) {
       kvBuffers.push({ name: dev === "host" ? "CPU" : gpuName(dev), device: dev, bytes });
       addKv(dev, bytes);
