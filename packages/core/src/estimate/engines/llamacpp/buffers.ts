@@ -191,6 +191,16 @@ const exactNumbers = (_key: string, v: unknown): unknown =>
     ? `number:${Object.is(v, -0) ? "-0" : String(v)}`
     : v;
 const settingsKeys = new WeakMap<LlamaCppSettings, string>();
+/**
+ * `base` at another context length and sequence count: the same settings key without computing it
+ * again (the key leaves exactly these two out), so a search's probes key their memos cheaply.
+ */
+export function atContext(base: LlamaCppSettings, contextLength: number, nSeq: number): LlamaCppSettings {
+  const s = { ...base, contextLength, nSeq };
+  settingsKeys.set(s, settingsKey(base));
+  return s;
+}
+
 /** Every setting but the context length and the sequence count (an injective text form). */
 function settingsKey(s: LlamaCppSettings): string {
   let key = settingsKeys.get(s);
