@@ -183,13 +183,32 @@ export function vllmLayerKvSpec(layer: LayerSpec, o: VllmKvOptions): VllmKvSpec 
   }
 }
 
+// Memoised per model and options (an estimate's searches ask for the same layout at every probe).
+const layouts = new WeakMap<ModelSpec, Map<string, VllmKvLayout>>();
+
 /**
  * KV cache groups of the whole model (kv_cache_utils.get_kv_cache_groups): one group when every
  * layer has the same spec; otherwise page sizes are unified and each attention type is split into
  * groups of `group_size` layers (the fewest layers of any type, or the most when that is < 1.5×
- * the fewest), layers[i::num_groups] going to group i.
+ * the fewest), layers[i::num_groups] going to group i. Memoised: the layout is read-only.
  */
 export function vllmKvLayout(spec: ModelSpec, o: VllmKvOptions): VllmKvLayout {
+  let bySpec = layouts.get(spec);
+  if (!bySpec) {
+    bySpec = new Map();
+    layouts.set(spec, bySpec);
+  }
+  const key = `${o.blockSize}|${o.dtypeBytes}|${o.tensorParallel}|${o.chunkedLocal}|${o.modelDtypeBytes}`;
+  let layout = bySpec.get(key);
+  if (!layout) {
+    if (bySpec.size >= 64) bySpec.clear();
+    layout = buildKvLayout(spec, o);
+    bySpec.set(key, layout);
+  }
+  return layout;
+}
+
+function buildKvLayout(spec: ModelSpec, o: VllmKvOptions): VllmKvLayout {
   const perLayer: { layer: number; spec: VllmKvSpec }[] = [];
   for (const l of spec.layers) {
     const s = vllmLayerKvSpec(l, o);
