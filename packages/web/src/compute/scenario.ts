@@ -45,7 +45,8 @@ export function inferenceScenario(i: InferenceInput): Record<string, unknown> {
     hardware: { gpu: i.gpuId, count: i.gpuCount ?? 1 },
     parallel: { tensor: i.tensorParallel ?? 1, pipeline: 1 },
   };
-  if (i.weights !== undefined) s.weights = i.weights;
+  const weights = i.weights ?? i.model.defaultWeights;
+  if (weights !== undefined) s.weights = weights;
   if (i.attention !== undefined) s.engineOptions = { attention: i.attention };
   return s;
 }

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { catalogModelSpec, HubError } from "@memlens/core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type HubStandin, startHubStandin, textFile } from "../../../cli/src/testing/hub-standin.js";
+import { inferenceScenario } from "../compute/scenario.js";
 import { BrowserHubSource, cachedSource, memoryStore, resolveTypedModel } from "./hub-models.js";
 import { hubChoice } from "./models.js";
 
@@ -49,6 +50,11 @@ describe("resolveTypedModel in the browser transport", () => {
   test("an ollama tag names its catalog model and quant without the network", async () => {
     const r = await resolveTypedModel("llama3.1:8b", new BrowserHubSource("http://127.0.0.1:9"));
     expect(r).toEqual({ kind: "catalog", id: "meta-llama/Llama-3.1-8B-Instruct", weights: "Q4_K_M" });
+    // the page's estimate runs at the tag's quant unless the reader picks other weights
+    const choice = hubChoice("llama3.1:8b", r);
+    const base = { model: choice, gpuId: "RTX-4090", engine: "llama.cpp", contextLength: 8192, batch: 1 };
+    expect(inferenceScenario(base).weights).toBe("Q4_K_M");
+    expect(inferenceScenario({ ...base, weights: "Q8_0" }).weights).toBe("Q8_0");
   });
 
   test("gated, missing and unreachable end in one-line HubErrors", async () => {

@@ -45,6 +45,8 @@ export interface ModelChoice {
   readonly config: Readonly<Record<string, unknown>> | null;
   readonly origin: "catalog" | "config" | "gguf" | "hub";
   readonly gguf?: GgufSummary;
+  /** Weights the name itself picks (an ollama tag's quant, a Hub GGUF's type), used when the page names none. */
+  readonly defaultWeights?: string;
 }
 
 interface StoredUpload {
@@ -117,9 +119,20 @@ export function uploadedChoices(): ModelChoice[] {
   return out;
 }
 
-/** A catalog model as a picker choice (a row, or an id that must be in the catalog). */
+/**
+ * A catalog model as a picker choice (a row, or an id that must be in the catalog); an
+ * instruct/chat alias is its base model's shapes under its own name.
+ */
 export function catalogChoice(rowOrId: CatalogModelRow | string): ModelChoice {
   const row = typeof rowOrId === "string" ? findModelRow(rowOrId) : rowOrId;
+  const alias = row || typeof rowOrId !== "string" ? undefined : findModelAlias(rowOrId);
+  if (alias && typeof rowOrId === "string")
+    return {
+      ...catalogChoice(alias.base),
+      key: rowOrId,
+      label: `${rowOrId} (= ${alias.base})`,
+      spec: catalogModelSpec(rowOrId),
+    };
   if (!row) throw new Error(`"${String(rowOrId)}" is not in the catalog`);
   return {
     key: row.id,
@@ -148,15 +161,8 @@ export function resolveModelKey(key: string | null): { choice: ModelChoice; prob
     };
   }
   const row = findModelRow(k);
-  const alias = row ? undefined : findModelAlias(k);
-  if (alias) {
-    // an instruct/chat id the catalog knows: its base model's shapes under its own name
-    const choice: ModelChoice = {
-      ...catalogChoice(alias.base),
-      key: k,
-      label: `${k} (= ${alias.base})`,
-      spec: catalogModelSpec(k),
-    };
+  if (!row && findModelAlias(k)) {
+    const choice = catalogChoice(k);
     cache.set(k, choice);
     return { choice, problem: null };
   }
@@ -194,7 +200,12 @@ export function onHubModelChange(f: () => void): () => void {
 /** The picker choice for a resolved Hub id or ollama tag, under the key the reader typed. */
 export function hubChoice(key: string, r: HubResolution): ModelChoice {
   if (r.kind === "catalog")
-    return { ...catalogChoice(r.id), key, label: `${key} (ollama: ${r.id}, ${r.weights})` };
+    return {
+      ...catalogChoice(r.id),
+      key,
+      label: `${key} (ollama: ${r.id}, ${r.weights})`,
+      defaultWeights: r.weights,
+    };
   const res = r.resolved;
   const what =
     res.kind === "gguf"
@@ -204,7 +215,14 @@ export function hubChoice(key: string, r: HubResolution): ModelChoice {
         : res.baseModel
           ? `fine-tune of ${res.baseModel}`
           : "config.json";
-  return { key, label: `${key} (Hub: ${what})`, spec: res.spec, config: null, origin: "hub" };
+  return {
+    key,
+    label: `${key} (Hub: ${what})`,
+    spec: res.spec,
+    config: null,
+    origin: "hub",
+    ...(res.weights !== undefined ? { defaultWeights: res.weights } : {}),
+  };
 }
 
 /** Whether a HubError is the offline kind (no network and nothing cached). */
