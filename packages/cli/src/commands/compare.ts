@@ -5,7 +5,6 @@ import {
   formatBinaryBytes,
   MemlensError,
   type ModelSpec,
-  modelSpecFromHfConfig,
 } from "@memlens/core";
 import { intFlag, parseFlags } from "../args.js";
 import {
@@ -17,8 +16,13 @@ import {
   parseEngineList,
 } from "../compare/engines.js";
 import { type CompareReport, compareLog } from "../compare/index.js";
-import { modelSpecFromSafetensors, readGgufFile, readSafetensorsFiles } from "../files/model-files.js";
-import { type CliIo, readJsonFile, readStdin, styler } from "../io.js";
+import {
+  modelSpecFromConfigFile,
+  modelSpecFromSafetensors,
+  readGgufFile,
+  readSafetensorsFiles,
+} from "../files/model-files.js";
+import { type CliIo, readStdin, styler } from "../io.js";
 import { modelSpecFromScenarioFiles, SCENARIO_FLAGS, scenarioFromArgs } from "./estimate.js";
 
 const HELP = `memlens compare: an engine's start-up log next to memlens' estimate, line by line, or one
@@ -65,7 +69,7 @@ function modelSpecOf(m: string): ModelSpec {
   if (m.endsWith(".gguf")) return readGgufFile(m, "--model").spec;
   if (m.endsWith(".safetensors") || m.endsWith(".index.json"))
     return modelSpecFromSafetensors(readSafetensorsFiles(m, "--model"));
-  if (m.endsWith(".json")) return modelSpecFromHfConfig(readJsonFile(m, "--model"), m);
+  if (m.endsWith(".json")) return modelSpecFromConfigFile(m, "--model");
   return catalogModelSpec(m);
 }
 

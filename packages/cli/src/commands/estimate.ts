@@ -10,10 +10,14 @@ import {
   looksLikeOllamaTag,
   MemlensError,
   type ModelSpec,
-  modelSpecFromHfConfig,
 } from "@memlens/core";
 import { intFlag, parseFlags } from "../args.js";
-import { modelSpecFromSafetensors, readGgufFile, readSafetensorsFiles } from "../files/model-files.js";
+import {
+  modelSpecFromConfigFile,
+  modelSpecFromSafetensors,
+  readGgufFile,
+  readSafetensorsFiles,
+} from "../files/model-files.js";
 import { type CliIo, parseJsonText, readJsonFile, readStdin, styler } from "../io.js";
 
 const HELP = `memlens estimate: memory per GPU, whether it fits, max context and concurrency, and speed
@@ -155,8 +159,7 @@ export async function scenarioFromArgs(
 export function modelSpecFromScenarioFiles(scenario: Record<string, unknown>): ModelSpec | undefined {
   const m = scenario.model as Record<string, unknown> | undefined;
   if (!m || typeof m !== "object") return undefined;
-  if (typeof m.config === "string")
-    return modelSpecFromHfConfig(readJsonFile(m.config, "model.config"), m.config);
+  if (typeof m.config === "string") return modelSpecFromConfigFile(m.config, "model.config");
   if (typeof m.gguf === "string") {
     const spec = readGgufFile(m.gguf, "model.gguf").spec;
     // the file's own type is what llama.cpp loads

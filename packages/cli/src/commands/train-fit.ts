@@ -10,7 +10,8 @@ import {
   type TrainFitResult,
 } from "@memlens/core";
 import { intFlag, parseFlags } from "../args.js";
-import { type CliIo, readJsonFile, styler } from "../io.js";
+import { modelSpecFromConfigFile } from "../files/model-files.js";
+import { type CliIo, styler } from "../io.js";
 import {
   HARDWARE_FLAGS,
   hardwareWithFlags,
@@ -142,8 +143,7 @@ export async function runTrainFit(argv: readonly string[], io: CliIo): Promise<n
 
 function specOf(s: Record<string, unknown>): ModelSpec {
   const m = s.model as Record<string, unknown>;
-  if (typeof m.config === "string")
-    return modelSpecFromHfConfig(readJsonFile(m.config, "model.config"), m.config);
+  if (typeof m.config === "string") return modelSpecFromConfigFile(m.config, "model.config");
   if (typeof m.id === "string") return catalogModelSpec(m.id);
   if (m.hfConfig && typeof m.hfConfig === "object") return modelSpecFromHfConfig(m.hfConfig, "inline config");
   throw new MemlensError("unsupported", "model: train-fit reads catalog ids and config.json files", "model");

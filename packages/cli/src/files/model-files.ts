@@ -174,6 +174,19 @@ export function readSafetensorsFiles(path: string, field = "file"): SafetensorsF
   return { kind: "safetensors", path, index, shards, configPath: existsSync(config) ? config : null };
 }
 
+/**
+ * ModelSpec of a config.json (a file, or the directory holding it), with the ModelOpt
+ * `hf_quant_config.json` beside it when there is one (NVFP4 / FP8 checkpoints that keep their
+ * quantization there rather than in config.json).
+ */
+export function modelSpecFromConfigFile(path: string, field: string, id: string = path): ModelSpec {
+  const isDir = existsSync(path) && statSync(path).isDirectory();
+  const configPath = isDir ? join(path, "config.json") : path;
+  const quantPath = join(dirname(configPath), "hf_quant_config.json");
+  const hfQuantConfig = existsSync(quantPath) ? readJsonFile(quantPath, field) : undefined;
+  return modelSpecFromHfConfig(readJsonFile(path, field), id, { hfQuantConfig });
+}
+
 /** ModelSpec of a safetensors checkpoint: its config.json, with the exact checkpoint bytes noted. */
 export function modelSpecFromSafetensors(files: SafetensorsFiles, field = "model.safetensors"): ModelSpec {
   if (!files.configPath)
@@ -182,7 +195,7 @@ export function modelSpecFromSafetensors(files: SafetensorsFiles, field = "model
       `${field}: no config.json beside "${files.path}"; memlens needs it for the architecture`,
       field,
     );
-  const spec = modelSpecFromHfConfig(readJsonFile(files.configPath, field), dirname(files.path));
+  const spec = modelSpecFromConfigFile(files.configPath, field, dirname(files.path));
   const bytes = files.shards.reduce((a, s) => a + s.header.tensorBytes, 0);
   return {
     ...spec,

@@ -140,6 +140,13 @@ export function estimateWithReport(rawScenario: unknown, options: EstimateOption
   const kvReadPerToken = kvReadBytesPerContextToken(kvReadProfile(spec, mem.kvLayout), ctx);
   // Prose only here, at the edge: the engine's notes, then its issues.
   const notes = [...spec.notes, ...mem.notes, ...mem.issues.map(issueText)];
+  // What the checkpoint's quantization keeps in 16 bit: always for the checkpoint's own format; for
+  // an FP8 checkpoint read as plain fp8, when its config names the modules it keeps (Qwen3-FP8).
+  const q = spec.nativeQuantization;
+  const asShipped =
+    format.kind === "checkpoint" ||
+    (format.kind === "fp8" && scenario.weights === undefined && q?.namesUnquantized === true);
+  if (asShipped && q?.appliedNote) notes.splice(spec.notes.length, 0, q.appliedNote);
   if (maxContextLength !== null && maxContextLength === spec.maxPositionEmbeddings)
     notes.push(
       `The longest context is the model's max_position_embeddings (${maxContextLength}); memory would hold more.`,

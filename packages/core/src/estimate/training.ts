@@ -131,6 +131,10 @@ function frozenFormatOf(
     }
     return null;
   }
+  // A bitsandbytes checkpoint (unsloth's *-bnb-4bit) is the frozen base as it ships, LoRA or QLoRA.
+  const bnb =
+    spec.nativeQuantization?.source !== undefined && /^(nf4|int8)$/.test(spec.nativeQuantization.method);
+  if (given === undefined && bnb) return parseWeightFormat(undefined, spec);
   if (t.method === "qlora") {
     // QLoRA (Dettmers et al. 2023): NF4 base with double quantization of the absmax constants.
     if (given === undefined) return { kind: "nf4", doubleQuant: true };

@@ -16,7 +16,13 @@ export type WeightFormat =
   /** MXFP4 routed experts (gpt-oss); everything else at the checkpoint dtype. */
   | { readonly kind: "mxfp4" }
   /** A GGUF file type: llama.cpp's ftype name, e.g. "Q4_K_M". */
-  | { readonly kind: "gguf"; readonly fileType: string };
+  | { readonly kind: "gguf"; readonly fileType: string }
+  /**
+   * A pre-quantized checkpoint as it ships (NVFP4, FP8 with exclusions, AWQ, GPTQ, bitsandbytes,
+   * compressed-tensors, ModelOpt mixed precision): each tensor's own `stored` format, the rest at
+   * the checkpoint dtype. `name` is the checkpoint's method ("nvfp4", "fp8", "awq", ...).
+   */
+  | { readonly kind: "checkpoint"; readonly name: string };
 
 export const WEIGHT_FORMAT_NAMES = [
   "fp32",
@@ -38,9 +44,15 @@ export const WEIGHT_FORMAT_NAMES = [
  */
 export function isCheckpointWeightName(name: string): boolean {
   const lower = name.toLowerCase();
-  return (WEIGHT_FORMAT_NAMES as readonly string[]).includes(lower) || DTYPE_ALIASES.includes(lower);
+  return (
+    (WEIGHT_FORMAT_NAMES as readonly string[]).includes(lower) ||
+    DTYPE_ALIASES.includes(lower) ||
+    CHECKPOINT_ONLY_NAMES.includes(lower)
+  );
 }
 const DTYPE_ALIASES: readonly string[] = ["float32", "float16", "bfloat16"];
+/** Methods memlens reads only from a checkpoint that ships them (checkpoint-quant.ts). */
+const CHECKPOINT_ONLY_NAMES: readonly string[] = ["nvfp4", "mixed"];
 
 /** All names the `weights` field accepts: the plain formats plus every GGUF file type. */
 export function allowedWeightNames(): string[] {
@@ -56,13 +68,11 @@ export function parseWeightFormat(
   spec: ModelSpec,
   field = "weights",
 ): WeightFormat {
-  if (name === undefined) {
-    const q = spec.nativeQuantization;
-    if (q?.method === "fp8") return { kind: "fp8", block: [128, 128] };
-    if (q?.method === "mxfp4") return { kind: "mxfp4" };
-    return { kind: "dense", dtype: spec.checkpointDtype };
-  }
+  if (name === undefined) return nativeWeightFormat(spec);
   const lower = name.toLowerCase();
+  // The checkpoint's own method name means the checkpoint as it ships.
+  if (spec.nativeQuantization?.appliedNote !== undefined && lower === spec.nativeQuantization.method)
+    return nativeWeightFormat(spec);
   switch (lower) {
     case "fp32":
     case "float32":
@@ -97,6 +107,41 @@ export function parseWeightFormat(
   );
 }
 
+/**
+ * The checkpoint as published: its dtype, or its own quantization. A checkpoint whose tensors are
+ * stored exactly as a plain format would store them (DeepSeek-V3's FP8 blocks on every decoder
+ * linear layer, gpt-oss's MXFP4 experts) reads as that format; any other (NVFP4, exclusion lists
+ * that keep decoder layers in 16 bit, AWQ, GPTQ, ...) as `checkpoint`.
+ */
+function nativeWeightFormat(spec: ModelSpec): WeightFormat {
+  const q = spec.nativeQuantization;
+  if (q?.appliedNote === undefined) {
+    if (q?.method === "fp8") return { kind: "fp8", block: [128, 128] };
+    if (q?.method === "mxfp4") return { kind: "mxfp4" };
+    return { kind: "dense", dtype: spec.checkpointDtype };
+  }
+  const plain = plainEquivalent(spec);
+  return plain ?? { kind: "checkpoint", name: q.method };
+}
+
+function plainEquivalent(spec: ModelSpec): WeightFormat | null {
+  const first = spec.tensors.find((t) => t.stored)?.stored;
+  if (!first) return null;
+  let plain: WeightFormat;
+  if (first.scheme === "mxfp4") plain = { kind: "mxfp4" };
+  else if (first.scheme === "fp8" && first.options.scaleGranularity === "block") {
+    const [bn, bk] = first.options.blockShape ?? [128, 128];
+    if (bn !== 128 || bk !== 128) return null;
+    plain = { kind: "fp8", block: [128, 128] };
+  } else return null;
+  for (const t of spec.tensors) {
+    const lin = linearDims(t) !== null && (plain.kind !== "mxfp4" || t.role === "expert");
+    if (lin !== (t.stored !== undefined)) return null;
+    if (t.stored && JSON.stringify(t.stored) !== JSON.stringify(first)) return null;
+  }
+  return plain;
+}
+
 /** The scenario `weights` name of a format (what `parseWeightFormat` reads back). */
 export function weightFormatName(f: WeightFormat): string {
   switch (f.kind) {
@@ -114,6 +159,8 @@ export function weightFormatName(f: WeightFormat): string {
       return "mxfp4";
     case "gguf":
       return f.fileType;
+    case "checkpoint":
+      return f.name;
   }
 }
 
@@ -133,6 +180,8 @@ export function describeWeightFormat(f: WeightFormat): string {
       return "mxfp4 experts";
     case "gguf":
       return `GGUF ${f.fileType}`;
+    case "checkpoint":
+      return `${f.name} (as the checkpoint stores it)`;
   }
 }
 
@@ -160,6 +209,7 @@ export function tensorBytes(
   const base = n * denseBytes[baseDtype];
   if (format.kind === "dense") return n * denseBytes[format.dtype];
   if (format.kind === "gguf") return ggufUniformTensorBytes(t, format.fileType);
+  if (format.kind === "checkpoint") return storedTensorBytes(t, base);
   const lin = linearDims(t);
   if (!lin) return base;
   if (format.kind === "mxfp4") {
@@ -189,6 +239,15 @@ export function tensorBytes(
     case "nf4":
       return lin.count * quantizedMatrixBytes("nf4", lin.out, lin.inp, { doubleQuant: format.doubleQuant });
   }
+}
+
+/** Bytes of a tensor as a pre-quantized checkpoint stores it (`stored`), or `baseBytes` when 16-bit. */
+function storedTensorBytes(t: TensorSpec, baseBytes: number): number {
+  if (!t.stored) return baseBytes;
+  const s = t.shape;
+  const [count, out, inp] = s.length === 3 ? [s[0]!, s[1]!, s[2]!] : [1, s[0]!, s[s.length - 1]!];
+  const bias = (t.stored.biasBytesPerRow ?? 0) * out;
+  return count * (quantizedMatrixBytes(t.stored.scheme, out, inp, t.stored.options) + bias);
 }
 
 /**

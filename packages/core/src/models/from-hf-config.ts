@@ -8,6 +8,7 @@ import {
   textArchitecture,
   type VisionDims,
 } from "./architectures/index.js";
+import { applyCheckpointQuant, checkpointQuantPlan } from "./checkpoint-quant.js";
 import { ConfigReader } from "./config-reader.js";
 import {
   type CheckpointDtype,
@@ -29,9 +30,15 @@ export const SUPPORTED_ARCHITECTURES: readonly string[] = [
  * Builds a ModelSpec from a Hugging Face config.json object: every tensor with its shape, every
  * layer's attention kind. A `model_type` memlens does not know is read as a Llama-like decoder from
  * the standard fields, with notes saying it is approximate (architectures/generic.ts).
+ * A pre-quantized checkpoint's `quantization_config` (or its `hf_quant_config.json`, passed in
+ * `options`) sets each tensor's `stored` format (checkpoint-quant.ts).
  * @example modelSpecFromHfConfig(JSON.parse(text), "meta-llama/Llama-3.1-8B").parameters // 8030261248
  */
-export function modelSpecFromHfConfig(raw: unknown, id: string): ModelSpec {
+export function modelSpecFromHfConfig(
+  raw: unknown,
+  id: string,
+  options: { readonly hfQuantConfig?: unknown } = {},
+): ModelSpec {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw))
     throw new MemlensError("malformed-config", "config.json must be a JSON object", "config");
   const root = new ConfigReader(raw as Record<string, unknown>, "config");
@@ -74,7 +81,19 @@ export function modelSpecFromHfConfig(raw: unknown, id: string): ModelSpec {
   const layers = builder(text, t, notes);
   if (wrapper) addVisionTower(root, wrapper, text, t, notes);
 
-  const tensors: readonly TensorSpec[] = t.tensors;
+  const checkpointDtype = checkpointDtypeOf(root, text, notes);
+  let tensors: readonly TensorSpec[] = t.tensors;
+  let nativeQuantization = nativeQuantizationOf(root);
+  const quantPlan = checkpointQuantPlan(root, options.hfQuantConfig);
+  if (quantPlan) {
+    const applied = applyCheckpointQuant(tensors, quantPlan, checkpointDtype);
+    tensors = applied.tensors;
+    nativeQuantization = {
+      ...quantPlan.quantization,
+      appliedNote: applied.note,
+      namesUnquantized: applied.namesUnquantized,
+    };
+  }
   const parameters = tensors.reduce((s, x) => s + countElements(x.shape), 0);
   const activeParameters = parameters - inactiveExpertParameters(tensors, layers);
   return {
@@ -92,8 +111,8 @@ export function modelSpecFromHfConfig(raw: unknown, id: string): ModelSpec {
     tensors,
     parameters,
     activeParameters,
-    checkpointDtype: checkpointDtypeOf(root, text, notes),
-    nativeQuantization: nativeQuantizationOf(root),
+    checkpointDtype,
+    nativeQuantization,
     notes,
   };
 }

@@ -4,6 +4,8 @@
  * dtype or quant type are exact, and every layer says how it remembers past tokens.
  */
 
+import type { QuantizedMatrixOptions, QuantSchemeId } from "../catalog/quant-schemes.js";
+
 export type TensorRole =
   | "embedding"
   | "position-embedding"
@@ -32,6 +34,18 @@ export interface TensorSpec {
    * token of plain decoding (not in `activeParameters`).
    */
   readonly mtp?: true;
+  /** How a pre-quantized checkpoint stores this tensor; absent = at the checkpoint dtype. */
+  readonly stored?: TensorStorage;
+}
+
+/** A quantized tensor's storage: a scheme of the dtype catalog and its options (group, bits, scales). */
+export interface TensorStorage {
+  readonly scheme: QuantSchemeId;
+  readonly options: QuantizedMatrixOptions;
+  /** Bytes per output row of a bias the quantizer saves with every layer (AutoGPTQ: fp16, 2). */
+  readonly biasBytesPerRow?: number;
+  /** GPTQ `sym`: zero points are implied (vLLM's Marlin kernels drop the stored qzeros). */
+  readonly symmetric?: boolean;
 }
 
 /** Standard softmax attention with a per-layer KV cache. */
@@ -123,8 +137,15 @@ export type CheckpointDtype = "fp32" | "fp16" | "bf16";
 
 /** A quantization the checkpoint ships with (config.json `quantization_config`). */
 export interface NativeQuantization {
+  /** The scenario `weights` name it answers to: "fp8", "nvfp4", "mxfp4", "awq", "gptq", "nf4", ... */
   readonly method: string;
   readonly description: string;
+  /** Where it was read: "config.json quantization_config" or "hf_quant_config.json". */
+  readonly source?: string;
+  /** What was applied to the tensors: the scheme and which linear weights stay 16-bit (estimate notes). */
+  readonly appliedNote?: string;
+  /** Whether the config itself names modules it keeps unquantized (ignore / modules_to_not_convert ...). */
+  readonly namesUnquantized?: boolean;
 }
 
 export interface ModelSpec {

@@ -76,6 +76,7 @@ export function computeRoofOf(format: WeightFormat, gpu: GpuSpec): { dtype: stri
   if (format.kind === "dense" && format.dtype === "fp32")
     return { dtype: "tf32", flops: f.tf32 ?? f.fp32 ?? half };
   if (format.kind === "fp8" && f.fp8) return { dtype: "fp8", flops: f.fp8 };
+  if (format.kind === "checkpoint" && format.name === "fp8" && f.fp8) return { dtype: "fp8", flops: f.fp8 };
   if (format.kind === "int8" && format.method === "w8a8" && f.int8) return { dtype: "int8", flops: f.int8 };
   return { dtype: f.bf16 ? "bf16" : "fp16", flops: half };
 }

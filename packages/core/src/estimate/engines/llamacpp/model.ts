@@ -18,6 +18,12 @@ export function llamaCppModelOf(input: Pick<EngineInput, "spec" | "format">): Ll
           : f.kind === "mxfp4"
             ? "MXFP4_MOE"
             : null;
+  if (!fileType && f.kind === "checkpoint")
+    throw new MemlensError(
+      "unsupported",
+      `weights "${f.name}" is this checkpoint's own safetensors quantization (${input.spec.nativeQuantization?.description ?? f.name}); llama.cpp loads GGUF files only: name a GGUF type (Q4_K_M, Q8_0, F16...) to estimate a converted copy`,
+      "weights",
+    );
   if (!fileType)
     throw new MemlensError(
       "invalid-value",

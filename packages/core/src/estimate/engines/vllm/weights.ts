@@ -141,10 +141,19 @@ function kernelShape(t: TensorSpec, shard: TensorSpec, format: WeightFormat): Te
 
 /**
  * GPTQ through Marlin (gptq_marlin.py / MarlinLinearKernel.process_weights_after_loading): the
- * weights are repacked to the same 4 bits, but symmetric checkpoints' qzeros are replaced by an
+ * weights are repacked to the same 4 (or 8) bits, but symmetric checkpoints' qzeros are replaced by an
  * empty tensor, so their bytes (groups × out / 2) are not on the GPU after loading.
  */
 function marlinDroppedBytes(shard: TensorSpec, format: WeightFormat): number {
+  // A GPTQ checkpoint read from its config: the same, for its bits and group, when symmetric.
+  const s = format.kind === "checkpoint" ? shard.stored : undefined;
+  if (s?.scheme === "gptq" && s.symmetric === true && (s.options.bits === 4 || s.options.bits === 8)) {
+    const n = shard.shape[shard.shape.length - 2]!;
+    const k = shard.shape[shard.shape.length - 1]!;
+    const g = s.options.groupSize === -1 ? k : (s.options.groupSize ?? 128);
+    const count = shard.shape.length === 3 ? shard.shape[0]! : 1;
+    return (count * Math.ceil(k / g) * n * s.options.bits) / 8;
+  }
   if (format.kind !== "int4" || format.method !== "gptq") return 0;
   if (!["attention", "mlp", "shared-expert", "expert"].includes(shard.role) || shard.shape.length < 2)
     return 0;
