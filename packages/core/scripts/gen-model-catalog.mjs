@@ -46,8 +46,13 @@ for (const org of readdirSync(dataDir).sort()) {
     const pub = published.get(id);
     // ModelOpt checkpoints (NVFP4, FP8) keep their quantization in hf_quant_config.json beside
     // config.json; it travels with the row so the catalog builds the spec as the CLI does from files.
+    // Newer exports also write it into config.json's quantization_config: then the file adds
+    // nothing and is left out (catalog-quant.test.ts checks both give the same bytes).
     const quantFile = join(orgDir, name, "hf_quant_config.json");
-    const hfQuantConfig = existsSync(quantFile) ? JSON.parse(readFileSync(quantFile, "utf8")) : undefined;
+    const hfQuantConfig =
+      existsSync(quantFile) && !config.quantization_config
+        ? JSON.parse(readFileSync(quantFile, "utf8"))
+        : undefined;
     rows.push({
       id,
       source: src.source,

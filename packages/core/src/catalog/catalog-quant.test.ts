@@ -12,6 +12,16 @@ import { catalogModelSpec, MODEL_ROWS } from "./models.js";
 // catalog embeds that file in the row (scripts/gen-model-catalog.mjs), so a catalog id must weigh
 // exactly what the CLI reads from the two files (test/quant/fixtures: the same JSON as the
 // aiconfigurator @ 095f58a51 copies in data/hf-configs, reformatted).
+declare global {
+  interface ImportMeta {
+    /** Vite's build-time file glob (here: eager, each file's text). */
+    glob(
+      pattern: string,
+      options: { query: "?raw"; import: "default"; eager: true },
+    ): Record<string, unknown>;
+  }
+}
+
 const bytesOf = (s: ModelSpec) => estimateWeights(s, parseWeightFormat(undefined, s)).totalBytes;
 
 const CASES = [
@@ -37,6 +47,39 @@ describe("catalog checkpoints with an hf_quant_config.json", () => {
     expect(parseWeightFormat(undefined, s)).toEqual({ kind: "checkpoint", name: "nvfp4" });
     expect(bytesOf(s)).toBeLessThan(0.3 * 2 * s.parameters);
   });
+
+  // Every checkpoint in data/hf-configs with an hf_quant_config.json, whether the generator embeds
+  // the file or leaves it out because config.json already carries the same quantization_config.
+  const quantFiles = import.meta.glob("../../data/hf-configs/*/*/hf_quant_config.json", {
+    query: "?raw",
+    import: "default",
+    eager: true,
+  }) as Record<string, string>;
+  const configFiles = import.meta.glob("../../data/hf-configs/*/*/config.json", {
+    query: "?raw",
+    import: "default",
+    eager: true,
+  }) as Record<string, string>;
+  const DATA = Object.entries(quantFiles).map(([path, quant]) => {
+    const dir = path.replace(/\/hf_quant_config\.json$/, "");
+    return { id: dir.split("/").slice(-2).join("/"), config: configFiles[`${dir}/config.json`]!, quant };
+  });
+
+  it("data/hf-configs holds the checkpoints with an hf_quant_config.json", () => {
+    expect(DATA.map((d) => d.id)).toEqual(expect.arrayContaining(CASES.map((c) => c.id)));
+  });
+
+  it.each(DATA)(
+    "$id (data/hf-configs): catalog bytes and storage equal its two files'",
+    ({ id, config, quant }) => {
+      const fromFiles = modelSpecFromHfConfig(JSON.parse(config), id, { hfQuantConfig: JSON.parse(quant) });
+      const fromCatalog = catalogModelSpec(id);
+      expect(bytesOf(fromCatalog)).toBe(bytesOf(fromFiles));
+      expect(fromCatalog.tensors.map((t) => t.stored ?? null)).toEqual(
+        fromFiles.tensors.map((t) => t.stored ?? null),
+      );
+    },
+  );
 
   it("every row that carries an hf_quant_config builds a pre-quantized spec", () => {
     const rows = MODEL_ROWS.filter((r) => r.hfQuantConfig);
