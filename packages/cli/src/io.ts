@@ -95,3 +95,32 @@ export function styler(io: CliIo): {
   const wrap = (code: string, end: string) => (s: string) => (on ? `\u001b[${code}m${s}\u001b[${end}m` : s);
   return { bold: wrap("1", "22"), green: wrap("32", "39"), red: wrap("31", "39"), dim: wrap("2", "22") };
 }
+
+/**
+ * A progress bar on stderr for a long run ("simulating [####....] 40%"), drawn only when stderr is
+ * a terminal and the output is not --json; `done()` clears its line. `update` is undefined when
+ * nothing is drawn, so callers pass it straight to core's onProgress.
+ */
+export function progressBar(
+  io: CliIo,
+  label: string,
+  json: boolean,
+): { update: ((fraction: number) => void) | undefined; done(): void } {
+  const on = !json && io.stderr.isTTY === true;
+  let drawn = -1;
+  return {
+    update: on
+      ? (f: number) => {
+          const cells = Math.round(f * 30);
+          if (cells === drawn) return;
+          drawn = cells;
+          io.stderr.write(
+            `\r${label} [${"#".repeat(cells)}${".".repeat(30 - cells)}] ${Math.round(f * 100)}%`,
+          );
+        }
+      : undefined,
+    done() {
+      if (on && drawn >= 0) io.stderr.write("\r\u001b[K");
+    },
+  };
+}

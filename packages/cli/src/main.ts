@@ -3,6 +3,7 @@ import { runCompare } from "./commands/compare.js";
 import { runContext } from "./commands/context.js";
 import { runEstimate } from "./commands/estimate.js";
 import { runFit } from "./commands/fit.js";
+import { runFits } from "./commands/fits.js";
 import { runGpus } from "./commands/gpus.js";
 import { runInspect } from "./commands/inspect.js";
 import { runModels } from "./commands/models.js";
@@ -30,6 +31,10 @@ export const COMMANDS: Record<string, { run: Command; summary: string }> = {
   plan: { run: runPlan, summary: "make it fit: search settings, Pareto front, ranked single changes" },
   inspect: { run: runInspect, summary: "read a GGUF / safetensors header: exact tensor types, bytes, shape" },
   fit: { run: runFit, summary: "llama.cpp --fit: largest context and most GPU layers within the margin" },
+  fits: {
+    run: runFits,
+    summary: "what runs on this GPU: every catalog model × weights that fits, ranked, by family",
+  },
   compare: {
     run: runCompare,
     summary: "an engine start-up log (llama.cpp, ollama) vs memlens, line by line",
@@ -69,10 +74,13 @@ Run "memlens <command> --help" for a command's options. --json prints machine-re
  * @returns the exit code: 0 ok, 2 bad input, 1 anything else.
  */
 export async function main(args: { argv: readonly string[] } & CliIo): Promise<number> {
-  const { argv, ...io } = args;
-  const json = argv.includes("--json");
-  const [name, ...rest] = argv;
+  const { argv: argv0, ...io0 } = args;
+  const json = argv0.includes("--json");
+  let io: CliIo = io0;
   try {
+    const { argv, env } = hubFlags(argv0, io0.env);
+    io = { ...io0, env };
+    const [name, ...rest] = argv;
     if (name === undefined || name === "--help" || name === "-h" || name === "help") {
       io.stdout.write(USAGE());
       return name === undefined ? 2 : 0;
@@ -109,6 +117,35 @@ async function resolveGpuAuto(
   const { argv: out, note } = rewriteGpuAuto(command, argv, chooseAuto(machine));
   if (note) io.stderr.write(`memlens: ${note}\n`);
   return out;
+}
+
+/**
+ * `--hf-token TOKEN` and `--offline`, which every command that takes --model accepts: taken out of
+ * argv into the environment the model resolver reads (HF_TOKEN, HF_HUB_OFFLINE).
+ */
+export function hubFlags(
+  argv: readonly string[],
+  env: CliIo["env"],
+): { argv: readonly string[]; env: CliIo["env"] } {
+  if (!argv.some((a) => a === "--offline" || a.startsWith("--hf-token"))) return { argv, env };
+  const out: string[] = [];
+  const e: Record<string, string | undefined> = { ...env };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--offline") e.HF_HUB_OFFLINE = "1";
+    else if (a.startsWith("--hf-token=")) e.HF_TOKEN = a.slice("--hf-token=".length);
+    else if (a === "--hf-token") {
+      const t = argv[++i];
+      if (t === undefined || t.startsWith("--"))
+        throw new MemlensError(
+          "missing-field",
+          "--hf-token needs a value (a Hugging Face access token)",
+          "--hf-token",
+        );
+      e.HF_TOKEN = t;
+    } else out.push(a);
+  }
+  return { argv: out, env: e };
 }
 
 /** Prints an error as one line (or the contract's JSON) and returns its exit code. */

@@ -53,6 +53,7 @@ export { modelSpecFromHfConfig, SUPPORTED_ARCHITECTURES } from "./models/from-hf
 export * from "./models/gguf.js";
 export * from "./models/gguf-model.js";
 export * from "./models/gguf-writer.js";
+export * from "./models/hub/index.js";
 export * from "./models/model-spec.js";
 export * from "./models/safetensors.js";
 export * from "./perf/roofline.js";

@@ -4,6 +4,7 @@ import { Link } from "./components/link.js";
 import { ThemeToggle } from "./components/theme-toggle.js";
 import { topicBySlug } from "./content/topics.js";
 import { ArticlePage } from "./pages/article.js";
+import { FitsPage } from "./pages/fits.js";
 import { HomePage } from "./pages/home.js";
 import { NotFoundPage } from "./pages/not-found.js";
 import { PlannerPage } from "./pages/planner.js";
@@ -21,6 +22,8 @@ function titleOf(r: Route): string {
       return "Planner · memlens";
     case "serving":
       return "Serving capacity · memlens";
+    case "fits":
+      return "What runs on my GPU · memlens";
     case "not-found":
       return "Not found · memlens";
   }
@@ -36,6 +39,8 @@ function Page({ route }: { route: Route }) {
       return <PlannerPage />;
     case "serving":
       return <ServingPage />;
+    case "fits":
+      return <FitsPage />;
     case "not-found":
       return <NotFoundPage path={route.path} />;
   }
@@ -74,6 +79,9 @@ export function App() {
           </Link>
           <Link to={{ kind: "serving" }} aria-current={route.kind === "serving" ? "page" : undefined}>
             Serving
+          </Link>
+          <Link to={{ kind: "fits" }} aria-current={route.kind === "fits" ? "page" : undefined}>
+            What runs
           </Link>
           <ThemeToggle />
         </nav>

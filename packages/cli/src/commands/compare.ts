@@ -1,11 +1,5 @@
 import { readFileSync, statSync } from "node:fs";
-import {
-  catalogModelSpec,
-  type Estimate,
-  formatBinaryBytes,
-  MemlensError,
-  type ModelSpec,
-} from "@memlens/core";
+import { type Estimate, formatBinaryBytes, MemlensError } from "@memlens/core";
 import { intFlag, parseFlags } from "../args.js";
 import {
   commonInputError,
@@ -16,14 +10,9 @@ import {
   parseEngineList,
 } from "../compare/engines.js";
 import { type CompareReport, compareLog } from "../compare/index.js";
-import {
-  modelSpecFromConfigFile,
-  modelSpecFromSafetensors,
-  readGgufFile,
-  readSafetensorsFiles,
-} from "../files/model-files.js";
 import { type CliIo, readStdin, styler } from "../io.js";
-import { modelSpecFromScenarioFiles, SCENARIO_FLAGS, scenarioFromArgs } from "./estimate.js";
+import { SCENARIO_FLAGS, scenarioFromArgs } from "./estimate.js";
+import { resolveModelFlag, resolveScenarioModel } from "./model-ref.js";
 
 const HELP = `memlens compare: an engine's start-up log next to memlens' estimate, line by line, or one
 scenario under several engines side by side
@@ -64,14 +53,6 @@ const FLAGS = {
 
 /** Largest log memlens reads. */
 const MAX_LOG_BYTES = 64 * 1024 * 1024;
-
-function modelSpecOf(m: string): ModelSpec {
-  if (m.endsWith(".gguf")) return readGgufFile(m, "--model").spec;
-  if (m.endsWith(".safetensors") || m.endsWith(".index.json"))
-    return modelSpecFromSafetensors(readSafetensorsFiles(m, "--model"));
-  if (m.endsWith(".json")) return modelSpecFromConfigFile(m, "--model");
-  return catalogModelSpec(m);
-}
 
 export async function runCompare(argv: readonly string[], io: CliIo): Promise<number> {
   if (argv.some((a) => a === "--engines" || a.startsWith("--engines="))) return runCompareEngines(argv, io);
@@ -133,7 +114,7 @@ export async function runCompare(argv: readonly string[], io: CliIo): Promise<nu
   }
   overrides.engineOptions = engineOptions;
   const report = compareLog(lines, {
-    ...(v.model ? { modelSpec: modelSpecOf(v.model), modelSource: v.model } : {}),
+    ...(v.model ? { modelSpec: (await resolveModelFlag(v.model, io)).spec, modelSource: v.model } : {}),
     overrides,
     ...(v.engine ? { engine: v.engine } : {}),
   });
@@ -193,7 +174,7 @@ async function runCompareEngines(argv: readonly string[], io: CliIo): Promise<nu
     else if (!a.startsWith("--engines=")) rest.push(a);
   }
   const { scenario, json } = await scenarioFromArgs(rest, io);
-  const spec = modelSpecFromScenarioFiles(scenario);
+  const spec = await resolveScenarioModel(scenario, io);
   const report = compareEngines(scenario, engines, spec);
   const common = commonInputError(report);
   if (common) throw common;

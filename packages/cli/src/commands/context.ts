@@ -349,7 +349,7 @@ export async function contextFromArgs(argv: readonly string[], io: CliIo): Promi
   if (v.gpu === undefined)
     throw new MemlensError("missing-field", "--gpu ID is needed (see `memlens gpus`)", "--gpu");
   const gpu = findGpu(v.gpu, "--gpu");
-  const model = resolveModelFlag(v.model);
+  const model = await resolveModelFlag(v.model, io);
   const overhead = intFlag(v["per-turn-overhead"], "--per-turn-overhead", 0, 1 << 20) ?? 0;
   const policy = policyFromFlags(v);
   const summarizer = summarizerFromFlags(v, policy, io.env);

@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import {
   type Estimate,
   estimate,
@@ -9,25 +8,21 @@ import {
   formatSeconds,
   looksLikeOllamaTag,
   MemlensError,
-  type ModelSpec,
 } from "@memlens/core";
 import { intFlag, parseFlags } from "../args.js";
-import {
-  modelSpecFromConfigFile,
-  modelSpecFromSafetensors,
-  readGgufFile,
-  readSafetensorsFiles,
-} from "../files/model-files.js";
 import { type CliIo, parseJsonText, readJsonFile, readStdin, styler } from "../io.js";
+import { modelFieldOf, resolveScenarioModel } from "./model-ref.js";
 
 const HELP = `memlens estimate: memory per GPU, whether it fits, max context and concurrency, and speed
 
   memlens estimate --scenario FILE|- [--json]
-  memlens estimate --model ID|CONFIG.json [--engine transformers] [--weights bf16|fp8|gptq|nf4|Q4_K_M...]
+  memlens estimate --model ID|CONFIG.json|FILE.gguf|org/name[:QUANT] [--engine transformers] [--weights bf16|fp8|gptq|nf4|Q4_K_M...]
                    [--kv-cache auto|fp16|fp8|q8_0] [--ctx 8192] [--batch 1] [--gpu H100-SXM-80GB]
                    [--gpus 1] [--tp 1] [--pp 1] [--json]
 
 Flags override the same fields of --scenario. The scenario format is docs SCENARIO.md.
+A Hub id (org/name, org/name@rev, org/name-GGUF:Q4_K_M) is read from the Hugging Face Hub and cached:
+HF_ENDPOINT, HF_TOKEN or --hf-token, --offline or HF_HUB_OFFLINE=1, MEMLENS_CACHE_DIR.
 `;
 
 /** Where the scenario and its model come from (shared with `memlens train-fit`). */
@@ -106,22 +101,14 @@ export async function scenarioFromArgs(
   const s = await readScenarioFlag(v.scenario, io);
   if (v.model !== undefined) {
     const m = v.model;
-    const looksLikePath = m.endsWith(".json") || m.startsWith(".") || m.startsWith("/") || existsSync(m);
-    const ollama = !looksLikePath && looksLikeOllamaTag(m) ? findOllamaTag(m, "--model") : undefined;
+    const field = modelFieldOf(m);
+    const ollama = "id" in field && looksLikeOllamaTag(m) ? findOllamaTag(m, "--model") : undefined;
     if (ollama) {
       // an ollama tag: its catalog model, at the tag's GGUF quantization, on ollama (flags below override)
       s.weights ??= ollama.weights;
       s.engine ??= "ollama";
     }
-    s.model = ollama
-      ? { id: ollama.model }
-      : !looksLikePath
-        ? { id: m }
-        : m.endsWith(".gguf")
-          ? { gguf: m }
-          : m.endsWith(".safetensors") || m.endsWith(".safetensors.index.json")
-            ? { safetensors: m }
-            : { config: m };
+    s.model = ollama ? { id: ollama.model } : field;
   }
   if (v.engine !== undefined) s.engine = v.engine;
   if (v.task !== undefined) s.task = v.task;
@@ -155,29 +142,13 @@ export async function scenarioFromArgs(
   return { scenario: s, json: v.json === true, help: v.help === true };
 }
 
-/** Reads the model a scenario names from disk: a config.json, or a GGUF / safetensors header. */
-export function modelSpecFromScenarioFiles(scenario: Record<string, unknown>): ModelSpec | undefined {
-  const m = scenario.model as Record<string, unknown> | undefined;
-  if (!m || typeof m !== "object") return undefined;
-  if (typeof m.config === "string") return modelSpecFromConfigFile(m.config, "model.config");
-  if (typeof m.gguf === "string") {
-    const spec = readGgufFile(m.gguf, "model.gguf").spec;
-    // the file's own type is what llama.cpp loads
-    if (scenario.weights === undefined && spec.gguf.fileType) scenario.weights = spec.gguf.fileType;
-    return spec;
-  }
-  if (typeof m.safetensors === "string")
-    return modelSpecFromSafetensors(readSafetensorsFiles(m.safetensors, "model.safetensors"));
-  return undefined;
-}
-
 export async function runEstimate(argv: readonly string[], io: CliIo): Promise<number> {
   const { scenario, json, help } = await scenarioFromArgs(argv, io);
   if (help) {
     io.stdout.write(HELP);
     return 0;
   }
-  const spec = modelSpecFromScenarioFiles(scenario);
+  const spec = await resolveScenarioModel(scenario, io);
   const est = estimate(scenario, spec ? { modelSpec: spec } : {});
   io.stdout.write(json ? `${JSON.stringify(est, null, 2)}\n` : renderEstimate(est, io));
   return 0;

@@ -15,7 +15,8 @@ import {
 } from "@memlens/core";
 import { intFlag } from "../args.js";
 import { type CliIo, styler } from "../io.js";
-import { modelSpecFromScenarioFiles, scenarioFromArgs } from "./estimate.js";
+import { scenarioFromArgs } from "./estimate.js";
+import { resolveScenarioModel } from "./model-ref.js";
 
 const HELP = `memlens fit: what llama.cpp's --fit would choose — the largest context and the most GPU layers
 that leave --fit-target MiB free on every GPU (llama.cpp's default margin is 1024 MiB)
@@ -50,7 +51,7 @@ export async function runFit(argv: readonly string[], io: CliIo): Promise<number
   }
   const ollama = raw.engine === "ollama";
   if (!ollama) raw.engine = "llama.cpp";
-  const spec0 = modelSpecFromScenarioFiles(raw);
+  const spec0 = await resolveScenarioModel(raw, io);
   let scenario = parseScenario(raw);
   const spec = resolveModelSpec(scenario, spec0);
   if (ollama) {

@@ -1,8 +1,11 @@
+import { existsSync } from "node:fs";
 import {
   formatBinaryBytes,
   formatCount,
   ggufMetadataToJson,
+  hasGguf,
   kvBytesPerToken,
+  looksLikeHubRef,
   MemlensError,
   type ModelSpec,
   summarizeSafetensors,
@@ -17,12 +20,14 @@ import {
   type SafetensorsFiles,
 } from "../files/model-files.js";
 import { type CliIo, styler } from "../io.js";
+import { resolveHubId } from "./model-ref.js";
 
 const HELP = `memlens inspect: read a model file's header (never its weights)
 
-  memlens inspect FILE [--json] [--tensors]
+  memlens inspect FILE|org/name[:QUANT] [--json] [--tensors]
 
-FILE is a .gguf, a .safetensors, or a model.safetensors.index.json (every shard's header is read).
+FILE is a .gguf, a .safetensors, or a model.safetensors.index.json (every shard's header is read);
+a Hub id reads the same headers by HTTP range requests (cached; HF_TOKEN, --offline as for --model).
 Prints exact per-tensor types and bytes, and the model's shape; --tensors lists every tensor.
 `;
 
@@ -93,11 +98,11 @@ function ggufJson(f: GgufFile, withTensors: boolean) {
   };
 }
 
-function safetensorsJson(f: SafetensorsFiles, withTensors: boolean) {
+function safetensorsJson(f: SafetensorsFiles, withTensors: boolean, spec?: ModelSpec) {
   const sum = summarizeSafetensors(f.shards.map((s) => s.header));
-  let model: ReturnType<typeof specSummary> | null = null;
+  let model: ReturnType<typeof specSummary> | null = spec ? specSummary(spec) : null;
   let modelError: string | null = null;
-  if (f.configPath) {
+  if (f.configPath && !spec) {
     try {
       model = specSummary(modelSpecFromSafetensors(f));
     } catch (e) {
@@ -146,17 +151,53 @@ export async function runInspect(argv: readonly string[], io: CliIo): Promise<nu
       "inspect: give one FILE (.gguf, .safetensors or index.json)",
       "file",
     );
-  const kind = detectModelFile(path);
   const data =
-    kind === "gguf"
-      ? ggufJson(readGgufFile(path), v.tensors === true)
-      : safetensorsJson(readSafetensorsFiles(path), v.tensors === true);
+    !existsSync(path) && looksLikeHubRef(path)
+      ? await inspectHub(path, v.tensors === true, io)
+      : detectModelFile(path) === "gguf"
+        ? ggufJson(readGgufFile(path), v.tensors === true)
+        : safetensorsJson(readSafetensorsFiles(path), v.tensors === true);
   if (v.json) {
     io.stdout.write(`${JSON.stringify(data, (_k, x) => (typeof x === "bigint" ? x.toString() : x), 2)}\n`);
     return 0;
   }
   io.stdout.write(render(data, io));
   return 0;
+}
+
+/** A Hub repo's headers, read by range requests through the model resolver (and its cache). */
+async function inspectHub(ref: string, withTensors: boolean, io: CliIo) {
+  const r = await resolveHubId(ref, io, "file");
+  const h = r.headers;
+  if (h?.kind === "gguf" && hasGguf(r.spec))
+    return ggufJson(
+      {
+        kind: "gguf",
+        path: `${r.repo}/${r.files[0] ?? ""}`,
+        fileBytes: h.fileBytes,
+        bytesRead: h.bytesRead,
+        header: h.header,
+        spec: r.spec,
+      },
+      withTensors,
+    );
+  if (h?.kind === "safetensors")
+    return safetensorsJson(
+      {
+        kind: "safetensors",
+        path: r.repo,
+        index: h.index,
+        shards: h.shards,
+        configPath: `${r.repo}/config.json`,
+      },
+      withTensors,
+      r.spec,
+    );
+  throw new MemlensError(
+    "invalid-value",
+    `file: ${r.repo} has no GGUF or safetensors file to inspect (${r.kind === "adapter" ? "a LoRA adapter" : "config.json only"}); memlens estimate --model ${ref} reads what it has`,
+    "file",
+  );
 }
 
 function render(d: ReturnType<typeof ggufJson> | ReturnType<typeof safetensorsJson>, io: CliIo): string {

@@ -10,7 +10,8 @@ import {
 } from "@memlens/core";
 import { intFlag, parseFlags } from "../args.js";
 import type { CliIo } from "../io.js";
-import { modelSpecFromScenarioFiles, scenarioFromArgs } from "./estimate.js";
+import { scenarioFromArgs } from "./estimate.js";
+import { inCatalog, resolveModelFlag, resolveScenarioModel } from "./model-ref.js";
 
 const HELP = `memlens plan: make it fit
 
@@ -73,8 +74,10 @@ export async function runPlan(argv: readonly string[], io: CliIo): Promise<numbe
         );
   }
   const showProgress = !v.json && io.stdout.isTTY === true;
+  // catalog ids go to core as typed; files, ollama tags and Hub ids through the resolver
+  const model = inCatalog(v.model) ? v.model : (await resolveModelFlag(v.model, io)).spec;
   const r = planDeployment({
-    model: v.model,
+    model,
     gpu: v.gpu,
     gpuCount: intFlag(v.gpus, "--gpus", 1, 1024) ?? 1,
     goal,
@@ -105,7 +108,7 @@ export async function runPlan(argv: readonly string[], io: CliIo): Promise<numbe
 
 async function runChanges(argv: readonly string[], io: CliIo): Promise<number> {
   const { scenario, json } = await scenarioFromArgs(argv, io);
-  const spec = modelSpecFromScenarioFiles(scenario);
+  const spec = await resolveScenarioModel(scenario, io);
   const changes = suggestChanges(scenario, spec ? { modelSpec: spec } : {});
   if (json) {
     io.stdout.write(

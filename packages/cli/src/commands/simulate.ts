@@ -26,7 +26,7 @@ import {
   TRACE_FORMATS,
 } from "@memlens/core/sim";
 import { intFlag, numberFlag, parseFlags } from "../args.js";
-import { type CliIo, styler } from "../io.js";
+import { type CliIo, progressBar, styler } from "../io.js";
 import { resolveModelFlag } from "./model-ref.js";
 import {
   type DisaggregationSummary,
@@ -132,17 +132,18 @@ export interface SimulateReport {
 }
 
 /** Parses flags, sizes the KV pool with core's vLLM estimate, simulates, reports. */
-export function simulateFromArgs(
+export async function simulateFromArgs(
   argv: readonly string[],
+  io: CliIo,
   onProgress?: (fraction: number) => void,
-): SimulateReport {
+): Promise<SimulateReport> {
   const { values: v } = parseFlags(argv, FLAGS);
   if (v.model === undefined)
     throw new MemlensError("missing-field", "--model ID is needed (see `memlens models`)", "--model");
   if (v.gpu === undefined)
     throw new MemlensError("missing-field", "--gpu ID is needed (see `memlens gpus`)", "--gpu");
   const gpu: GpuSpec = findGpu(v.gpu, "--gpu");
-  const { spec, ref } = resolveModelFlag(v.model);
+  const { spec, ref } = await resolveModelFlag(v.model, io);
   const engine = oneOf(v.engine, "--engine", SIMULATE_ENGINES) ?? "vllm";
   const tp = intFlag(v.tp, "--tp", 1, 1024) ?? 1;
   const maxNumSeqs = intFlag(v["max-num-seqs"], "--max-num-seqs", 1, 1 << 20) ?? 256;
@@ -384,23 +385,12 @@ export async function runSimulate(argv: readonly string[], io: CliIo): Promise<n
     return 0;
   }
   const json = argv.includes("--json");
-  const bar = !json && io.stderr.isTTY === true;
-  let drawn = -1;
-  const onProgress = bar
-    ? (f: number) => {
-        const cells = Math.round(f * 30);
-        if (cells === drawn) return;
-        drawn = cells;
-        io.stderr.write(
-          `\rsimulating [${"#".repeat(cells)}${".".repeat(30 - cells)}] ${Math.round(f * 100)}%`,
-        );
-      }
-    : undefined;
+  const bar = progressBar(io, "simulating", json);
   let report: SimulateReport;
   try {
-    report = simulateFromArgs(argv, onProgress);
+    report = await simulateFromArgs(argv, io, onProgress);
   } finally {
-    if (bar && drawn >= 0) io.stderr.write("\r\u001b[K");
+    bar.done();
   }
   io.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : renderSimulate(report, io));
   return 0;

@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import {
   catalogModelSpec,
   formatBinaryBytes,
@@ -19,6 +18,7 @@ import {
   readScenarioFlag,
   SOURCE_FLAGS,
 } from "./estimate.js";
+import { modelFieldOf, resolveScenarioModel } from "./model-ref.js";
 
 const HELP = `memlens train-fit: the largest micro-batch and sequence length that fit, and the cheapest
 training settings (method × sharding × checkpointing × offload) that fit the GPUs
@@ -71,9 +71,7 @@ export async function runTrainFit(argv: readonly string[], io: CliIo): Promise<n
   const s = await readScenarioFlag(v.scenario, io);
   s.task = "training";
   if (v.model !== undefined) {
-    const m = v.model;
-    const path = m.endsWith(".json") || m.startsWith(".") || m.startsWith("/") || existsSync(m);
-    s.model = path ? { config: m } : { id: m };
+    s.model = modelFieldOf(v.model);
   }
   if (s.model === undefined)
     throw new MemlensError(
@@ -129,7 +127,7 @@ export async function runTrainFit(argv: readonly string[], io: CliIo): Promise<n
   }
   const top = intFlag(v.top, "--top", 1, 1000) ?? 10;
 
-  const spec = specOf(s);
+  const spec = (await resolveScenarioModel(s, io)) ?? specOf(s);
   const result = searchTrainingSettings(s, spec, methods ? { methods } : {});
   if (v.json) {
     io.stdout.write(

@@ -6,11 +6,13 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import {
+  FIRST_HEADER_READ_BYTES,
   type GgufHeader,
   type GgufModelSpec,
+  ggufSpecWithOffsets,
+  MAX_HEADER_READ_BYTES,
   MemlensError,
   type ModelSpec,
-  modelSpecFromGguf,
   modelSpecFromHfConfig,
   parseGgufHeader,
   parseSafetensorsHeader,
@@ -20,9 +22,7 @@ import {
 } from "@memlens/core";
 import { readJsonFile } from "../io.js";
 
-/** The most header bytes memlens reads from one file (GGUF vocabularies run to tens of MiB). */
-export const MAX_HEADER_READ_BYTES = 512 * 1024 * 1024;
-const FIRST_READ_BYTES = 1024 * 1024;
+export { MAX_HEADER_READ_BYTES };
 
 export type ModelFileKind = "gguf" | "safetensors" | "safetensors-index";
 
@@ -65,7 +65,7 @@ export function readHeader<T>(
   const fileBytes = statFile(path, field);
   const fd = openSync(path, "r");
   try {
-    let want = Math.min(FIRST_READ_BYTES, fileBytes);
+    let want = Math.min(FIRST_HEADER_READ_BYTES, fileBytes);
     for (;;) {
       const bytes = readPrefix(fd, want);
       const r = parse(bytes, fileBytes);
@@ -125,16 +125,14 @@ export function readGgufFile(path: string, field = "file"): GgufFile {
     const r = parseGgufHeader(bytes, { fileBytes: size });
     return r.kind === "header" ? { kind: "done" as const, value: r.header } : r;
   });
-  const spec = modelSpecFromGguf(result, basename(path));
-  // file offsets of the tensor data, for llama.cpp's mmap ranges
-  const tensors = spec.gguf.tensors.map((t, i) => ({ ...t, offset: result.tensors[i]!.offset }));
+  // with the file offsets of the tensor data, for llama.cpp's mmap ranges
   return {
     kind: "gguf",
     path,
     fileBytes,
     bytesRead,
     header: result,
-    spec: { ...spec, gguf: { ...spec.gguf, tensors } },
+    spec: ggufSpecWithOffsets(result, basename(path)),
   };
 }
 

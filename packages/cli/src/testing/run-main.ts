@@ -10,6 +10,8 @@ export interface RunMainOptions {
   readonly stderrIsTty?: boolean | undefined;
   /** What `--gpu auto` / `gpus --detect` see instead of probing this machine. */
   readonly detect?: (() => Promise<DetectedMachine>) | undefined;
+  /** Environment besides NO_COLOR=1 (HF_ENDPOINT, MEMLENS_CACHE_DIR for the Hub stand-in). */
+  readonly env?: Readonly<Record<string, string>> | undefined;
 }
 
 export async function runMain(
@@ -29,7 +31,7 @@ export async function runMain(
         : (async function* () {
             yield text;
           })(),
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...o.env },
     ...(o.detect ? { detect: o.detect } : {}),
   });
   return { code, out, err };
@@ -39,6 +41,6 @@ export async function runMain(
 // biome-ignore lint/suspicious/noExplicitAny: parsed --json output, read field by field in tests
 export async function runJson(argv: readonly string[], o: RunMainOptions = {}): Promise<any> {
   const r = await runMain(argv, o);
-  expect(r.code).toBe(0);
+  expect(r.code, r.err || r.out.slice(0, 500)).toBe(0);
   return JSON.parse(r.out);
 }

@@ -4,11 +4,17 @@ import { catalogModelSpec } from "../catalog/models.js";
 import { MemlensError } from "../errors/memlens-error.js";
 import { modelSpecFromHfConfig } from "../models/from-hf-config.js";
 import type { ModelSpec } from "../models/model-spec.js";
-import { DEFAULT_EFFICIENCY, type Efficiency, estimatePerformance } from "../perf/roofline.js";
+import {
+  DEFAULT_EFFICIENCY,
+  type Efficiency,
+  estimatePerformance,
+  type PerformanceEstimate,
+} from "../perf/roofline.js";
 import { kvReadBytesPerContextToken, kvReadProfile } from "../perf/step-cost.js";
 import { parseScenario, type Scenario, scenarioToJson } from "../scenario/scenario.js";
 import { bytes } from "../units/units.js";
 import {
+  type Engine,
   type EngineIssue,
   type EngineReport,
   type EngineResult,
@@ -16,7 +22,7 @@ import {
   issueText,
 } from "./engines/index.js";
 import { type DeviceEstimate, type EngineInput, type Estimate, estimateModel } from "./estimate-types.js";
-import { kvBytesPerToken } from "./kv-cache.js";
+import { type KvLayoutOptions, kvBytesPerToken } from "./kv-cache.js";
 import { largestFitting } from "./largest-fitting.js";
 import { estimateTraining } from "./training.js";
 import { estimateWeights, parseWeightFormat, weightFormatName } from "./weights.js";
@@ -100,7 +106,6 @@ export function estimateWithReport(rawScenario: unknown, options: EstimateOption
     input = { ...input, scenario };
   }
   const { capacityBytes, gpu, format } = input;
-  const { tensor } = scenario.parallel;
   const mem = engine.memory(input, scenario.contextLength, scenario.batch);
   const devices: DeviceEstimate[] = mem.devices.map((b, i) => ({
     name: `GPU${i}`,
@@ -112,15 +117,8 @@ export function estimateWithReport(rawScenario: unknown, options: EstimateOption
   // kvPoolTokens: tokens of contextLength-long sequences the pool holds. Such a scenario fits when
   // the pool holds one sequence (the engine refuses to start otherwise); concurrency is how many
   // sequences it holds. Other engines fit when every device's total is within its capacity.
-  const poolHolds = (m: EngineResult<EngineReport>, ctx: number): boolean =>
-    m.kvPoolTokens === undefined || m.kvPoolTokens >= ctx;
   const fits = devices.every((d) => d.fits) && poolHolds(mem, scenario.contextLength);
-  const fitsAt = (ctx: number, batch: number): boolean => {
-    // A total is at least its lower bound: a bound over capacity refuses the probe unbuilt.
-    if (engine.lowerBound?.(input, ctx, batch).some((b) => b > capacityBytes)) return false;
-    const m = engine.memory(input, ctx, batch);
-    return m.devices.every((d) => d.total <= capacityBytes) && poolHolds(m, ctx);
-  };
+  const fitsAt = (ctx: number, batch: number): boolean => engineFitsAt(engine, input, ctx, batch);
 
   // Every engine's longest context stops at the model's trained positions (vLLM and SGLang refuse
   // more; transformers and llama.cpp run past them with degraded output), whatever memory allows.
@@ -133,11 +131,8 @@ export function estimateWithReport(rawScenario: unknown, options: EstimateOption
         : 0
       : (largestFitting(1, 1 << 20, (b) => fitsAt(scenario.contextLength, b)) ?? 0);
 
-  const weights = estimateWeights(spec, format);
   const kvPerToken = kvBytesPerToken(spec, mem.kvLayout);
-  // Average KV bytes a decode step reads per token of context, with sliding windows applied.
   const ctx = scenario.contextLength;
-  const kvReadPerToken = kvReadBytesPerContextToken(kvReadProfile(spec, mem.kvLayout), ctx);
   // Prose only here, at the edge: the engine's notes, then its issues.
   const notes = [...spec.notes, ...mem.notes, ...mem.issues.map(issueText)];
   // What the checkpoint's quantization keeps in 16 bit: always for the checkpoint's own format; for
@@ -158,20 +153,7 @@ export function estimateWithReport(rawScenario: unknown, options: EstimateOption
     bound: "memory",
   };
   if (gpu) {
-    const p = estimatePerformance({
-      spec,
-      gpu,
-      format,
-      weightBytes: weights.totalBytes,
-      expertBytes: weights.expertBytes,
-      embeddingBytes: weights.embeddingBytes,
-      kvBytesPerToken: kvReadPerToken,
-      batch: scenario.batch,
-      contextTokens: ctx,
-      promptTokens: options.promptTokens ?? ctx,
-      tensorParallel: tensor,
-      efficiency: options.efficiency ?? DEFAULT_EFFICIENCY,
-    });
+    const p = scenarioPerformance(input, mem.kvLayout, scenario.batch, ctx, options);
     performance = {
       prefillTokensPerSecond: p.prefillTokensPerSecond,
       decodeTokensPerSecond: p.decodeTokensPerSecond,
@@ -205,4 +187,57 @@ export function estimateWithReport(rawScenario: unknown, options: EstimateOption
     notes,
   };
   return { estimate: answer, report: mem.report, issues: mem.issues };
+}
+
+/** Pool-sizing engines (vLLM, SGLang) fit a context only when their KV pool holds one sequence of it. */
+const poolHolds = (m: EngineResult<EngineReport>, ctx: number): boolean =>
+  m.kvPoolTokens === undefined || m.kvPoolTokens >= ctx;
+
+/**
+ * Whether `batch` sequences of `contextLength` tokens fit the engine on the input's devices: what
+ * estimate() searches for its largest context and concurrency (and `whatFits` for its sweep). A
+ * lower bound over capacity refuses the probe without building the engine's full answer.
+ */
+export function engineFitsAt(
+  engine: Engine<EngineReport>,
+  input: EngineInput,
+  contextLength: number,
+  batch: number,
+): boolean {
+  const cap = input.capacityBytes;
+  if (engine.lowerBound?.(input, contextLength, batch).some((b) => b > cap)) return false;
+  const m = engine.memory(input, contextLength, batch);
+  return m.devices.every((d) => d.total <= cap) && poolHolds(m, contextLength);
+}
+
+/**
+ * Roofline speed of a scenario's engine input at `contextLength` tokens × `batch` sequences (the
+ * `performance` of estimate()); the input must name a GPU.
+ */
+export function scenarioPerformance(
+  input: EngineInput,
+  kvLayout: KvLayoutOptions,
+  batch: number,
+  contextLength: number,
+  options: Pick<EstimateOptions, "efficiency" | "promptTokens"> = {},
+): PerformanceEstimate {
+  const { spec, format, gpu } = input;
+  if (!gpu) throw new MemlensError("invalid-value", "speed needs a GPU from the catalog", "hardware.gpu");
+  const weights = estimateWeights(spec, format);
+  // Average KV bytes a decode step reads per token of context, with sliding windows applied.
+  const kvReadPerToken = kvReadBytesPerContextToken(kvReadProfile(spec, kvLayout), contextLength);
+  return estimatePerformance({
+    spec,
+    gpu,
+    format,
+    weightBytes: weights.totalBytes,
+    expertBytes: weights.expertBytes,
+    embeddingBytes: weights.embeddingBytes,
+    kvBytesPerToken: kvReadPerToken,
+    batch,
+    contextTokens: contextLength,
+    promptTokens: options.promptTokens ?? contextLength,
+    tensorParallel: input.scenario.parallel.tensor,
+    efficiency: options.efficiency ?? DEFAULT_EFFICIENCY,
+  });
 }

@@ -193,3 +193,34 @@ export function rooflineStepTime(p: RooflineStepParams): StepTimeModel {
   };
   return (b) => rooflineSeconds(rooflineTerms(p, b), e, p, b.prefillSeqs + b.decodeSeqs);
 }
+
+/**
+ * Speed with part of the weights in host memory (llama.cpp's partial offload, n_gpu_layers below
+ * every layer). A decode step reads those `hostWeightBytes` at the host's DRAM bandwidth (the CPU
+ * runs those layers) instead of the GPU's. Prefill runs every ubatch on the GPU (llama.cpp's op
+ * offload), copying the host's weights over the GPU's link once per `ubatchTokens`: one direction
+ * of a PCIe link (half the catalog's bidirectional figure); for other links the host's bandwidth
+ * bounds the copy.
+ */
+export function offloadedSpeed(
+  p: PerformanceEstimate,
+  hostWeightBytes: number,
+  promptTokens: number,
+  gpu: GpuSpec,
+  host: GpuSpec,
+  efficiency: Efficiency,
+  ubatchTokens = 512,
+): { decodeTokensPerSecond: number; prefillTokensPerSecond: number } {
+  const batch = p.decodeTokensPerSecond * p.decodeStepSeconds;
+  const onGpu = hostWeightBytes / (gpu.bandwidthBytesPerSecond * efficiency.memory);
+  const onHost = hostWeightBytes / (host.bandwidthBytesPerSecond * efficiency.memory);
+  const step = Math.max(p.decodeStepSeconds - onGpu, 0) + onHost;
+  const link = gpu.interconnect.kind.startsWith("PCIe")
+    ? gpu.interconnect.bandwidthBytesPerSecond / 2
+    : host.bandwidthBytesPerSecond;
+  const copies = Math.ceil(promptTokens / ubatchTokens) * (hostWeightBytes / (link * efficiency.memory));
+  return {
+    decodeTokensPerSecond: batch / step,
+    prefillTokensPerSecond: promptTokens / (p.timeToFirstTokenSeconds + copies),
+  };
+}

@@ -1,2 +1,3 @@
 export * from "./changes.js";
+export * from "./fits.js";
 export * from "./plan.js";

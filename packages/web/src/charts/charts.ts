@@ -460,6 +460,9 @@ export function paretoChart(o: {
   gpuName: string;
   goal: string;
   unit: ByteUnit;
+  /** Another page's use (the "What runs" page plots its sweep): chart id and what the points are. */
+  id?: string;
+  pointsAre?: string;
 }): ChartSpec {
   const cap = inUnit(o.capacityBytes, o.unit);
   const maxSpeed = Math.max(1, ...o.points.map((p) => p.decodeTokensPerSecond));
@@ -495,11 +498,11 @@ export function paretoChart(o: {
   const fastest = [...o.points].sort((a, b) => b.decodeTokensPerSecond - a.decodeTokensPerSecond)[0];
   const smallest = [...o.points].sort((a, b) => a.peakDeviceBytes - b.peakDeviceBytes)[0];
   return {
-    id: "planner-pareto",
-    ariaLabel: `Pareto front of memory per GPU against decode speed for ${o.goal} on ${o.gpuName}`,
+    id: o.id ?? "planner-pareto",
+    ariaLabel: `${o.pointsAre === undefined ? "Pareto front of memory" : `Memory of ${o.pointsAre}`} per GPU against decode speed for ${o.goal} on ${o.gpuName}`,
     summary:
       fastest && smallest
-        ? `${o.points.length} configuration${o.points.length === 1 ? "" : "s"} on the front for ${o.goal}. Fastest: ${fastest.label}, ${formatRate(fastest.decodeTokensPerSecond)} using ${fmtBytes(fastest.peakDeviceBytes, o.unit)} per GPU. Least memory: ${smallest.label}, ${fmtBytes(smallest.peakDeviceBytes, o.unit)} per GPU at ${formatRate(smallest.decodeTokensPerSecond)}.`
+        ? `${o.points.length} configuration${o.points.length === 1 ? "" : "s"} ${o.pointsAre === undefined ? "on the front" : "that run"} for ${o.goal}. Fastest: ${fastest.label}, ${formatRate(fastest.decodeTokensPerSecond)} using ${fmtBytes(fastest.peakDeviceBytes, o.unit)} per GPU. Least memory: ${smallest.label}, ${fmtBytes(smallest.peakDeviceBytes, o.unit)} per GPU at ${formatRate(smallest.decodeTokensPerSecond)}.`
         : `No configuration serves ${o.goal} on ${o.gpuName}.`,
     height: 300,
     marginTop: 24,

@@ -20,7 +20,12 @@ const groupOf = (g: (typeof GPU_LIST)[number]): keyof typeof VENDOR_LABEL =>
 export function ModelPicker({ id = "model-picker" }: { id?: string }) {
   const { choice, problem } = useModel();
   const [uploadProblem, setUploadProblem] = useState<string | null>(null);
+  const [typed, setTyped] = useState("");
   const uploads = uploadedChoices();
+  const loadTyped = () => {
+    const k = typed.trim();
+    if (k) setModel(k);
+  };
   const groups = catalogGroups();
 
   async function onConfig(e: Event) {
@@ -73,6 +78,9 @@ export function ModelPicker({ id = "model-picker" }: { id?: string }) {
           value={choice.key}
           onChange={(e) => setModel((e.currentTarget as HTMLSelectElement).value)}
         >
+          {choice.origin === "hub" || !groups.some((g) => g.ids.includes(choice.key)) ? (
+            <option value={choice.key}>{choice.label}</option>
+          ) : null}
           {uploads.length > 0 ? (
             <optgroup label="Uploaded in this tab">
               {uploads.map((u) => (
@@ -92,6 +100,28 @@ export function ModelPicker({ id = "model-picker" }: { id?: string }) {
             </optgroup>
           ))}
         </select>
+      </div>
+      <div class="field hub-field">
+        <label for={`${id}-hub`}>Any Hub id or ollama tag</label>
+        <input
+          id={`${id}-hub`}
+          type="text"
+          data-testid="hub-model"
+          placeholder="org/name, org/name-GGUF:Q4_K_M, llama3.1:8b"
+          value={typed}
+          spellcheck={false}
+          autoComplete="off"
+          onInput={(e) => setTyped((e.currentTarget as HTMLInputElement).value)}
+          onKeyDown={(e) => {
+            if (e.key === "Enter") {
+              e.preventDefault();
+              loadTyped();
+            }
+          }}
+        />
+        <button type="button" data-testid="hub-load" onClick={loadTyped}>
+          Load
+        </button>
       </div>
       <div class="uploads">
         <label class="upload">

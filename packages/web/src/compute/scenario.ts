@@ -28,6 +28,8 @@ export function modelRef(model: ModelChoice): Record<string, unknown> {
       return { hfConfig: model.config };
     case "gguf":
       return { gguf: model.gguf?.fileName ?? model.spec.id };
+    case "hub":
+      return { id: model.key };
   }
 }
 

@@ -8,13 +8,20 @@ import {
   type CatalogModelRow,
   catalogModelSpec,
   findGpu,
+  findModelAlias,
   findModelRow,
   GPU_LIST,
   type GpuSpec,
+  HubError,
+  looksLikeHubRef,
+  looksLikeOllamaTag,
+  MemlensError,
   MODEL_ROWS,
   type ModelSpec,
   modelSpecFromHfConfig,
 } from "@memlens/core";
+// the Hub resolver (core's range readers and header parsers) loads on first use, not with the page
+import type { HubResolution } from "./hub-models.js";
 
 export const DEFAULT_MODEL = "meta-llama/Llama-3.1-8B";
 export const DEFAULT_GPU = "RTX-4090";
@@ -36,7 +43,7 @@ export interface ModelChoice {
   readonly spec: ModelSpec;
   /** The config.json behind the spec (catalog row or upload), null for GGUF; attention-kind variants rewrite it. */
   readonly config: Readonly<Record<string, unknown>> | null;
-  readonly origin: "catalog" | "config" | "gguf";
+  readonly origin: "catalog" | "config" | "gguf" | "hub";
   readonly gguf?: GgufSummary;
 }
 
@@ -141,6 +148,25 @@ export function resolveModelKey(key: string | null): { choice: ModelChoice; prob
     };
   }
   const row = findModelRow(k);
+  const alias = row ? undefined : findModelAlias(k);
+  if (alias) {
+    // an instruct/chat id the catalog knows: its base model's shapes under its own name
+    const choice: ModelChoice = {
+      ...catalogChoice(alias.base),
+      key: k,
+      label: `${k} (= ${alias.base})`,
+      spec: catalogModelSpec(k),
+    };
+    cache.set(k, choice);
+    return { choice, problem: null };
+  }
+  if (!row && isHubKey(k)) {
+    const st = hubStatus.get(k) ?? loadHubModel(k);
+    return {
+      choice: resolveModelKey(DEFAULT_MODEL).choice,
+      problem: "error" in st ? `${st.error} Showing ${DEFAULT_MODEL}.` : `Reading ${k} from the Hub…`,
+    };
+  }
   if (!row)
     return {
       choice: resolveModelKey(DEFAULT_MODEL).choice,
@@ -150,6 +176,70 @@ export function resolveModelKey(key: string | null): { choice: ModelChoice; prob
   cache.set(k, choice);
   cache.set(row.id, choice);
   return { choice, problem: null };
+}
+
+/** Whether a typed model name is for the Hub resolver (a Hub id or an ollama tag). */
+const isHubKey = (k: string): boolean => looksLikeOllamaTag(k) || looksLikeHubRef(k);
+
+type HubStatus = { readonly loading: true } | { readonly error: string };
+const hubStatus = new Map<string, HubStatus>();
+const hubListeners = new Set<() => void>();
+
+/** Calls `f` whenever a Hub model finishes loading (or fails); returns the unsubscribe. */
+export function onHubModelChange(f: () => void): () => void {
+  hubListeners.add(f);
+  return () => hubListeners.delete(f);
+}
+
+/** The picker choice for a resolved Hub id or ollama tag, under the key the reader typed. */
+export function hubChoice(key: string, r: HubResolution): ModelChoice {
+  if (r.kind === "catalog")
+    return { ...catalogChoice(r.id), key, label: `${key} (ollama: ${r.id}, ${r.weights})` };
+  const res = r.resolved;
+  const what =
+    res.kind === "gguf"
+      ? `GGUF ${res.weights ?? ""}`
+      : res.kind === "adapter"
+        ? `LoRA adapter on ${res.baseModel}`
+        : res.baseModel
+          ? `fine-tune of ${res.baseModel}`
+          : "config.json";
+  return { key, label: `${key} (Hub: ${what})`, spec: res.spec, config: null, origin: "hub" };
+}
+
+/** Whether a HubError is the offline kind (no network and nothing cached). */
+const offlineText = (key: string) =>
+  `You are offline and ${key} is not cached in this browser: connect once to read it from the Hub, or upload its config.json.`;
+
+/** Starts resolving a typed Hub id or ollama tag (once per key); listeners hear when it ends. */
+function loadHubModel(key: string): HubStatus {
+  const st: HubStatus = { loading: true };
+  hubStatus.set(key, st);
+  import("./hub-models.js")
+    .then((h) => {
+      const endpoint = h.hubEndpoint();
+      return h.resolveTypedModel(
+        key,
+        h.cachedSource(new h.BrowserHubSource(endpoint), h.indexedDbStore(), endpoint),
+      );
+    })
+    .then((r) => {
+      cache.set(key, hubChoice(key, r));
+      hubStatus.delete(key);
+    })
+    .catch((e: unknown) => {
+      const msg =
+        e instanceof HubError && e.reason === "offline"
+          ? offlineText(key)
+          : e instanceof MemlensError
+            ? e.message
+            : `Could not read ${key}: ${e instanceof Error ? e.message : String(e)}`;
+      hubStatus.set(key, { error: msg });
+    })
+    .finally(() => {
+      for (const f of hubListeners) f();
+    });
+  return st;
 }
 
 /** Catalog ids grouped by organisation, for the picker. */

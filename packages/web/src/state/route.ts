@@ -1,6 +1,6 @@
 /**
  * Hash routes: `#/` home, `#/t/<slug>` an article, `#/planner` the planner, `#/serving` the
- * serving-capacity simulator; widget state follows
+ * serving-capacity simulator, `#/fits` what runs on a GPU; widget state follows
  * `?` as URL parameters (`#/t/kv-cache?model=…&kv.ctx=8192`). Hash routing works from any static
  * server and offline, and a copied URL reopens the same view.
  */
@@ -11,6 +11,7 @@ export type Route =
   | { readonly kind: "topic"; readonly slug: TopicSlug }
   | { readonly kind: "planner" }
   | { readonly kind: "serving" }
+  | { readonly kind: "fits" }
   | { readonly kind: "not-found"; readonly path: string };
 
 export interface Location {
@@ -30,6 +31,7 @@ export function parseHash(hash: string): Location {
   if (parts.length === 0) return { route: { kind: "home" }, params };
   if (parts.length === 1 && parts[0] === "planner") return { route: { kind: "planner" }, params };
   if (parts.length === 1 && parts[0] === "serving") return { route: { kind: "serving" }, params };
+  if (parts.length === 1 && parts[0] === "fits") return { route: { kind: "fits" }, params };
   if (parts.length === 2 && parts[0] === "t" && isSlug(parts[1]!))
     return { route: { kind: "topic", slug: parts[1] }, params };
   return { route: { kind: "not-found", path }, params };
@@ -45,6 +47,8 @@ export function routePath(route: Route): string {
       return "/planner";
     case "serving":
       return "/serving";
+    case "fits":
+      return "/fits";
     case "not-found":
       return route.path;
   }

@@ -3,6 +3,7 @@
  * and the one function that runs them with core's simulator. The worker and the inline fallback
  * both call `runSimJob`, so the page gets the same numbers either way.
  */
+import { type FitsRequest, type FitsResult, whatFits } from "@memlens/core";
 import {
   type GeneratedWorkload,
   generateWorkload,
@@ -28,7 +29,9 @@ export type SimJob =
   /** One run of the setup. */
   | { readonly kind: "run"; readonly job: ServingJob }
   /** The setup again at each arrival rate (Poisson), same lengths and seed: the capacity curve. */
-  | { readonly kind: "sweep"; readonly job: ServingJob; readonly ratesPerSecond: readonly number[] };
+  | { readonly kind: "sweep"; readonly job: ServingJob; readonly ratesPerSecond: readonly number[] }
+  /** What runs on a GPU: core's `whatFits` sweep over the catalog (the "What runs" page). */
+  | { readonly kind: "fits"; readonly request: Omit<FitsRequest, "onProgress"> };
 
 /** One run's answer (per-request timings are not kept: they would only cost transfer time). */
 export interface RunResult {
@@ -52,7 +55,13 @@ export interface SweepResult {
   readonly elapsedMs: number;
 }
 
-export type SimJobResult = RunResult | SweepResult;
+export interface FitsJobResult {
+  readonly kind: "fits";
+  readonly result: FitsResult;
+  readonly elapsedMs: number;
+}
+
+export type SimJobResult = RunResult | SweepResult | FitsJobResult;
 
 /** Progress of a job: the fraction done (0..1) and, for sweeps, the points finished so far. */
 export interface SimProgress {
@@ -110,6 +119,10 @@ export async function runSimJob(
         onProgress({ fraction: (i + 1) / n, point });
       }
       return { kind: "sweep", points, elapsedMs: now() - start };
+    }
+    case "fits": {
+      const result = whatFits({ ...job.request, onProgress: (fraction) => onProgress({ fraction }) });
+      return { kind: "fits", result, elapsedMs: now() - start };
     }
   }
 }

@@ -80,6 +80,11 @@ export interface EngineCapabilities {
    * (vLLM, SGLang: `kvPoolTokens` in their results); absent or false where KV grows with the context.
    */
   readonly kvPool?: boolean;
+  /**
+   * Tokens by which a sequence's memory steps (llama.cpp pads n_ctx to 256 cells): searches for
+   * the largest context (plan/fits.ts) probe multiples of it. Absent: 1.
+   */
+  readonly contextStep?: number;
 }
 
 /** Settings the engine picks when the user names none (e.g. vLLM's max_num_seqs for the GPU). */

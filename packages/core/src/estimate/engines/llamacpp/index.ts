@@ -140,6 +140,8 @@ export const llamaCppEngine: Engine<LlamaCppReport> = {
   searchKvDtypes: ["fp16", "q8_0", "q4_0"],
   searchWeights: ["Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "IQ4_XS", "Q3_K_M", "Q2_K"],
   maxSequences: LLAMA_MAX_SEQ,
+  // buffers.ts: n_ctx = pad(contextLength × n_seq, 256), so one sequence's memory steps every 256 tokens.
+  contextStep: 256,
 
   // llama-server's --parallel as memlens models it (n_seq_max = batch, 1 unless named); KV cells
   // are padded to 256 but not paged; the CUDA context outside llama.cpp's buffers per GPU.
