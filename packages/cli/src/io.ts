@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { MemlensError } from "@memlens/core";
+import { MemlensError, parseConfigJson } from "@memlens/core";
 import type { DetectedMachine } from "./detect/probe.js";
 
 /** What a command needs from the process; tests pass fakes. */
@@ -57,9 +57,10 @@ export function readTextFile(path: string, field: string, maxBytes: number): str
   return readFileSync(path, "utf8");
 }
 
+/** Parses JSON, taking Python's bare Infinity / NaN tokens as config.json files carry them (parseConfigJson). */
 export function parseJsonText(text: string, field: string, where: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseConfigJson(text);
   } catch (e) {
     const msg = e instanceof Error ? e.message.split("\n")[0] : String(e);
     throw new MemlensError("malformed-config", `${field}: ${where} is not valid JSON (${msg})`, field);

@@ -49,6 +49,7 @@ export * from "./estimate/training-profile.js";
 export * from "./estimate/training-states.js";
 export * from "./estimate/weights.js";
 export * from "./format/format.js";
+export { parseConfigJson } from "./models/config-reader.js";
 export { modelSpecFromHfConfig, SUPPORTED_ARCHITECTURES } from "./models/from-hf-config.js";
 export * from "./models/gguf.js";
 export * from "./models/gguf-model.js";

@@ -109,8 +109,7 @@ export async function resolveScenarioModel(
 ): Promise<ModelSpec | undefined> {
   const m = scenario.model as Record<string, unknown> | undefined;
   if (!m || typeof m !== "object") return undefined;
-  if (typeof m.config === "string")
-    return modelSpecFromConfigFile(m.config, "model.config");
+  if (typeof m.config === "string") return modelSpecFromConfigFile(m.config, "model.config");
   if (typeof m.gguf === "string") {
     const spec = readGgufFile(m.gguf, "model.gguf").spec;
     // the file's own type is what llama.cpp loads

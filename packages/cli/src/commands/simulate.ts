@@ -388,7 +388,7 @@ export async function runSimulate(argv: readonly string[], io: CliIo): Promise<n
   const bar = progressBar(io, "simulating", json);
   let report: SimulateReport;
   try {
-    report = await simulateFromArgs(argv, io, onProgress);
+    report = await simulateFromArgs(argv, io, bar.update);
   } finally {
     bar.done();
   }

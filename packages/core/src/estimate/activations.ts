@@ -98,6 +98,8 @@ function layerAttention(layer: LayerSpec, x: InferenceActivationInput): { total:
       const width = 2 * (2 * m.numKeyHeads * m.keyHeadDim + 2 * m.numValueHeads * m.valueHeadDim);
       return { total: q * width * b, scores: 0 };
     }
+    case "none":
+      return { total: 0, scores: 0 };
   }
 }
 

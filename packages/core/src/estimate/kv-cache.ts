@@ -1,6 +1,6 @@
 import { lookupGgmlType } from "../catalog/dtypes.js";
 import { MemlensError } from "../errors/memlens-error.js";
-import type { LayerSpec, MixerSpec, ModelSpec } from "../models/model-spec.js";
+import type { LayerSpec, MixerSpec, MlaMixer, ModelSpec } from "../models/model-spec.js";
 
 /** KV cache element types. q* are ggml block types (llama.cpp `--cache-type-k/v`). */
 export const KV_DTYPES = [
@@ -81,6 +81,17 @@ export function kvElementsBytes(dtype: KvDtype, elements: number): number {
   }
 }
 
+/**
+ * Bytes of the DSA indexer key one token adds to one MLA layer in vLLM's layout, whatever the KV
+ * dtype: FP8 values plus an FP32 scale per 128 (vllm/model_executor/models/deepseek_v2.py Indexer:
+ * head_dim + head_dim // quant_block_size * 4, cached by DeepseekV32IndexerCache as uint8): 132
+ * for index_head_dim 128. 0 without an indexer.
+ */
+export function mlaIndexerKeyBytes(mixer: MlaMixer): number {
+  const id = mixer.indexerHeadDim ?? 0;
+  return id + Math.floor(id / 128) * 4;
+}
+
 /** K and V bytes one token adds to one layer (0 for recurrent layers). */
 export function layerKvBytesPerToken(mixer: MixerSpec, o: KvLayoutOptions): { k: number; v: number } {
   switch (mixer.kind) {
@@ -90,16 +101,26 @@ export function layerKvBytesPerToken(mixer: MixerSpec, o: KvLayoutOptions): { k:
         k: kvElementsBytes(o.kDtype, mixer.numKvHeads * mixer.headDim),
         v: kvElementsBytes(o.vDtype, mixer.numKvHeads * mixer.valueHeadDim),
       };
-    case "mla":
+    case "mla": {
+      const id = mixer.indexerHeadDim ?? 0;
       if (o.mla === "latent")
-        // DeepSeek-V2 paper §2.1.2: cache c_KV (kv_lora_rank) and k_R (qk_rope_head_dim), one "head".
-        return { k: kvElementsBytes(o.kDtype, mixer.kvLoraRank + mixer.qkRopeHeadDim), v: 0 };
+        // DeepSeek-V2 paper §2.1.2: cache c_KV (kv_lora_rank) and k_R (qk_rope_head_dim), one "head";
+        // plus the DSA indexer key (mlaIndexerKeyBytes).
+        return {
+          k: kvElementsBytes(o.kDtype, mixer.kvLoraRank + mixer.qkRopeHeadDim) + mlaIndexerKeyBytes(mixer),
+          v: 0,
+        };
+      // transformers' DeepseekV32Indexer keeps its keys in the model dtype (cache.update_indexer).
       return {
-        k: kvElementsBytes(o.kDtype, mixer.numHeads * (mixer.qkNopeHeadDim + mixer.qkRopeHeadDim)),
+        k:
+          kvElementsBytes(o.kDtype, mixer.numHeads * (mixer.qkNopeHeadDim + mixer.qkRopeHeadDim)) +
+          (id > 0 ? kvElementsBytes(o.kDtype, id) : 0),
         v: kvElementsBytes(o.vDtype, mixer.numHeads * mixer.valueHeadDim),
       };
+    }
     case "mamba":
     case "linear-attention":
+    case "none":
       return { k: 0, v: 0 };
   }
 }
@@ -109,6 +130,7 @@ export function layerRecurrentStateBytes(mixer: MixerSpec, o: KvLayoutOptions): 
   switch (mixer.kind) {
     case "attention":
     case "mla":
+    case "none":
       return 0;
     case "mamba": {
       // Conv state spans x (and for Mamba-2 also B and C); SSM state is d_inner × d_state.

@@ -106,3 +106,53 @@ export class ConfigReader {
     return v;
   }
 }
+
+/**
+ * JSON.parse that also takes the bare `Infinity`, `-Infinity` and `NaN` tokens Python's json.dump
+ * writes (Nemotron-H configs carry `"time_step_limit": [0.0, Infinity]`). Outside strings they
+ * become ±Infinity and null: the values the config means (no bound; not a number). Strict JSON is
+ * parsed as is; any other syntax error is JSON.parse's.
+ * @example parseConfigJson('{"time_step_limit": [0.0, Infinity]}') // { time_step_limit: [0, Infinity] }
+ */
+export function parseConfigJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    if (!/Infinity|NaN/.test(text)) throw e;
+    return JSON.parse(rewritePythonTokens(text));
+  }
+}
+
+function rewritePythonTokens(text: string): string {
+  let out = "";
+  let inString = false;
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (inString) {
+      out += c;
+      if (c === "\\") {
+        out += text[i + 1] ?? "";
+        i += 2;
+        continue;
+      }
+      if (c === '"') inString = false;
+      i++;
+      continue;
+    }
+    if (c === '"') inString = true;
+    else if (text.startsWith("Infinity", i)) {
+      // 1e999 parses to Infinity (a leading "-" stays in front of it).
+      out += "1e999";
+      i += 8;
+      continue;
+    } else if (text.startsWith("NaN", i)) {
+      out += "null";
+      i += 3;
+      continue;
+    }
+    out += c;
+    i++;
+  }
+  return out;
+}

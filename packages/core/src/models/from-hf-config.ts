@@ -178,11 +178,12 @@ function addVisionTower(
     notes.push("config.json has no vision_config: the vision encoder is not counted (text model only).");
     return;
   }
+  const k = wrapper.visionKeyPrefix ?? "";
   const dims: VisionDims = {
-    hidden: v.int("hidden_size"),
-    intermediate: v.int("intermediate_size"),
+    hidden: v.int(`${k}hidden_size`),
+    intermediate: v.int(`${k}intermediate_size`),
     // Qwen-VL towers say depth and in_channels.
-    layers: v.intAny(["num_hidden_layers", "depth"]),
+    layers: v.intAny([`${k}num_hidden_layers`, `${k}depth`]),
     patch: v.int("patch_size"),
     channels: v.intOr("num_channels", null) ?? v.intOr("in_channels", 3),
     textHidden: text.int("hidden_size"),

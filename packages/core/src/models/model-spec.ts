@@ -70,6 +70,11 @@ export interface MlaMixer {
   readonly qkNopeHeadDim: number;
   readonly qkRopeHeadDim: number;
   readonly valueHeadDim: number;
+  /**
+   * DeepSeek sparse attention (V3.2, GLM-5): the lightning indexer's key size, one key per token
+   * cached beside the latent; absent on layers without an indexer.
+   */
+  readonly indexerHeadDim?: number;
 }
 
 /** Selective state-space layer (Mamba 1 or 2): constant-size state per sequence. */
@@ -82,6 +87,11 @@ export interface MambaMixer {
   readonly nGroups: number;
   /** Mamba-2 heads (1 for Mamba-1). */
   readonly numHeads: number;
+  /**
+   * Bytes per element of the SSM (temporal) state vLLM keeps when it differs from the model dtype
+   * (Nemotron-H: config.json `mamba_ssm_cache_dtype`, float32 by default); absent: the model dtype.
+   */
+  readonly ssmStateDtypeBytes?: number;
 }
 
 /** Gated DeltaNet linear attention (Qwen3-Next): constant-size recurrent state per sequence. */
@@ -94,7 +104,15 @@ export interface LinearAttentionMixer {
   readonly convKernel: number;
 }
 
-export type MixerSpec = AttentionMixer | MlaMixer | MambaMixer | LinearAttentionMixer;
+/**
+ * No token mixer: the layer is only an MLP or MoE block (Nemotron-H's `-`/`E` layers, a
+ * Nemotron-NAS block whose attention is a no-op or a plain linear map). No cache, no state.
+ */
+export interface NoMixer {
+  readonly kind: "none";
+}
+
+export type MixerSpec = AttentionMixer | MlaMixer | MambaMixer | LinearAttentionMixer | NoMixer;
 
 export type FfnSpec =
   | { readonly kind: "dense"; readonly intermediateSize: number; readonly gated: boolean }
@@ -116,7 +134,7 @@ export interface LayerSpec {
 }
 
 /** Attention kind of a mixer as people name it. */
-export type AttentionKind = "mha" | "gqa" | "mqa" | "mla" | "ssm" | "linear";
+export type AttentionKind = "mha" | "gqa" | "mqa" | "mla" | "ssm" | "linear" | "none";
 
 export function attentionKindOf(mixer: MixerSpec): AttentionKind {
   switch (mixer.kind) {
@@ -129,6 +147,8 @@ export function attentionKindOf(mixer: MixerSpec): AttentionKind {
       return "ssm";
     case "linear-attention":
       return "linear";
+    case "none":
+      return "none";
   }
 }
 

@@ -1,5 +1,5 @@
 /** The model and GPU pickers every article and the planner share, and the byte-unit switch. */
-import { GPU_LIST, isInputError, MemlensError } from "@memlens/core";
+import { GPU_LIST, isInputError, MemlensError, parseConfigJson } from "@memlens/core";
 import { useState } from "preact/hooks";
 import { BYTE_UNITS, type ByteUnit, fmtBandwidth, fmtBytes, fmtInt } from "../lib/format.js";
 import { addGgufUpload, addUpload, catalogGroups, uploadedChoices } from "../lib/models.js";
@@ -35,7 +35,7 @@ export function ModelPicker({ id = "model-picker" }: { id?: string }) {
     if (!file) return;
     try {
       if (file.size > 16 * 1024 * 1024) throw new Error("a config.json over 16 MiB is not a config");
-      const config = JSON.parse(await file.text()) as unknown;
+      const config = parseConfigJson(await file.text());
       if (typeof config !== "object" || config === null || Array.isArray(config))
         throw new Error("the file is not a JSON object");
       const key = addUpload({

@@ -66,7 +66,8 @@ export function memoryKindOf(spec: ModelSpec): MemoryKind {
   if (mixers.some((m) => m.kind === "mamba" || m.kind === "linear-attention")) return "ssm";
   if (mixers.some((m) => m.kind === "mla")) return "mla";
   if (mixers.some((m) => m.kind === "attention" && m.slidingWindow !== null)) return "swa";
-  const first = mixers[0];
+  // Layers without a mixer (Nemotron-H MLP/MoE blocks) keep no cache and do not decide it.
+  const first = mixers.find((m) => m.kind !== "none");
   const k = first ? attentionKindOf(first) : "mha";
   return k === "mqa" || k === "gqa" ? k : "mha";
 }
@@ -78,7 +79,7 @@ export function memoryKindsOf(spec: ModelSpec): Set<MemoryKind> {
     const m = l.mixer;
     if (m.kind === "mamba" || m.kind === "linear-attention") kinds.add("ssm");
     else if (m.kind === "mla") kinds.add("mla");
-    else {
+    else if (m.kind === "attention") {
       if (m.slidingWindow !== null) kinds.add("swa");
       const k = attentionKindOf(m);
       kinds.add(k === "mqa" || k === "gqa" ? k : "mha");

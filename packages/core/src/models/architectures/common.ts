@@ -32,6 +32,8 @@ export interface VisionDims {
 export interface MultimodalArchitecture {
   /** The text model's `model_type` when `text_config` names none. */
   readonly textModelType: string;
+  /** Prefix of vision_config's size keys when they are not the plain ones (Kimi-K2.5: `vt_hidden_size`). */
+  readonly visionKeyPrefix?: string;
   /** Adds the vision encoder and projector tensors (`root` is the wrapper's config). */
   readonly addVisionTower: (
     t: TensorList,

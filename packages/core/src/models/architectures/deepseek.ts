@@ -2,7 +2,7 @@ import type { ConfigReader } from "../config-reader.js";
 import type { MixerSpec } from "../model-spec.js";
 import { type CustomMixer, decoder, type MoeLayout } from "./decoder.js";
 
-// DeepSeek-V2/V3/V3.2 and Kimi K2 (modeling_deepseek_v3.py): multi-head latent attention on every
+// DeepSeek-V2/V3/V3.2, Kimi K2 and GLM-5.x (glm_moe_dsa: V3.2's layout, modular_glm_moe_dsa.py): multi-head latent attention on every
 // layer, MoE with shared experts after the first dense layers.
 
 // DeepseekV3Attention.
@@ -24,7 +24,8 @@ const mla: CustomMixer = (cfg, t, p, i, h, numHeads): MixerSpec => {
   t.norm(`${a}.kv_a_layernorm`, kvLoraRank, i);
   t.linear(`${a}.kv_b_proj`, numHeads * (nope + v), kvLoraRank, "attention", i);
   t.linear(`${a}.o_proj`, h, numHeads * v, "attention", i);
-  if (cfg.has("index_n_heads") && qLoraRank !== null) {
+  const indexer = cfg.has("index_n_heads") && qLoraRank !== null && indexerRuns(cfg, i);
+  if (indexer) {
     // DeepSeek-V3.2 lightning indexer (inference/model.py Indexer): wq_b, wk, k_norm (LayerNorm), weights_proj.
     const ih = cfg.int("index_n_heads");
     const id = cfg.int("index_head_dim");
@@ -41,8 +42,27 @@ const mla: CustomMixer = (cfg, t, p, i, h, numHeads): MixerSpec => {
     qkNopeHeadDim: nope,
     qkRopeHeadDim: rope,
     valueHeadDim: v,
+    ...(indexer ? { indexerHeadDim: cfg.int("index_head_dim") } : {}),
   };
 };
+
+/**
+ * Whether layer i runs its own DSA indexer. GLM-5.x (glm_moe_dsa) lets "shared" layers reuse the
+ * previous full layer's top-k and hold no indexer: transformers
+ * src/transformers/models/glm_moe_dsa/modular_glm_moe_dsa.py @ 01f8fa55 (GlmMoeDsaConfig.__post_init__,
+ * GlmMoeDsaAttention): `indexer_types`, else `index_topk_pattern` (F/S), else full when
+ * max(i − index_skip_topk_offset + 1, 0) % index_topk_freq is 0. DeepSeek-V3.2 sets none of these.
+ */
+function indexerRuns(cfg: ConfigReader, i: number): boolean {
+  const types = cfg.strArray("indexer_types");
+  if (types) return types[i] !== "shared";
+  const pattern = cfg.str("index_topk_pattern");
+  if (pattern !== undefined) return pattern[i] !== "S";
+  if (!cfg.has("index_topk_freq")) return true;
+  const freq = Math.max(cfg.intOr("index_topk_freq", 1), 1);
+  const offset = cfg.intOr("index_skip_topk_offset", 2);
+  return Math.max(i - offset + 1, 0) % freq === 0;
+}
 
 /**
  * DeepSeek's MoE (GLM-4.5 keeps it): MoE from first_k_dense_replace on, every moe_layer_freq

@@ -11,11 +11,15 @@ import { gptOss } from "./gpt-oss.js";
 import { gpt2 } from "./gpt2.js";
 import { gptj } from "./gptj.js";
 import { jamba } from "./jamba.js";
+import { kimiK25 } from "./kimi-k25.js";
 import { llama } from "./llama.js";
 import { llama4, llama4Text } from "./llama4.js";
 import { mamba } from "./mamba.js";
 import { mimo, mimoV2Flash } from "./mimo.js";
+import { minimaxM2 } from "./minimax-m2.js";
 import { mistral, mistral3, mixtral } from "./mistral.js";
+import { nemotronH } from "./nemotron-h.js";
+import { nemotronNas } from "./nemotron-nas.js";
 import { olmo2 } from "./olmo2.js";
 import { phi } from "./phi.js";
 import { phi3 } from "./phi3.js";
@@ -45,6 +49,7 @@ export const TEXT_ARCHITECTURES: Readonly<Record<string, ArchitectureBuilder>> =
   gemma2,
   gemma3_text: gemma3Text,
   glm4_moe: glm4Moe,
+  glm_moe_dsa: deepseek,
   gpt_neox: gptNeox,
   gpt_oss: gptOss,
   gpt2,
@@ -55,8 +60,11 @@ export const TEXT_ARCHITECTURES: Readonly<Record<string, ArchitectureBuilder>> =
   llama,
   llama4_text: llama4Text,
   mamba,
+  minimax_m2: minimaxM2,
   mistral,
   mixtral,
+  nemotron_h: nemotronH,
+  "nemotron-nas": nemotronNas,
   olmo2,
   phi,
   "phi-msft": phi,
@@ -82,6 +90,7 @@ export const TEXT_ARCHITECTURES: Readonly<Record<string, ArchitectureBuilder>> =
 /** Multimodal wrappers by config.json `model_type`: the text model in `text_config`, plus a vision tower. */
 export const MULTIMODAL_ARCHITECTURES: Readonly<Record<string, MultimodalArchitecture>> = {
   gemma3,
+  kimi_k25: kimiK25,
   llama4,
   mistral3,
   // 2026 families (issue 15).

@@ -49,5 +49,4 @@ describe("Hub references", () => {
       "org/m has no Q2_K GGUF; it has Q8_0 (0.0 GB), Q4_K_M (0.0 GB)",
     );
   });
-
 });

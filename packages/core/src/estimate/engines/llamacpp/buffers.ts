@@ -11,7 +11,7 @@
 import { lookupGgmlType } from "../../../catalog/dtypes.js";
 import { MemlensError } from "../../../errors/memlens-error.js";
 import type { LlamaCppModel } from "../../../models/gguf-model.js";
-import { allocateGraph } from "./ggml-graph.js";
+import { type AffineBufferSizes, allocateGraph, allocateGraphAffine, type GgmlGraph } from "./ggml-graph.js";
 import { scheduleGraph } from "./ggml-sched.js";
 import { buildLlamaCppGraph, kvWidths } from "./graph.js";
 import {
@@ -56,25 +56,118 @@ export interface LlamaCppMemory {
 
 interface ModelMemo {
   readonly placements: Map<string, ModelPlacement>;
-  readonly computeSizes: Map<string, readonly number[]>;
+  /** Whole answers by every setting (the same call again returns the same, read-only, object). */
+  readonly results: Map<string, LlamaCppMemory>;
+  /** KV cache groups with each layer's K and V row bytes and device, by settings (no context). */
+  readonly kvPlans: Map<string, readonly KvGroupPlan[]>;
+}
+
+interface KvGroupPlan {
+  readonly cache: string;
+  readonly swa: boolean;
+  readonly layers: readonly number[];
+  readonly kRow: readonly number[];
+  readonly vRow: readonly number[];
+  readonly devs: readonly (number | "host")[];
+}
+
+/** Compute buffer sizes at nKv = x0 + 256·j for j in [lo, hi]: sizes + slopes·j (allocateGraphAffine). */
+interface ComputeSegment extends AffineBufferSizes {
+  readonly x0: number;
+  /**
+   * Weights the scheduler copies into a compute buffer, with their ggml types: the only tensors of
+   * the graph whose size depends on the weights' types (every op's result is F32/F16/I32 whatever
+   * the weight type; weights themselves are not in a compute buffer). Another quantization of the
+   * same shapes, placed alike, reads this segment when its copied weights have these types.
+   */
+  readonly copied: readonly (readonly [string, string])[];
 }
 
 // Bounded so that a long-lived process (the web app) does not grow without end.
 const PLACEMENT_MEMO_SIZE = 16;
 const COMPUTE_MEMO_SIZE = 256;
+const RESULT_MEMO_SIZE = 256;
+const SEGMENTS_PER_KEY = 32;
 const memos = new WeakMap<LlamaCppModel, ModelMemo>();
+/**
+ * Compute segments shared by every model of the same tensor shapes and hparams (the quantizations
+ * of one architecture), keyed by shape id, placement, settings and graph sizes but nKv.
+ */
+const computeMemo = new Map<string, ComputeSegment[]>();
+
+// Interned ids of a model's shapes (hparams, tensor names and dimensions: not their types) and of
+// a placement's devices, so that memo keys stay short.
+const shapeIds = new Map<string, number>();
+const shapeIdOf = new WeakMap<LlamaCppModel, number>();
+const placementIds = new Map<string, number>();
+const placementIdOf = new WeakMap<ModelPlacement, number>();
+const typesOf = new WeakMap<LlamaCppModel, ReadonlyMap<string, string>>();
+
+let nextInternId = 0;
+/** Set by replayingEveryGraph: compute buffers by a plain replay, no memo (the reference tests check). */
+let plainReplay = false;
+
+/** `f()` with every compute buffer from a plain replay of its graph, reading and writing no memo. */
+export function replayingEveryGraph<T>(f: () => T): T {
+  plainReplay = true;
+  try {
+    return f();
+  } finally {
+    plainReplay = false;
+  }
+}
+
+function intern(ids: Map<string, number>, key: string): number {
+  let id = ids.get(key);
+  if (id === undefined) {
+    // bounded: past the limit, start over (ids stay unique: they only grow)
+    if (ids.size >= 4096) ids.clear();
+    id = nextInternId++;
+    ids.set(key, id);
+  }
+  return id;
+}
+
+function shapeId(model: LlamaCppModel): number {
+  let id = shapeIdOf.get(model);
+  if (id === undefined) {
+    const tensors = model.tensors.map((t) => `${t.name}:${t.ne.join("x")}`).join(",");
+    id = intern(shapeIds, `${keyOf(model.hparams)}|${tensors}`);
+    shapeIdOf.set(model, id);
+  }
+  return id;
+}
+
+function placementId(p: ModelPlacement): number {
+  let id = placementIdOf.get(p);
+  if (id === undefined) {
+    const weights = [...p.weightBackend].map(([n, b]) => `${n}=${b}`).join(",");
+    id = intern(placementIds, `${keyOf(p.devs)}|${keyOf(p.outDev)}|${weights}`);
+    placementIdOf.set(p, id);
+  }
+  return id;
+}
+
+function typeOf(model: LlamaCppModel, name: string): string | undefined {
+  let m = typesOf.get(model);
+  if (!m) {
+    m = new Map(model.tensors.map((t) => [t.name, t.type]));
+    typesOf.set(model, m);
+  }
+  return m.get(name);
+}
 
 function memoOf(model: LlamaCppModel): ModelMemo {
   let m = memos.get(model);
   if (!m) {
-    m = { placements: new Map(), computeSizes: new Map() };
+    m = { placements: new Map(), results: new Map(), kvPlans: new Map() };
     memos.set(model, m);
   }
   return m;
 }
 
 function remember<V>(map: Map<string, V>, key: string, value: V, limit: number): void {
-  if (map.size >= limit) map.delete(map.keys().next().value as string);
+  if (map.size >= limit && !map.has(key)) map.delete(map.keys().next().value as string);
   map.set(key, value);
 }
 
@@ -91,35 +184,55 @@ function keyOf(v: unknown): string {
   return `${typeof v}:${String(v)}`;
 }
 
-/** Every setting but the context length and the sequence count. */
-function settingsKey(s: LlamaCppSettings): string {
-  const { contextLength: _c, nSeq: _n, ...rest } = s;
-  return keyOf(rest);
+// JSON with the numbers JSON loses kept apart (NaN, ±Infinity, -0); fields in the object's own order,
+// so that two equal settings built in another order only miss the memo, never share a wrong entry.
+const exactNumbers = (_key: string, v: unknown): unknown =>
+  typeof v === "number" && (!Number.isFinite(v) || Object.is(v, -0))
+    ? `number:${Object.is(v, -0) ? "-0" : String(v)}`
+    : v;
+const settingsKeys = new WeakMap<LlamaCppSettings, string>();
+/**
+ * `base` at another context length and sequence count: the same settings key without computing it
+ * again (the key leaves exactly these two out), so a search's probes key their memos cheaply.
+ */
+export function atContext(base: LlamaCppSettings, contextLength: number, nSeq: number): LlamaCppSettings {
+  const s = { ...base, contextLength, nSeq };
+  settingsKeys.set(s, settingsKey(base));
+  return s;
 }
 
-/** Compute buffer bytes per backend (llama_context::sched_reserve, graph_reserve). */
-function computeBufferSizes(
+/** Every setting but the context length and the sequence count (an injective text form). */
+function settingsKey(s: LlamaCppSettings): string {
+  let key = settingsKeys.get(s);
+  if (key === undefined) {
+    key = JSON.stringify({ ...s, contextLength: 0, nSeq: 0 }, exactNumbers);
+    settingsKeys.set(s, key);
+  }
+  return key;
+}
+
+/** The graph sizes the compute buffers depend on (with the settings and the placement). */
+interface GraphSizes {
+  readonly nTokens: number;
+  readonly nOutputs: number;
+  readonly nStream: number;
+  readonly nKv: number;
+  readonly nKvSwa: number;
+}
+
+/** The reserve graph, scheduled across backends (llama_context::sched_reserve, graph_reserve). */
+function computeGraph(
   model: LlamaCppModel,
   s: LlamaCppSettings,
   placement: ModelPlacement,
-  sizes: {
-    readonly nTokens: number;
-    readonly nOutputs: number;
-    readonly nStream: number;
-    readonly nKv: number;
-    readonly nKvSwa: number;
-  },
-): number[] {
+  sizes: GraphSizes,
+): GgmlGraph {
   const { devs, outDev } = placement;
   const cpuBackend = s.gpuCount; // the CPU is the last backend
   const backendOf = (d: number | "host") => (d === "host" ? cpuBackend : d);
   const kvDevice = (il: number): number | "host" => (s.kvOffload ? (devs[il] ?? "host") : "host");
   const graph = buildLlamaCppGraph(model, {
-    nTokens: sizes.nTokens,
-    nOutputs: sizes.nOutputs,
-    nStream: sizes.nStream,
-    nKv: sizes.nKv,
-    nKvSwa: sizes.nKvSwa,
+    ...sizes,
     flashAttn: s.flashAttn,
     typeK: s.typeK,
     typeV: s.typeV,
@@ -128,15 +241,61 @@ function computeBufferSizes(
     inputBackend: cpuBackend,
     legacyInputs: s.legacyGraph === true,
   });
-  if (s.gpuCount === 0) return allocateGraph(graph, [CPU_ALIGN]);
-  scheduleGraph(graph, {
-    nBackends: s.gpuCount + 1,
-    weightBackend: (name) => placement.weightBackend.get(name) ?? cpuBackend,
-    kvBackend: (il) => backendOf(kvDevice(il)),
-    opOffload: s.opOffload,
-    nTokens: sizes.nTokens,
+  if (s.gpuCount > 0)
+    scheduleGraph(graph, {
+      nBackends: s.gpuCount + 1,
+      weightBackend: (name) => placement.weightBackend.get(name) ?? cpuBackend,
+      kvBackend: (il) => backendOf(kvDevice(il)),
+      opOffload: s.opOffload,
+      nTokens: sizes.nTokens,
+    });
+  return graph;
+}
+
+const alignmentsOf = (s: LlamaCppSettings): number[] =>
+  s.gpuCount === 0 ? [CPU_ALIGN] : [...Array.from({ length: s.gpuCount }, () => CUDA_ALIGN), CPU_ALIGN];
+
+/**
+ * Compute buffer bytes per backend at these sizes and, where the allocator provably decides alike,
+ * at every nKv = sizes.nKv + 256·j of a window (allocateGraphAffine): the reserve graph built at
+ * nKv and at nKv + 256 (and the SWA cache with it when its size is nKv's), replayed once. graph.ts
+ * reads nKv and nKvSwa only as whole tensor dimensions (masks, attention scores, cache views),
+ * never in a branch, so every tensor's size is affine in the step; allocateGraphAffine checks the
+ * two graphs agree in everything else and falls back to a window of one point otherwise.
+ */
+function computeBufferSizes(
+  model: LlamaCppModel,
+  s: LlamaCppSettings,
+  placement: ModelPlacement,
+  sizes: GraphSizes,
+): ComputeSegment {
+  const alignment = alignmentsOf(s);
+  const g0 = computeGraph(model, s, placement, sizes);
+  const tied = sizes.nKvSwa === sizes.nKv;
+  const g1 = computeGraph(model, s, placement, {
+    ...sizes,
+    nKv: sizes.nKv + 256,
+    nKvSwa: tied ? sizes.nKv + 256 : sizes.nKvSwa,
   });
-  return allocateGraph(graph, [...Array.from({ length: s.gpuCount }, () => CUDA_ALIGN), CPU_ALIGN]);
+  const copied: [string, string][] = [];
+  for (const n of g0.nodes) {
+    const src = n.src[0];
+    if (n.op === "CPY" && n.src.length === 1 && src?.external) copied.push([src.name, src.type]);
+  }
+  const affine = allocateGraphAffine(g0, g1, alignment);
+  if (affine) return { ...affine, x0: sizes.nKv, copied };
+  const plain = allocateGraph(g0, alignment);
+  return { sizes: plain, slopes: plain.map(() => 0), lo: 0, hi: 0, x0: sizes.nKv, copied };
+}
+
+/** The sizes a segment holds for this model at nKv, or null when nKv is outside its window. */
+function sizesAt(seg: ComputeSegment, model: LlamaCppModel, nKv: number): number[] | null {
+  const d = nKv - seg.x0;
+  if (d % 256 !== 0) return null;
+  const j = d / 256;
+  if (j < seg.lo || j > seg.hi) return null;
+  for (const [name, type] of seg.copied) if (typeOf(model, name) !== type) return null;
+  return seg.sizes.map((v, b) => v + seg.slopes[b]! * j);
 }
 
 /**
@@ -154,12 +313,27 @@ export function llamaCppBuffers(
   withCompute: boolean,
 ): LlamaCppMemory {
   validateLlamaCppContext(model, s);
-  const h = model.hparams;
-  const notes: string[] = [];
   // Everything but the context and the sequence count: weights, their buffers and devices do not
   // depend on either, so an estimate's context and batch searches place the model once.
   const baseKey = settingsKey(s);
   const memo = memoOf(model);
+  const resultKey = `${withCompute ? "all" : "bound"}|${s.contextLength}|${s.nSeq}|${baseKey}`;
+  const known = plainReplay ? undefined : memo.results.get(resultKey);
+  if (known) return known;
+  const result = buffersOf(model, s, withCompute, memo, baseKey);
+  if (!plainReplay) remember(memo.results, resultKey, result, RESULT_MEMO_SIZE);
+  return result;
+}
+
+function buffersOf(
+  model: LlamaCppModel,
+  s: LlamaCppSettings,
+  withCompute: boolean,
+  memo: ModelMemo,
+  baseKey: string,
+): LlamaCppMemory {
+  const h = model.hparams;
+  const notes: string[] = [];
   let placement = memo.placements.get(baseKey);
   if (!placement) {
     placement = placeModel(model, s);
@@ -190,8 +364,9 @@ export function llamaCppBuffers(
     kvBytesBy.set(name, { device: dev, bytes: (prev?.bytes ?? 0) + bytes });
   };
   const vTrans = !s.flashAttn;
+  const kvTypes = new Map([s.typeK, s.typeV].map((type) => [type, lookupGgmlType(type)]));
   const row = (type: string, n: number) => {
-    const t = lookupGgmlType(type);
+    const t = kvTypes.get(type)!;
     if (n % t.blockSize !== 0)
       throw new MemlensError(
         "invalid-value",
@@ -204,29 +379,44 @@ export function llamaCppBuffers(
   const sizeSwa = s.swaFull
     ? nCtxSeq
     : pad(Math.min(nCtxSeq, h.nSwa * (s.kvUnified ? nSeq : 1) + nUbatch), 256);
-  const groups: { cache: string; size: number; layers: number[] }[] = [];
-  const attnLayers = Array.from({ length: h.nLayer }, (_, il) => il).filter((il) => !h.isRecurrent[il]);
-  if (iswa) {
-    groups.push({ cache: "non-SWA", size: nCtxSeq, layers: attnLayers.filter((il) => !h.isSwa[il]) });
-    groups.push({ cache: "SWA", size: sizeSwa, layers: attnLayers.filter((il) => h.isSwa[il]) });
-  } else if (attnLayers.length) groups.push({ cache: "kv", size: nCtxSeq, layers: attnLayers });
+  // Each group's layers, their K and V row bytes and devices depend on the settings but not on the
+  // context or the sequence count: built once per setting, then sized per call.
+  let plan = memo.kvPlans.get(baseKey);
+  if (!plan) {
+    const attnLayers = Array.from({ length: h.nLayer }, (_, il) => il).filter((il) => !h.isRecurrent[il]);
+    const defs: { cache: string; swa: boolean; layers: number[] }[] = [];
+    if (iswa) {
+      defs.push({ cache: "non-SWA", swa: false, layers: attnLayers.filter((il) => !h.isSwa[il]) });
+      defs.push({ cache: "SWA", swa: true, layers: attnLayers.filter((il) => h.isSwa[il]) });
+    } else if (attnLayers.length) defs.push({ cache: "kv", swa: false, layers: attnLayers });
+    plan = defs.map((d) => {
+      const kRow: number[] = [];
+      const vRow: number[] = [];
+      for (const il of d.layers) {
+        const w = kvWidths(h, il, vTrans);
+        kRow.push(row(s.typeK, h.mla ? h.mla.nLoraKv + h.nRot : w.k));
+        vRow.push(h.mla ? 0 : row(s.typeV, w.v));
+      }
+      return { ...d, kRow, vRow, devs: d.layers.map(kvDevice) };
+    });
+    remember(memo.kvPlans, baseKey, plan, PLACEMENT_MEMO_SIZE);
+  }
   const kvBuffers: LlamaCppBuffer[] = [];
-  for (const g of groups) {
+  for (const g of plan) {
+    const size = g.swa ? sizeSwa : nCtxSeq;
     let k = 0;
     let v = 0;
     const perDev = new Map<number | "host", number>();
-    for (const il of g.layers) {
-      const w = kvWidths(h, il, vTrans);
-      const kGqa = h.mla ? h.mla.nLoraKv + h.nRot : w.k;
-      const kb = row(s.typeK, kGqa) * g.size * nStream;
-      const vb = h.mla ? 0 : row(s.typeV, w.v) * g.size * nStream;
+    for (let i = 0; i < g.layers.length; i++) {
+      const kb = g.kRow[i]! * size * nStream;
+      const vb = g.vRow[i]! * size * nStream;
       k += kb;
       v += vb;
-      const dev = kvDevice(il);
+      const dev = g.devs[i]!;
       const align = dev === "host" ? CPU_ALIGN : CUDA_ALIGN;
       perDev.set(dev, (perDev.get(dev) ?? 0) + pad(kb, align) + (h.mla ? 0 : pad(vb, align)));
     }
-    caches.push({ cache: g.cache, cells: g.size, layers: g.layers.length, kBytes: k, vBytes: v });
+    caches.push({ cache: g.cache, cells: size, layers: g.layers.length, kBytes: k, vBytes: v });
     for (const [dev, bytes] of perDev) {
       kvBuffers.push({ name: dev === "host" ? "CPU" : gpuName(dev), device: dev, bytes });
       addKv(dev, bytes);
@@ -267,19 +457,38 @@ export function llamaCppBuffers(
   if (nTokens % nSeq !== 0) nTokens = Math.ceil(nTokens / nSeq) * nSeq;
   const cpuBackend = s.gpuCount; // the CPU is the last backend
   const nKvSwa = iswa ? sizeSwa : 0;
-  // The compute buffers are a function of the settings and of these five graph sizes alone, so
-  // contexts that pad to the same cache size (the last steps of a binary search) replay it once.
-  const computeKey = `${baseKey}|${nTokens},${nOutputs},${nStream},${nCtxSeq},${nKvSwa}`;
-  let computeSizes = withCompute ? memo.computeSizes.get(computeKey) : [];
-  if (!computeSizes) {
-    computeSizes = computeBufferSizes(model, s, placement, {
-      nTokens,
-      nOutputs,
-      nStream,
-      nKv: nCtxSeq,
-      nKvSwa,
-    });
-    remember(memo.computeSizes, computeKey, computeSizes, COMPUTE_MEMO_SIZE);
+  // The compute buffers are a function of the settings and of these five graph sizes alone, and
+  // affine in the cache size over windows (computeBufferSizes): contexts and sequence counts whose
+  // other sizes agree read one replay.
+  let computeSizes: readonly number[] = [];
+  if (withCompute && plainReplay)
+    computeSizes = allocateGraph(
+      computeGraph(model, s, placement, { nTokens, nOutputs, nStream, nKv: nCtxSeq, nKvSwa }),
+      alignmentsOf(s),
+    );
+  else if (withCompute) {
+    const graphSizes = `${nTokens},${nOutputs},${nStream},${nKvSwa === nCtxSeq ? "=" : nKvSwa}`;
+    const computeKey = `${shapeId(model)}|${placementId(placement)}|${baseKey}|${graphSizes}`;
+    const segs = computeMemo.get(computeKey) ?? [];
+    let found: number[] | null = null;
+    for (const seg of segs) {
+      found = sizesAt(seg, model, nCtxSeq);
+      if (found) break;
+    }
+    if (!found) {
+      const seg = computeBufferSizes(model, s, placement, {
+        nTokens,
+        nOutputs,
+        nStream,
+        nKv: nCtxSeq,
+        nKvSwa,
+      });
+      if (segs.length >= SEGMENTS_PER_KEY) segs.shift();
+      segs.push(seg);
+      remember(computeMemo, computeKey, segs, COMPUTE_MEMO_SIZE);
+      found = sizesAt(seg, model, nCtxSeq)!;
+    }
+    computeSizes = found;
   }
   if (s.gpuCount > 0)
     notes.push(

@@ -263,69 +263,137 @@ export class GgmlGraph {
 }
 
 // ---------------------------------------------------------------------------------------------
-// ggml-alloc.c: the dynamic tensor allocator
+// ggml-alloc.c: the dynamic tensor allocator, replayed over sizes affine in one integer j
+//
+// allocateGraphAffine replays one graph whose tensor sizes are v + s·j (v: the size in the graph
+// built at j = 0, s: the change per step of j, read from the same graph built at j = 1). Every
+// decision the allocator takes (best fit, which free block an offset touches, a block emptied,
+// the high-water mark, an in-place reuse of the same shape) compares two such affine values; each
+// comparison's outcome at j = 0 holds on an interval of j, so the window, the intersection of those
+// intervals, is where the replay at j = 0 takes exactly the same decisions and every offset and
+// high-water mark is v + s·j. allocateGraph is the same replay with every slope 0.
+
+/** The integer j range over which every decision taken so far stays the same. */
+class Window {
+  lo = Number.NEGATIVE_INFINITY;
+  hi = Number.POSITIVE_INFINITY;
+  /** Sign of v + s·j at j = 0, narrowing the window to the j where it keeps that sign. */
+  sign(v: number, s: number): number {
+    if (s === 0) return Math.sign(v);
+    if (v === 0) {
+      this.lo = Math.max(this.lo, 0);
+      this.hi = Math.min(this.hi, 0);
+      return 0;
+    }
+    // v + s·j changes sign at r = -v/s (exact enough: |v| < 2^53, a non-integer r is ≥ 1/|s| from one)
+    const r = -v / s;
+    if (r > 0) this.hi = Math.min(this.hi, Math.ceil(r) - 1);
+    else this.lo = Math.max(this.lo, Math.floor(r) + 1);
+    return Math.sign(v);
+  }
+  /** Only j = 0 (a step that is not affine in j). */
+  pin(): void {
+    this.lo = Math.max(this.lo, 0);
+    this.hi = Math.min(this.hi, 0);
+  }
+}
 
 interface FreeBlock {
   offset: number;
   size: number;
+  /** Slopes of offset and size per step of j. */
+  offsetS: number;
+  sizeS: number;
 }
 
 class DynAllocator {
-  blocks: FreeBlock[] = [{ offset: 0, size: Number.MAX_SAFE_INTEGER }];
+  blocks: FreeBlock[] = [{ offset: 0, size: Number.MAX_SAFE_INTEGER, offsetS: 0, sizeS: 0 }];
   maxSize = 0;
-  constructor(readonly alignment: number) {}
-  private align(n: number): number {
+  maxSizeS = 0;
+  /** Offset and its slope of the last alloc. */
+  offsetS = 0;
+  constructor(
+    readonly alignment: number,
+    private readonly w: Window,
+  ) {}
+  /** Aligned size; aligning v + s·j adds s·j only when the alignment divides s. */
+  private align(n: number, s: number): number {
+    if (s % this.alignment !== 0) this.w.pin();
     return Math.ceil(n / this.alignment) * this.alignment;
   }
-  alloc(bytes: number): number {
-    const size = this.align(bytes);
+  alloc(bytes: number, bytesS: number): number {
+    const w = this.w;
+    const size = this.align(bytes, bytesS);
+    const sizeS = bytesS;
     // best fit among all blocks but the last
     let best = -1;
     let bestSize = Number.POSITIVE_INFINITY;
+    let bestSizeS = 0;
     for (let i = 0; i < this.blocks.length - 1; i++) {
       const b = this.blocks[i]!;
-      if (b.size >= size && b.size <= bestSize) {
+      if (
+        w.sign(b.size - size, b.sizeS - sizeS) >= 0 &&
+        (bestSize === Number.POSITIVE_INFINITY || w.sign(bestSize - b.size, bestSizeS - b.sizeS) >= 0)
+      ) {
         best = i;
         bestSize = b.size;
+        bestSizeS = b.sizeS;
       }
     }
     // else the last block (one chunk of unbounded size: CPU and CUDA buffer types have no max size)
     if (best === -1) best = this.blocks.length - 1;
     const block = this.blocks[best]!;
     const offset = block.offset;
+    this.offsetS = block.offsetS;
     block.offset += size;
+    block.offsetS += sizeS;
     block.size -= size;
-    if (block.size === 0) this.blocks.splice(best, 1);
-    this.maxSize = Math.max(this.maxSize, offset + size);
+    block.sizeS -= sizeS;
+    if (w.sign(block.size, block.sizeS) === 0) this.blocks.splice(best, 1);
+    if (w.sign(offset + size - this.maxSize, this.offsetS + sizeS - this.maxSizeS) > 0) {
+      this.maxSize = offset + size;
+      this.maxSizeS = this.offsetS + sizeS;
+    }
     return offset;
   }
-  free(offset: number, bytes: number): void {
-    const size = this.align(bytes);
+  free(offset: number, offsetS: number, bytes: number, bytesS: number): void {
+    const w = this.w;
+    const size = this.align(bytes, bytesS);
+    const sizeS = bytesS;
     for (let i = 0; i < this.blocks.length; i++) {
       const b = this.blocks[i]!;
-      if (b.offset + b.size === offset) {
+      if (w.sign(b.offset + b.size - offset, b.offsetS + b.sizeS - offsetS) === 0) {
         b.size += size;
+        b.sizeS += sizeS;
         const next = this.blocks[i + 1];
-        if (next && b.offset + b.size === next.offset) {
+        if (next && w.sign(b.offset + b.size - next.offset, b.offsetS + b.sizeS - next.offsetS) === 0) {
           b.size += next.size;
+          b.sizeS += next.sizeS;
           this.blocks.splice(i + 1, 1);
         }
         return;
       }
-      if (offset + size === b.offset) {
+      if (w.sign(offset + size - b.offset, offsetS + sizeS - b.offsetS) === 0) {
         b.offset = offset;
+        b.offsetS = offsetS;
         b.size += size;
+        b.sizeS += sizeS;
         const prev = this.blocks[i - 1];
-        if (prev && prev.offset + prev.size === b.offset) {
+        if (prev && w.sign(prev.offset + prev.size - b.offset, prev.offsetS + prev.sizeS - b.offsetS) === 0) {
           prev.size += b.size;
+          prev.sizeS += b.sizeS;
           this.blocks.splice(i, 1);
         }
         return;
       }
     }
     let at = 0;
-    while (at < this.blocks.length && this.blocks[at]!.offset < offset) at++;
-    this.blocks.splice(at, 0, { offset, size });
+    while (
+      at < this.blocks.length &&
+      w.sign(this.blocks[at]!.offset - offset, this.blocks[at]!.offsetS - offsetS) < 0
+    )
+      at++;
+    this.blocks.splice(at, 0, { offset, size, offsetS, sizeS });
   }
 }
 
@@ -334,11 +402,17 @@ interface HashNode {
   nViews: number;
   buffer: number;
   offset: number;
+  offsetS: number;
   allocated: boolean;
 }
 
-const sameLayout = (a: GTensor, b: GTensor): boolean =>
-  a.type === b.type && a.ne.every((n, i) => n === b.ne[i]) && a.nb.every((n, i) => n === b.nb[i]);
+/** Compute buffer bytes per backend as v + s·j, for every integer j in [lo, hi] (lo ≤ 0 ≤ hi). */
+export interface AffineBufferSizes {
+  readonly sizes: readonly number[];
+  readonly slopes: readonly number[];
+  readonly lo: number;
+  readonly hi: number;
+}
 
 /**
  * Replays ggml_gallocr_alloc_graph_impl over the graph and returns the buffer size each backend
@@ -349,19 +423,81 @@ export function allocateGraph(
   alignment: readonly number[],
   trace?: (event: "alloc" | "free", t: GTensor, offset: number, maxSize: number) => void,
 ): number[] {
-  const allocs = alignment.map((a) => new DynAllocator(a));
+  return [...replay(g, null, alignment, trace).sizes];
+}
+
+/**
+ * allocateGraph for graphs g0 and g1 built alike but for one size variable a step apart (the KV
+ * cells per stream, nKv and nKv + 256): the sizes at g0, their slopes, and the window of steps j
+ * over which the allocator decides exactly as at g0, so the sizes at step j are sizes + slopes·j.
+ * Null when the two graphs differ in anything but sizes, or a tensor's size is not affine in the
+ * step (more than one dimension changes), so that only a plain replay is exact.
+ */
+export function allocateGraphAffine(
+  g0: GgmlGraph,
+  g1: GgmlGraph,
+  alignment: readonly number[],
+): AffineBufferSizes | null {
+  return sameStructure(g0, g1) ? replay(g0, g1, alignment) : null;
+}
+
+/** Same tensors, ops, sources, flags and backends, each tensor with at most one dimension that changes. */
+function sameStructure(g0: GgmlGraph, g1: GgmlGraph): boolean {
+  if (g0.tensorCount !== g1.tensorCount) return false;
+  if (g0.nodes.length !== g1.nodes.length || g0.leafs.length !== g1.leafs.length) return false;
+  const same = (a: GTensor, b: GTensor): boolean => {
+    if (a.id !== b.id || a.op !== b.op || a.type !== b.type || a.backend !== b.backend) return false;
+    if (a.input !== b.input || a.output !== b.output || a.external !== b.external) return false;
+    if ((a.viewSrc?.id ?? -1) !== (b.viewSrc?.id ?? -1) || a.src.length !== b.src.length) return false;
+    for (let i = 0; i < a.src.length; i++) if (a.src[i]!.id !== b.src[i]!.id) return false;
+    let changed = 0;
+    for (let i = 0; i < 4; i++) if (a.ne[i] !== b.ne[i]) changed++;
+    return changed <= 1;
+  };
+  for (let i = 0; i < g0.nodes.length; i++) if (!same(g0.nodes[i]!, g1.nodes[i]!)) return false;
+  for (let i = 0; i < g0.leafs.length; i++) if (!same(g0.leafs[i]!, g1.leafs[i]!)) return false;
+  return true;
+}
+
+function replay(
+  g: GgmlGraph,
+  g1: GgmlGraph | null,
+  alignment: readonly number[],
+  trace?: (event: "alloc" | "free", t: GTensor, offset: number, maxSize: number) => void,
+): AffineBufferSizes {
+  const w = new Window();
+  const allocs = alignment.map((a) => new DynAllocator(a, w));
+  // g1's tensor of each id (the slope of a size is its size there minus its size in g)
+  const other: GTensor[] = [];
+  if (g1) for (const t of [...g1.leafs, ...g1.nodes]) other[t.id] = t;
+  const slopeOf = (t: GTensor): number => {
+    const u = other[t.id];
+    return u ? nbytes(u) - nbytes(t) : 0;
+  };
   // ggml's hash set, indexed by tensor id (ids are dense within a graph)
   const hash: (HashNode | undefined)[] = new Array(g.tensorCount);
   const hn = (t: GTensor): HashNode => {
     let h = hash[t.id];
     if (!h) {
-      h = { nChildren: 0, nViews: 0, buffer: 0, offset: 0, allocated: false };
+      h = { nChildren: 0, nViews: 0, buffer: 0, offset: 0, offsetS: 0, allocated: false };
       hash[t.id] = h;
     }
     return h;
   };
   const isView = (t: GTensor) => t.viewSrc !== null;
   const isAllocated = (t: GTensor) => t.external || (t.viewSrc?.external ?? false) || hn(t).allocated;
+  // ggml_are_same_layout for two non-view tensors (contiguous: the same type and ne means the same nb)
+  const sameLayout = (a: GTensor, b: GTensor): boolean => {
+    if (a.type !== b.type) return false;
+    const a1 = other[a.id];
+    const b1 = other[b.id];
+    for (let i = 0; i < 4; i++) {
+      const d = a.ne[i]! - b.ne[i]!;
+      const s = a1 && b1 ? a1.ne[i]! - b1.ne[i]! - d : 0;
+      if (w.sign(d, s) !== 0) return false;
+    }
+    return true;
+  };
   const allocate = (node: GTensor, buffer: number): void => {
     const h = hn(node);
     if (isAllocated(node) || isView(node)) return;
@@ -371,23 +507,26 @@ export function allocateGraph(
         const ph = hn(parent);
         if (!ph.allocated || parent.external) continue;
         if (parent.output) continue;
+        // a view parent is never reused, whatever its layout
+        if (isView(parent) || ph.nChildren !== 1 || ph.nViews !== 0) continue;
         if (!sameLayout(node, parent)) continue;
-        if (ph.nChildren === 1 && ph.nViews === 0 && !isView(parent)) {
-          h.buffer = ph.buffer;
-          h.offset = ph.offset;
-          ph.allocated = false;
-          return;
-        }
+        h.buffer = ph.buffer;
+        h.offset = ph.offset;
+        h.offsetS = ph.offsetS;
+        ph.allocated = false;
+        return;
       }
     }
     h.buffer = buffer;
-    h.offset = allocs[buffer]!.alloc(nbytes(node));
-    trace?.("alloc", node, h.offset, allocs[buffer]!.maxSize);
+    const a = allocs[buffer]!;
+    h.offset = a.alloc(nbytes(node), slopeOf(node));
+    h.offsetS = a.offsetS;
+    trace?.("alloc", node, h.offset, a.maxSize);
   };
   const free = (t: GTensor): void => {
     if (t.output) return;
     const h = hn(t);
-    allocs[h.buffer]!.free(h.offset, nbytes(t));
+    allocs[h.buffer]!.free(h.offset, h.offsetS, nbytes(t), slopeOf(t));
     h.allocated = false;
     trace?.("free", t, h.offset, allocs[h.buffer]!.maxSize);
   };
@@ -416,7 +555,12 @@ export function allocateGraph(
       }
     }
   }
-  return allocs.map((a) => a.maxSize);
+  return {
+    sizes: allocs.map((a) => a.maxSize),
+    slopes: allocs.map((a) => a.maxSizeS),
+    lo: Math.min(0, w.lo),
+    hi: Math.max(0, w.hi),
+  };
 }
 
 export const isViewOp = (op: GgmlOp): boolean => VIEW_OPS.has(op);

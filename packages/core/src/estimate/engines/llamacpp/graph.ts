@@ -50,12 +50,20 @@ export function kvWidths(
   const k = headK * (h.nHeadKv[il] ?? 0);
   let v = h.mla ? 0 : headV * (h.nHeadKv[il] ?? 0);
   // [TAG_V_CACHE_VARIABLE]: without FA (transposed V) every layer is padded to the widest V.
-  if (vTrans && !h.mla) {
-    let max = 0;
-    for (let i = 0; i < h.nLayer; i++) max = Math.max(max, headV * (h.nHeadKv[i] ?? 0));
-    v = max;
-  }
+  if (vTrans && !h.mla) v = widestV(h);
   return { k, v, headK, headV };
+}
+
+const widestVOf = new WeakMap<LlamaCppHparams, number>();
+/** The widest V row of any layer, once per model (every layer and graph asks). */
+function widestV(h: LlamaCppHparams): number {
+  let max = widestVOf.get(h);
+  if (max === undefined) {
+    max = 0;
+    for (let i = 0; i < h.nLayer; i++) max = Math.max(max, h.nEmbdHeadV * (h.nHeadKv[i] ?? 0));
+    widestVOf.set(h, max);
+  }
+  return max;
 }
 
 const isQuantized = (type: string): boolean => lookupGgmlType(type).isQuantized;

@@ -16,6 +16,7 @@ import type { KvLayoutOptions } from "../../kv-cache.js";
 import { CUDA_CONTEXT_BYTES } from "../cuda-context.js";
 import type { Engine, EngineJson, EngineResult } from "../engine.js";
 import {
+  atContext,
   type LlamaCppMemory,
   llamaCppBuffers,
   llamaCppHostBytes,
@@ -23,7 +24,7 @@ import {
   totals,
 } from "./buffers.js";
 import { cachedModel } from "./model.js";
-import { kvDtypeOf, LLAMACPP_CACHE_TYPES, llamaCppSettings } from "./settings.js";
+import { kvDtypeOf, LLAMACPP_CACHE_TYPES, type LlamaCppSettings, llamaCppSettings } from "./settings.js";
 
 export type { LlamaCppKvCache, LlamaCppMemory } from "./buffers.js";
 export { llamaCppHostBytes, llamaCppMemory } from "./buffers.js";
@@ -103,6 +104,29 @@ const PLAIN_WEIGHTS = new Set([
 ]);
 const GGUF_NAMES = new Set(GGUF_FILE_TYPES.map((t) => t.name.toLowerCase()));
 
+// The settings of a scenario at its own context and batch, per GPU count; a search's probes take
+// them at another context and batch (atContext), reusing their memo key.
+const baseSettings = new WeakMap<object, Map<number, LlamaCppSettings>>();
+function settingsAt(
+  input: EngineInput,
+  nLayer: number,
+  gpuCount: number,
+  contextLength: number,
+  batch: number,
+) {
+  let byCount = baseSettings.get(input.scenario);
+  if (!byCount) {
+    byCount = new Map();
+    baseSettings.set(input.scenario, byCount);
+  }
+  let base = byCount.get(gpuCount * 1_000_000 + nLayer);
+  if (!base) {
+    base = llamaCppSettings(input.scenario, nLayer, gpuCount);
+    byCount.set(gpuCount * 1_000_000 + nLayer, base);
+  }
+  return atContext(base, contextLength, batch);
+}
+
 /** Past LLAMA_MAX_SEQ in a search probe: a result that fits nowhere, with the issue as data. */
 function tooManySequences(gpuCount: number, batch: number): EngineResult<LlamaCppReport> {
   const huge = Number.MAX_SAFE_INTEGER;
@@ -160,7 +184,7 @@ export const llamaCppEngine: Engine<LlamaCppReport> = {
     if (batch > LLAMA_MAX_SEQ) return [];
     const model = cachedModel(input);
     const gpuCount = gpuCountOf(input);
-    const settings = llamaCppSettings(input.scenario, model.hparams.nLayer, gpuCount, contextLength, batch);
+    const settings = settingsAt(input, model.hparams.nLayer, gpuCount, contextLength, batch);
     const m = llamaCppBuffers(model, settings, false);
     return Array.from({ length: Math.max(1, gpuCount) }, (_, i) => {
       const t = gpuCount === 0 ? totals(m, "host") : totals(m, i);
@@ -182,7 +206,7 @@ export const llamaCppEngine: Engine<LlamaCppReport> = {
         );
       return tooManySequences(gpuCount, batch);
     }
-    const settings = llamaCppSettings(input.scenario, model.hparams.nLayer, gpuCount, contextLength, batch);
+    const settings = settingsAt(input, model.hparams.nLayer, gpuCount, contextLength, batch);
     const m = llamaCppMemory(model, settings);
     const notes = [...m.notes];
     if (model.source === "simulated" && model.fileType)

@@ -52,11 +52,14 @@ export const LLAMACPP_ARCH: Readonly<Record<string, string>> = {
 };
 
 /**
- * model_types llama.cpp cannot convert at all (their architectures are not in TEXT_MODEL_MAP,
- * llama.cpp conversion/__init__.py @ 00bdaa1), with the class config.json names.
+ * model_types llama.cpp does not run, each with the reason: no converter for the class config.json
+ * names (TEXT_MODEL_MAP, llama.cpp conversion/__init__.py @ 00bdaa1), or no LLM_ARCH_* name at all
+ * (src/llama-arch.cpp @ 00395eb2, which does list deepseek4, glm-dsa, nemotron_h, nemotron_h_moe,
+ * minimax-m2, kimi-linear and deci, whose conversion memlens does not model yet).
  */
-const LLAMACPP_DOES_NOT_RUN: Readonly<Record<string, string>> = {
-  mimo: "MiMoForCausalLM",
+export const LLAMACPP_DOES_NOT_RUN: Readonly<Record<string, string>> = {
+  mimo: "MiMoForCausalLM has no GGUF converter",
+  minimax_m3: "no llama.cpp arch in src/llama-arch.cpp",
 };
 
 /** Architectures whose sliding-window layers llama.cpp keeps in a separate, window-sized cache. */
@@ -332,7 +335,7 @@ export function llamaCppModelFromSpec(
   if (notRun)
     throw new MemlensError(
       "unsupported-architecture",
-      `llama.cpp does not run this architecture: model_type "${spec.architecture}" (${notRun} has no GGUF converter); use engine vllm, sglang or transformers`,
+      `llama.cpp does not run this architecture: model_type "${spec.architecture}" (${notRun}); use engine vllm, sglang or transformers`,
       "model",
     );
   if (!arch)

@@ -1,5 +1,6 @@
 import { MIB } from "../../../units/units.js";
 import type { EngineInput } from "../../estimate-types.js";
+import { mlaIndexerKeyBytes } from "../../kv-cache.js";
 import { cudaContextBytes, cudaVisibleMemory, vllmKvDtype } from "../vllm/startup.js";
 import { vllmRankWeights } from "../vllm/weights.js";
 
@@ -73,7 +74,10 @@ export function sglangStartup(input: EngineInput): SglangStartup {
   const layers = Math.ceil(attentionLayers / pp);
   let kPerToken = 0;
   let vPerToken = 0;
-  if (first?.kind === "mla") kPerToken = (first.kvLoraRank + first.qkRopeHeadDim) * layers * e;
+  if (first?.kind === "mla")
+    // DSA models add the indexer key per layer (sglang's pool configurator: "Add indexer KV cache
+    // overhead for NSA models", index_head_dim + index_head_dim // 128 × 4 uint8 bytes, all layers).
+    kPerToken = ((first.kvLoraRank + first.qkRopeHeadDim) * e + mlaIndexerKeyBytes(first)) * layers;
   else if (first?.kind === "attention") {
     // ModelConfig.get_num_kv_heads: max(1, num_kv_heads // tp).
     const heads = Math.max(1, Math.floor(first.numKvHeads / tp));

@@ -54,7 +54,8 @@ export function vllmActivationPeak(
       // q, the kv_b_proj expansion of the latent for the prefill, and the attention output.
       attn = (m.numHeads * (m.qkNopeHeadDim + m.qkRopeHeadDim + m.qkNopeHeadDim + 2 * m.valueHeadDim)) / o.tp;
     else if (m.kind === "mamba") attn = (3 * m.dInner) / o.tp;
-    else attn = (3 * (m.numKeyHeads * m.keyHeadDim + m.numValueHeads * m.valueHeadDim)) / o.tp;
+    else if (m.kind === "linear-attention")
+      attn = (3 * (m.numKeyHeads * m.keyHeadDim + m.numValueHeads * m.valueHeadDim)) / o.tp;
     let ffn = 0;
     const f = l.ffn;
     if (f.kind === "dense")

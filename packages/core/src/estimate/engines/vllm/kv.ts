@@ -1,5 +1,5 @@
 import type { LayerSpec, ModelSpec } from "../../../models/model-spec.js";
-import { layerRecurrentStateBytes, uniformKvLayout } from "../../kv-cache.js";
+import { layerRecurrentStateBytes, mlaIndexerKeyBytes, uniformKvLayout } from "../../kv-cache.js";
 
 /**
  * vLLM v1's paged KV cache, reproduced from vllm/v1/kv_cache_interface.py (per-layer specs and
@@ -36,12 +36,17 @@ export type VllmKvSpec =
       readonly dtypeBytes: number;
       readonly chunk: number;
     }
-  /** MLAAttentionSpec: one latent "head" of kv_lora_rank + qk_rope_head_dim, K only. */
+  /**
+   * MLAAttentionSpec: one latent "head" of kv_lora_rank + qk_rope_head_dim, K only; with DSA, the
+   * layer's DeepseekV32IndexerCache (an MLAAttentionSpec of `indexerBytes` uint8 per token) in the
+   * same block (UniformTypeKVCacheSpecs: one group, the layers' page sizes added).
+   */
   | {
       readonly kind: "mla";
       readonly blockSize: number;
       readonly headSize: number;
       readonly dtypeBytes: number;
+      readonly indexerBytes: number;
     }
   /** MambaSpec: one constant-size state per sequence, padded to the attention page. */
   | {
@@ -62,8 +67,8 @@ export function vllmPageBytes(s: VllmKvSpec): number {
       // AttentionSpec.real_page_size_bytes: coefficient 2 (K and V) × block × heads × head_size.
       return 2 * s.blockSize * s.numKvHeads * s.headSize * s.dtypeBytes;
     case "mla":
-      // MLAAttentionSpec.real_page_size_bytes: coefficient 1, one KV head of the latent.
-      return s.blockSize * s.headSize * s.dtypeBytes;
+      // MLAAttentionSpec.real_page_size_bytes: coefficient 1, one KV head of the latent (+ indexer).
+      return s.blockSize * (s.headSize * s.dtypeBytes + s.indexerBytes);
     case "mamba":
       return Math.max(s.stateBytes, s.paddedBytes);
   }
@@ -156,11 +161,16 @@ export function vllmLayerKvSpec(layer: LayerSpec, o: VllmKvOptions): VllmKvSpec 
         blockSize: o.blockSize,
         headSize: m.kvLoraRank + m.qkRopeHeadDim,
         dtypeBytes: o.dtypeBytes,
+        indexerBytes: mlaIndexerKeyBytes(m),
       };
     case "mamba":
     case "linear-attention": {
-      // Conv and SSM state in the model dtype, split by heads under tensor parallelism.
-      const state = layerRecurrentStateBytes(m, uniformKvLayout("bf16", o.modelDtypeBytes));
+      // Conv and SSM state in the model dtype, split by heads under tensor parallelism; NemotronH's
+      // SSM state in mamba_ssm_cache_dtype (vllm/model_executor/models/config.py
+      // NemotronHForCausalLMConfig.update_mamba_ssm_cache_dtype; MambaSpec sums each state's bytes).
+      let state = layerRecurrentStateBytes(m, uniformKvLayout("bf16", o.modelDtypeBytes));
+      if (m.kind === "mamba" && m.ssmStateDtypeBytes !== undefined)
+        state += m.dInner * m.dState * (m.ssmStateDtypeBytes - o.modelDtypeBytes);
       return {
         kind: "mamba",
         blockSize: o.blockSize,
@@ -168,16 +178,37 @@ export function vllmLayerKvSpec(layer: LayerSpec, o: VllmKvOptions): VllmKvSpec 
         paddedBytes: 0,
       };
     }
+    case "none":
+      return null;
   }
 }
+
+// Memoised per model and options (an estimate's searches ask for the same layout at every probe).
+const layouts = new WeakMap<ModelSpec, Map<string, VllmKvLayout>>();
 
 /**
  * KV cache groups of the whole model (kv_cache_utils.get_kv_cache_groups): one group when every
  * layer has the same spec; otherwise page sizes are unified and each attention type is split into
  * groups of `group_size` layers (the fewest layers of any type, or the most when that is < 1.5×
- * the fewest), layers[i::num_groups] going to group i.
+ * the fewest), layers[i::num_groups] going to group i. Memoised: the layout is read-only.
  */
 export function vllmKvLayout(spec: ModelSpec, o: VllmKvOptions): VllmKvLayout {
+  let bySpec = layouts.get(spec);
+  if (!bySpec) {
+    bySpec = new Map();
+    layouts.set(spec, bySpec);
+  }
+  const key = `${o.blockSize}|${o.dtypeBytes}|${o.tensorParallel}|${o.chunkedLocal}|${o.modelDtypeBytes}`;
+  let layout = bySpec.get(key);
+  if (!layout) {
+    if (bySpec.size >= 64) bySpec.clear();
+    layout = buildKvLayout(spec, o);
+    bySpec.set(key, layout);
+  }
+  return layout;
+}
+
+function buildKvLayout(spec: ModelSpec, o: VllmKvOptions): VllmKvLayout {
   const perLayer: { layer: number; spec: VllmKvSpec }[] = [];
   for (const l of spec.layers) {
     const s = vllmLayerKvSpec(l, o);
