@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Regenerates src/catalog/models.generated.ts from data/hf-configs/<org>/<name>/config.json and
 // the provenance table data/hf-configs/SOURCES.md. Run: npm run gen:catalog
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -44,6 +44,15 @@ for (const org of readdirSync(dataDir).sort()) {
     const src = sources.get(id);
     if (!src) throw new Error(`${id}: no row in data/hf-configs/SOURCES.md`);
     const pub = published.get(id);
+    // ModelOpt checkpoints (NVFP4, FP8) keep their quantization in hf_quant_config.json beside
+    // config.json; it travels with the row so the catalog builds the spec as the CLI does from files.
+    // Newer exports also write it into config.json's quantization_config: then the file adds
+    // nothing and is left out (catalog-quant.test.ts checks both give the same bytes).
+    const quantFile = join(orgDir, name, "hf_quant_config.json");
+    const hfQuantConfig =
+      existsSync(quantFile) && !config.quantization_config
+        ? JSON.parse(readFileSync(quantFile, "utf8"))
+        : undefined;
     rows.push({
       id,
       source: src.source,
@@ -62,6 +71,7 @@ for (const org of readdirSync(dataDir).sort()) {
           }
         : {}),
       config,
+      ...(hfQuantConfig ? { hfQuantConfig } : {}),
     });
   }
 }

@@ -16,6 +16,8 @@ export interface CatalogModelRow {
     readonly secondary?: { readonly value: number; readonly source: string };
   };
   readonly config: Readonly<Record<string, unknown>>;
+  /** ModelOpt's hf_quant_config.json of the checkpoint, where it has one (NVFP4 / FP8 releases). */
+  readonly hfQuantConfig?: Readonly<Record<string, unknown>>;
 }
 
 /** An instruct/chat id whose config.json has a catalog model's shapes (data/hf-configs/ALIASES.md). */

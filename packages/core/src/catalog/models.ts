@@ -55,7 +55,7 @@ export function catalogModelSpec(id: string, field = "model.id"): ModelSpec {
   const name = alias?.id ?? row.id;
   let spec = specCache.get(name);
   if (!spec) {
-    spec = modelSpecFromHfConfig(row.config, name);
+    spec = modelSpecFromHfConfig(row.config, name, { hfQuantConfig: row.hfQuantConfig });
     specCache.set(name, spec);
   }
   return spec;
