@@ -13,7 +13,6 @@ import {
   looksLikeHubRef,
   looksLikeOllamaTag,
   type ModelSpec,
-  modelSpecFromHfConfig,
   type ResolvedHubModel,
   resolveHubModel,
 } from "@memlens/core";
@@ -24,7 +23,7 @@ import {
   readSafetensorsFiles,
 } from "../files/model-files.js";
 import { hubSourceFromEnv } from "../hub/hub-env.js";
-import { type CliIo, readJsonFile } from "../io.js";
+import type { CliIo } from "../io.js";
 
 /** The scenario's `model` field for a --model value. */
 export type ModelField =
