@@ -287,6 +287,11 @@ describe("2026 architectures: layers and KV per token, derived by hand", () => {
     expect(kvBytesPerToken(s, fp16)).toBe(45 * 2 * 8 * 128 * 2);
     expect(s.layers.slice(0, 3).every((l) => l.ffn.kind === "dense")).toBe(true);
     expect(s.tensors.some((t) => t.name === "model.layers.47.eh_proj.weight" && t.mtp)).toBe(true);
+    // MTP layers hold a dense MLP (intermediate_size 11264), not the routed experts
+    expect(s.tensors.find((t) => t.name === "model.layers.46.mlp.gate_proj.weight")?.shape).toEqual([
+      11264, 4096,
+    ]);
+    expect(s.tensors.some((t) => t.name.startsWith("model.layers.46.moe."))).toBe(false);
     expect(s.notes.join(" ")).toMatch(/3-layer multi-token-prediction module is counted in the parameters/);
   });
 

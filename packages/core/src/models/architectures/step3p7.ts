@@ -11,7 +11,12 @@ import { addDecoderLayerAs, mtpNote } from "./mtp.js";
 // first_k_dense_replace), MoE layers of sigmoid-routed experts with a router bias and one shared
 // expert share_expert_dim wide. Each of num_nextn_predict_layers MTP layers (model.layers.{n + j})
 // has enorm, hnorm, eh_proj over [embedding; hidden], a shared_head (norm and its own output
-// projection) and one MoE decoder block.
+// projection) and one decoder block with sliding-window attention and a DENSE MLP (intermediate_size
+// wide), as StepFun's modeling_step3p5.py ports describe it (mlx-lm community port: "3 prediction
+// layers (originally layers 45-47) with dense MLP, per-layer shared_head, eh_proj fusion, and
+// sliding_attention"; a REAP-pruned checkpoint's card lists 17 tensors per MTP layer, a dense
+// block's count). Built as MoE blocks they came to 15.55B and the total to 211.4B against the
+// ~198-201B public pages give.
 
 /**
  * StepFun's own spellings (step3p5.py reads num_attention_groups, moe_num_experts, moe_top_k)
@@ -113,7 +118,7 @@ export const step3p7: ArchitectureBuilder = (given, t, notes) => {
         addDecoderLayerAs(
           base,
           cfg,
-          { layer_types: ["full_attention"], first_k_dense_replace: 0, moe_layers_enum: null },
+          { layer_types: ["sliding_attention"], first_k_dense_replace: 1, moe_layers_enum: null },
           t,
           p,
         );
