@@ -253,12 +253,37 @@ export class GgmlGraph {
   expand(t: GTensor): void {
     this.visit(t);
   }
-  private visit(t: GTensor): void {
-    if (this.visited[t.id]) return;
-    this.visited[t.id] = true;
-    for (const s of t.src) this.visit(s);
-    if (t.op === "NONE") this.leafs.push(t);
-    else this.nodes.push(t);
+  // The walk's stack and each entry's next source (an explicit stack: a layer chain is thousands deep).
+  private readonly stack: GTensor[] = [];
+  private readonly nextSrc: number[] = [];
+  private visit(root: GTensor): void {
+    const visited = this.visited;
+    if (visited[root.id]) return;
+    visited[root.id] = true;
+    const stack = this.stack;
+    const nextSrc = this.nextSrc;
+    stack.push(root);
+    nextSrc.push(0);
+    while (stack.length > 0) {
+      const top = stack.length - 1;
+      const t = stack[top]!;
+      const i = nextSrc[top]!;
+      if (i < t.src.length) {
+        nextSrc[top] = i + 1;
+        const s = t.src[i]!;
+        if (!visited[s.id]) {
+          // marked on the way down, as the recursive walk marks a source when it enters it
+          visited[s.id] = true;
+          stack.push(s);
+          nextSrc.push(0);
+        }
+      } else {
+        stack.pop();
+        nextSrc.pop();
+        if (t.op === "NONE") this.leafs.push(t);
+        else this.nodes.push(t);
+      }
+    }
   }
 }
 
