@@ -70,7 +70,7 @@ const opByName = new Map<string, ReturnType<typeof weightOp>>();
 function cached<V>(memo: Map<string, V>, name: string, f: (name: string) => V): V {
   let v = memo.get(name);
   if (v === undefined) {
-    if (memo.size >= 65536) memo.clear(); // bounded for a long-lived process
+    if (memo.size >= 1 << 18) memo.clear(); // bounded for a long-lived process
     v = f(name);
     memo.set(name, v);
   }
@@ -158,6 +158,24 @@ export interface ModelPlacement {
   readonly weightBackend: ReadonlyMap<string, number>;
 }
 
+// Each tensor's layer and op, once per model (every placement of a gpuLayers search reads them).
+const namedMemo = new WeakMap<
+  LlamaCppModel,
+  { readonly layers: readonly Layer[]; readonly ops: readonly ReturnType<typeof weightOp>[] }
+>();
+function namedOf(model: LlamaCppModel) {
+  let named = namedMemo.get(model);
+  if (!named) {
+    const nLayer = model.hparams.nLayer;
+    named = {
+      layers: model.tensors.map((t) => layerOfTensor(t.name, nLayer)),
+      ops: model.tensors.map((t) => weightOp(t.name, t.ne)),
+    };
+    namedMemo.set(model, named);
+  }
+  return named;
+}
+
 /** Model buffers and the device of every layer and weight (llama_model_base::load_tensors). */
 export function placeModel(model: LlamaCppModel, s: LlamaCppSettings): ModelPlacement {
   const h = model.hparams;
@@ -195,9 +213,11 @@ export function placeModel(model: LlamaCppModel, s: LlamaCppSettings): ModelPlac
   }
   const placed: Placed[] = [];
   let offset = 0;
-  for (const t of model.tensors) {
+  const named = namedOf(model);
+  for (let i = 0; i < model.tensors.length; i++) {
+    const t = model.tensors[i]!;
     const o = (t as LlamaCppTensor & { offset?: number }).offset ?? offset;
-    placed.push({ t, p: place(t, layerOfTensor(t.name, h.nLayer)), offset: o });
+    placed.push({ t, p: place(t, named.layers[i]!, named.ops[i]!), offset: o });
     offset = pad(o + t.bytes, 32);
   }
   // Tied embeddings: the output matmul gets its own copy of token_embd when its buffer type
