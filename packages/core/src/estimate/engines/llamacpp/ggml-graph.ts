@@ -113,12 +113,12 @@ function contiguousStrides(type: string, ne: readonly number[]): [number, number
   return [nb0, nb1, nb2, nb3];
 }
 
-const ne4 = (ne: readonly number[]): [number, number, number, number] => [
-  ne[0] ?? 1,
-  ne[1] ?? 1,
-  ne[2] ?? 1,
-  ne[3] ?? 1,
-];
+// A four-element list is kept as it is (every shape is read-only once made), so most ops allocate
+// no copy of the shape their caller just built.
+const ne4 = (ne: readonly number[]): readonly [number, number, number, number] =>
+  ne.length === 4 && ne[0] !== undefined && ne[1] !== undefined && ne[2] !== undefined && ne[3] !== undefined
+    ? (ne as unknown as readonly [number, number, number, number])
+    : [ne[0] ?? 1, ne[1] ?? 1, ne[2] ?? 1, ne[3] ?? 1];
 
 /** Builds tensors and records graph order (ggml_build_forward_expand). */
 export class GgmlGraph {
