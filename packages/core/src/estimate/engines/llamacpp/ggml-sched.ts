@@ -31,8 +31,10 @@ export function scheduleGraph(g: GgmlGraph, c: ScheduleConfig): void {
     const root = t.viewSrc ?? t;
     let il = kvLayerOfRoot[root.id];
     if (il === undefined) {
-      const m = /^cache_[kv]_l(\d+)$/.exec(root.name);
-      il = m && root.external ? Number(m[1]) : null;
+      // most roots are weights ("blk.…", "token_embd…"): the prefix turns them away before the regex
+      const m =
+        root.external && root.name.startsWith("cache_") ? /^cache_[kv]_l(\d+)$/.exec(root.name) : null;
+      il = m ? Number(m[1]) : null;
       kvLayerOfRoot[root.id] = il;
     }
     return il;
