@@ -113,12 +113,12 @@ function contiguousStrides(type: string, ne: readonly number[]): [number, number
   return [nb0, nb1, nb2, nb3];
 }
 
-const ne4 = (ne: readonly number[]): [number, number, number, number] => [
-  ne[0] ?? 1,
-  ne[1] ?? 1,
-  ne[2] ?? 1,
-  ne[3] ?? 1,
-];
+// A four-element list is kept as it is (every shape is read-only once made), so most ops allocate
+// no copy of the shape their caller just built.
+const ne4 = (ne: readonly number[]): readonly [number, number, number, number] =>
+  ne.length === 4 && ne[0] !== undefined && ne[1] !== undefined && ne[2] !== undefined && ne[3] !== undefined
+    ? (ne as unknown as readonly [number, number, number, number])
+    : [ne[0] ?? 1, ne[1] ?? 1, ne[2] ?? 1, ne[3] ?? 1];
 
 /** Builds tensors and records graph order (ggml_build_forward_expand). */
 export class GgmlGraph {
@@ -253,12 +253,37 @@ export class GgmlGraph {
   expand(t: GTensor): void {
     this.visit(t);
   }
-  private visit(t: GTensor): void {
-    if (this.visited[t.id]) return;
-    this.visited[t.id] = true;
-    for (const s of t.src) this.visit(s);
-    if (t.op === "NONE") this.leafs.push(t);
-    else this.nodes.push(t);
+  // The walk's stack and each entry's next source (an explicit stack: a layer chain is thousands deep).
+  private readonly stack: GTensor[] = [];
+  private readonly nextSrc: number[] = [];
+  private visit(root: GTensor): void {
+    const visited = this.visited;
+    if (visited[root.id]) return;
+    visited[root.id] = true;
+    const stack = this.stack;
+    const nextSrc = this.nextSrc;
+    stack.push(root);
+    nextSrc.push(0);
+    while (stack.length > 0) {
+      const top = stack.length - 1;
+      const t = stack[top]!;
+      const i = nextSrc[top]!;
+      if (i < t.src.length) {
+        nextSrc[top] = i + 1;
+        const s = t.src[i]!;
+        if (!visited[s.id]) {
+          // marked on the way down, as the recursive walk marks a source when it enters it
+          visited[s.id] = true;
+          stack.push(s);
+          nextSrc.push(0);
+        }
+      } else {
+        stack.pop();
+        nextSrc.pop();
+        if (t.op === "NONE") this.leafs.push(t);
+        else this.nodes.push(t);
+      }
+    }
   }
 }
 
@@ -397,15 +422,6 @@ class DynAllocator {
   }
 }
 
-interface HashNode {
-  nChildren: number;
-  nViews: number;
-  buffer: number;
-  offset: number;
-  offsetS: number;
-  allocated: boolean;
-}
-
 /** Compute buffer bytes per backend as v + s·j, for every integer j in [lo, hi] (lo ≤ 0 ≤ hi). */
 export interface AffineBufferSizes {
   readonly sizes: readonly number[];
@@ -469,23 +485,40 @@ function replay(
   const allocs = alignment.map((a) => new DynAllocator(a, w));
   // g1's tensor of each id (the slope of a size is its size there minus its size in g)
   const other: GTensor[] = [];
-  if (g1) for (const t of [...g1.leafs, ...g1.nodes]) other[t.id] = t;
-  const slopeOf = (t: GTensor): number => {
-    const u = other[t.id];
-    return u ? nbytes(u) - nbytes(t) : 0;
-  };
-  // ggml's hash set, indexed by tensor id (ids are dense within a graph)
-  const hash: (HashNode | undefined)[] = new Array(g.tensorCount);
-  const hn = (t: GTensor): HashNode => {
-    let h = hash[t.id];
-    if (!h) {
-      h = { nChildren: 0, nViews: 0, buffer: 0, offset: 0, offsetS: 0, allocated: false };
-      hash[t.id] = h;
+  if (g1) {
+    for (const t of g1.leafs) other[t.id] = t;
+    for (const t of g1.nodes) other[t.id] = t;
+  }
+  const n = g.tensorCount;
+  // each tensor's size and slope, computed once (NaN: not yet)
+  const size = new Float64Array(n).fill(Number.NaN);
+  const slope = new Float64Array(n).fill(Number.NaN);
+  const sizeOf = (t: GTensor): number => {
+    let v = size[t.id]!;
+    if (Number.isNaN(v)) {
+      v = nbytes(t);
+      size[t.id] = v;
     }
-    return h;
+    return v;
   };
+  const slopeOf = (t: GTensor): number => {
+    let v = slope[t.id]!;
+    if (Number.isNaN(v)) {
+      const u = other[t.id];
+      v = u ? nbytes(u) - sizeOf(t) : 0;
+      slope[t.id] = v;
+    }
+    return v;
+  };
+  // ggml's hash set as columns indexed by tensor id (ids are dense within a graph)
+  const nChildren = new Int32Array(n);
+  const nViews = new Int32Array(n);
+  const bufferOf = new Int32Array(n);
+  const offsetOf = new Float64Array(n);
+  const offsetSOf = new Float64Array(n);
+  const allocated = new Uint8Array(n);
   const isView = (t: GTensor) => t.viewSrc !== null;
-  const isAllocated = (t: GTensor) => t.external || (t.viewSrc?.external ?? false) || hn(t).allocated;
+  const isAllocated = (t: GTensor) => t.external || (t.viewSrc?.external ?? false) || allocated[t.id] === 1;
   // ggml_are_same_layout for two non-view tensors (contiguous: the same type and ne means the same nb)
   const sameLayout = (a: GTensor, b: GTensor): boolean => {
     if (a.type !== b.type) return false;
@@ -499,44 +532,44 @@ function replay(
     return true;
   };
   const allocate = (node: GTensor, buffer: number): void => {
-    const h = hn(node);
     if (isAllocated(node) || isView(node)) return;
-    h.allocated = true;
+    const id = node.id;
+    allocated[id] = 1;
     if (INPLACE.has(node.op)) {
       for (const parent of node.src) {
-        const ph = hn(parent);
-        if (!ph.allocated || parent.external) continue;
+        const pid = parent.id;
+        if (allocated[pid] !== 1 || parent.external) continue;
         if (parent.output) continue;
         // a view parent is never reused, whatever its layout
-        if (isView(parent) || ph.nChildren !== 1 || ph.nViews !== 0) continue;
+        if (isView(parent) || nChildren[pid] !== 1 || nViews[pid] !== 0) continue;
         if (!sameLayout(node, parent)) continue;
-        h.buffer = ph.buffer;
-        h.offset = ph.offset;
-        h.offsetS = ph.offsetS;
-        ph.allocated = false;
+        bufferOf[id] = bufferOf[pid]!;
+        offsetOf[id] = offsetOf[pid]!;
+        offsetSOf[id] = offsetSOf[pid]!;
+        allocated[pid] = 0;
         return;
       }
     }
-    h.buffer = buffer;
+    bufferOf[id] = buffer;
     const a = allocs[buffer]!;
-    h.offset = a.alloc(nbytes(node), slopeOf(node));
-    h.offsetS = a.offsetS;
-    trace?.("alloc", node, h.offset, a.maxSize);
+    offsetOf[id] = a.alloc(sizeOf(node), slopeOf(node));
+    offsetSOf[id] = a.offsetS;
+    trace?.("alloc", node, offsetOf[id]!, a.maxSize);
   };
   const free = (t: GTensor): void => {
     if (t.output) return;
-    const h = hn(t);
-    allocs[h.buffer]!.free(h.offset, h.offsetS, nbytes(t), slopeOf(t));
-    h.allocated = false;
-    trace?.("free", t, h.offset, allocs[h.buffer]!.maxSize);
+    const id = t.id;
+    allocs[bufferOf[id]!]!.free(offsetOf[id]!, offsetSOf[id]!, sizeOf(t), slopeOf(t));
+    allocated[id] = 0;
+    trace?.("free", t, offsetOf[id]!, allocs[bufferOf[id]!]!.maxSize);
   };
 
   for (const leaf of g.leafs) allocate(leaf, leaf.backend);
   for (const node of g.nodes) {
-    if (isView(node)) hn(node.viewSrc!).nViews += 1;
+    if (isView(node)) nViews[node.viewSrc!.id]! += 1;
     if (node.input) allocate(node, node.backend);
     for (const s of node.src) {
-      hn(s).nChildren += 1;
+      nChildren[s.id]! += 1;
       if (s.input) allocate(s, node.backend);
     }
   }
@@ -544,14 +577,14 @@ function replay(
     for (const p of node.src) allocate(p, node.backend);
     allocate(node, node.backend);
     for (const p of node.src) {
-      const ph = hn(p);
-      ph.nChildren -= 1;
-      if (ph.nChildren === 0 && ph.nViews === 0) {
+      const pid = p.id;
+      nChildren[pid]! -= 1;
+      if (nChildren[pid] === 0 && nViews[pid] === 0) {
         if (isView(p)) {
-          const vs = hn(p.viewSrc!);
-          vs.nViews -= 1;
-          if (vs.nViews === 0 && vs.nChildren === 0 && vs.allocated) free(p.viewSrc!);
-        } else if (ph.allocated) free(p);
+          const vid = p.viewSrc!.id;
+          nViews[vid]! -= 1;
+          if (nViews[vid] === 0 && nChildren[vid] === 0 && allocated[vid] === 1) free(p.viewSrc!);
+        } else if (allocated[pid] === 1) free(p);
       }
     }
   }

@@ -21,15 +21,20 @@ export interface ScheduleConfig {
  */
 export function scheduleGraph(g: GgmlGraph, c: ScheduleConfig): void {
   const cpu = c.nBackends - 1;
-  const isWeight = (t: GTensor) => t.external && !t.name.startsWith("cache_");
+  // weights are leafs (external, not a cache tensor): flagged once by id; copies made below are not
+  const weightFlag = new Uint8Array(g.tensorCount);
+  for (const leaf of g.leafs) if (leaf.external && !leaf.name.startsWith("cache_")) weightFlag[leaf.id] = 1;
+  const isWeight = (t: GTensor) => weightFlag[t.id] === 1;
   // per-tensor tables indexed by id (ids are dense within a graph)
   const kvLayerOfRoot: (number | null | undefined)[] = new Array(g.tensorCount);
   const kvLayer = (t: GTensor): number | null => {
     const root = t.viewSrc ?? t;
     let il = kvLayerOfRoot[root.id];
     if (il === undefined) {
-      const m = /^cache_[kv]_l(\d+)$/.exec(root.name);
-      il = m && root.external ? Number(m[1]) : null;
+      // most roots are weights ("blk.…", "token_embd…"): the prefix turns them away before the regex
+      const m =
+        root.external && root.name.startsWith("cache_") ? /^cache_[kv]_l(\d+)$/.exec(root.name) : null;
+      il = m ? Number(m[1]) : null;
       kvLayerOfRoot[root.id] = il;
     }
     return il;
@@ -63,18 +68,20 @@ export function scheduleGraph(g: GgmlGraph, c: ScheduleConfig): void {
   }
   // pass 2: expand GPU assignments up, then down (ignoring the CPU), then any backend up and down
   const order = g.nodes.filter((n) => !isViewOp(n));
-  const expand = (nodes: GTensor[], gpuOnly: boolean) => {
+  const expand = (reverse: boolean, gpuOnly: boolean) => {
     let cur = -1;
-    for (const n of nodes) {
-      const b = assigned[n.id];
+    const n = order.length;
+    for (let k = 0; k < n; k++) {
+      const node = order[reverse ? n - 1 - k : k]!;
+      const b = assigned[node.id];
       if (b !== undefined) cur = gpuOnly && b === cpu ? -1 : b;
-      else if (cur !== -1) assigned[n.id] = cur;
+      else if (cur !== -1) assigned[node.id] = cur;
     }
   };
-  expand([...order].reverse(), true);
-  expand(order, true);
-  expand([...order].reverse(), false);
-  expand(order, false);
+  expand(true, true);
+  expand(false, true);
+  expand(true, false);
+  expand(false, false);
   for (const n of g.nodes) {
     if (isViewOp(n)) n.backend = n.viewSrc!.backend;
     else n.backend = assigned[n.id] ?? n.backend;
@@ -84,10 +91,10 @@ export function scheduleGraph(g: GgmlGraph, c: ScheduleConfig): void {
   const out: GTensor[] = [];
   let cur = -1;
   let splitInputs = 0;
-  let pending: GTensor[] = [];
+  const pending: GTensor[] = [];
   const flush = () => {
-    out.push(...pending);
-    pending = [];
+    for (const p of pending) out.push(p);
+    pending.length = 0;
   };
   for (const node of g.nodes) {
     if (node.viewSrc && node.op !== "SET_ROWS" && node.op !== "CPY") {
@@ -96,7 +103,12 @@ export function scheduleGraph(g: GgmlGraph, c: ScheduleConfig): void {
     }
     const b = node.backend;
     let newSplit = b !== cur;
-    if (!newSplit && splitInputs > 0) newSplit = node.src.some((s) => isWeight(s) && s.backend !== b);
+    if (!newSplit && splitInputs > 0)
+      for (const s of node.src)
+        if (isWeight(s) && s.backend !== b) {
+          newSplit = true;
+          break;
+        }
     if (newSplit) {
       cur = b;
       splitInputs = 0;
@@ -125,5 +137,6 @@ export function scheduleGraph(g: GgmlGraph, c: ScheduleConfig): void {
     out.push(node);
   }
   flush();
-  g.nodes.splice(0, g.nodes.length, ...out);
+  g.nodes.length = 0;
+  for (const n of out) g.nodes.push(n);
 }

@@ -68,39 +68,81 @@ function widestV(h: LlamaCppHparams): number {
 
 const isQuantized = (type: string): boolean => lookupGgmlType(type).isQuantized;
 
-// A model's tensors by name, built once per tensor list (every graph of an estimate reads it).
-const tensorsByName = new WeakMap<readonly LlamaCppTensor[], ReadonlyMap<string, LlamaCppTensor>>();
+// A model's tensors by name, built once per tensor list (every graph of an estimate reads it): the
+// layer tensors ("blk.<il>.<rest>") by layer and rest, so that a graph asks for a layer's weight
+// without building and hashing its whole name, and the others by name.
+interface TensorIndex {
+  readonly byName: ReadonlyMap<string, LlamaCppTensor>;
+  readonly layers: readonly (ReadonlyMap<string, LlamaCppTensor> | undefined)[];
+}
+const tensorIndexes = new WeakMap<readonly LlamaCppTensor[], TensorIndex>();
+
+function tensorIndex(tensors: readonly LlamaCppTensor[]): TensorIndex {
+  let index = tensorIndexes.get(tensors);
+  if (!index) {
+    const byName = new Map<string, LlamaCppTensor>();
+    const layers: Map<string, LlamaCppTensor>[] = [];
+    for (const t of tensors) {
+      byName.set(t.name, t); // the last of a repeated name, as a Map built from the list keeps
+      const m = /^blk\.(\d+)\.(.*)$/s.exec(t.name);
+      // only the spelling `blk.${il}.` produces (no leading zeros), as a whole-name lookup would find
+      if (m && String(Number(m[1])) === m[1]) {
+        const il = Number(m[1]);
+        let layer = layers[il];
+        if (!layer) {
+          layer = new Map();
+          layers[il] = layer;
+        }
+        layer.set(m[2]!, t);
+      }
+    }
+    index = { byName, layers };
+    tensorIndexes.set(tensors, index);
+  }
+  return index;
+}
 
 class Weights {
-  private readonly byName: ReadonlyMap<string, LlamaCppTensor>;
-  private readonly made = new Map<string, GTensor>();
+  private readonly index: TensorIndex;
+  private readonly made = new Map<LlamaCppTensor, GTensor>();
   constructor(
     private readonly g: GgmlGraph,
     tensors: readonly LlamaCppTensor[],
     private readonly arch: string,
   ) {
-    let byName = tensorsByName.get(tensors);
-    if (!byName) {
-      byName = new Map(tensors.map((t) => [t.name, t]));
-      tensorsByName.set(tensors, byName);
-    }
-    this.byName = byName;
+    this.index = tensorIndex(tensors);
   }
   has(name: string): boolean {
-    return this.byName.has(name);
+    return this.index.byName.has(name);
+  }
+  /** has(`blk.${il}.${rest}`). */
+  hasL(il: number, rest: string): boolean {
+    return this.index.layers[il]?.has(rest) ?? false;
   }
   get(name: string): GTensor | null {
-    const t = this.byName.get(name);
+    return this.made_(this.index.byName.get(name));
+  }
+  /** get(`blk.${il}.${rest}`). */
+  getL(il: number, rest: string): GTensor | null {
+    return this.made_(this.index.layers[il]?.get(rest));
+  }
+  private made_(t: LlamaCppTensor | undefined): GTensor | null {
     if (!t) return null;
-    let w = this.made.get(name);
+    let w = this.made.get(t);
     if (!w) {
-      w = this.g.external(t.type, t.ne, name);
-      this.made.set(name, w);
+      w = this.g.external(t.type, t.ne, t.name);
+      this.made.set(t, w);
     }
     return w;
   }
+  /** req(`blk.${il}.${rest}`). */
+  reqL(il: number, rest: string): GTensor {
+    return this.required(this.getL(il, rest), `blk.${il}.${rest}`);
+  }
   req(name: string): GTensor {
-    const w = this.get(name);
+    return this.required(this.get(name), name);
+  }
+  private required(w: GTensor | null, name: string): GTensor {
     // An architecture whose tensors the llama.cpp mapping does not name (GPT-2's c_attn, GPT-NeoX's
     // query_key_value, ...): say so instead of guessing a compute buffer.
     if (!w)
@@ -321,8 +363,8 @@ export function buildLlamaCppGraph(model: LlamaCppModel, p: LlamaGraphParams): G
     }
     g.expand(cur);
     if (vRot && !isMla) cur = hadamard(cur, vRot);
-    cur = g.mulMat(w.req(`blk.${il}.attn_output.weight`), cur);
-    const wob = w.get(`blk.${il}.attn_output.bias`);
+    cur = g.mulMat(w.reqL(il, `attn_output.weight`), cur);
+    const wob = w.getL(il, `attn_output.bias`);
     if (wob) cur = g.add(cur, wob);
     return cur;
   };
@@ -330,10 +372,10 @@ export function buildLlamaCppGraph(model: LlamaCppModel, p: LlamaGraphParams): G
   /** build_qkv: separate or fused projections, reshaped to [head, n_head, T]. */
   const qkv = (il: number, cur: GTensor, headQ: number, nHead: number, headKv: number) => {
     const nHeadKv = h.nHeadKv[il] ?? 0;
-    const fused = w.get(`blk.${il}.attn_qkv.weight`);
+    const fused = w.getL(il, `attn_qkv.weight`);
     if (fused) {
       let x = g.mulMat(fused, cur);
-      const b = w.get(`blk.${il}.attn_qkv.bias`);
+      const b = w.getL(il, `attn_qkv.bias`);
       if (b) x = g.add(x, b);
       const qN = headQ * nHead;
       const kN = headKv * nHeadKv;
@@ -348,8 +390,8 @@ export function buildLlamaCppGraph(model: LlamaCppModel, p: LlamaGraphParams): G
       return { Q, K, V };
     }
     const proj = (name: string) => {
-      let y = g.mulMat(w.req(`blk.${il}.${name}.weight`), cur);
-      const b = w.get(`blk.${il}.${name}.bias`);
+      let y = g.mulMat(w.reqL(il, `${name}.weight`), cur);
+      const b = w.getL(il, `${name}.bias`);
       if (b) y = g.add(y, b);
       return y;
     };
@@ -361,16 +403,16 @@ export function buildLlamaCppGraph(model: LlamaCppModel, p: LlamaGraphParams): G
 
   /** build_ffn with a parallel gate (SiLU or GELU) or a fused SwiGLU up projection (Phi-3). */
   const denseFfn = (il: number, cur: GTensor, suffix = ""): GTensor => {
-    const up = w.req(`blk.${il}.ffn_up${suffix}.weight`);
-    const gate = w.get(`blk.${il}.ffn_gate${suffix}.weight`);
-    const down = w.req(`blk.${il}.ffn_down${suffix}.weight`);
+    const up = w.reqL(il, `ffn_up${suffix}.weight`);
+    const gate = w.getL(il, `ffn_gate${suffix}.weight`);
+    const down = w.reqL(il, `ffn_down${suffix}.weight`);
     let tmp = g.mulMat(up, cur);
-    const upB = w.get(`blk.${il}.ffn_up${suffix}.bias`);
+    const upB = w.getL(il, `ffn_up${suffix}.bias`);
     if (upB) tmp = g.add(tmp, upB);
     let x: GTensor;
     if (gate) {
       x = g.mulMat(gate, cur);
-      const gB = w.get(`blk.${il}.ffn_gate${suffix}.bias`);
+      const gB = w.getL(il, `ffn_gate${suffix}.bias`);
       if (gB) x = g.add(x, gB);
       x = g.glu(x, tmp);
     } else {
@@ -378,7 +420,7 @@ export function buildLlamaCppGraph(model: LlamaCppModel, p: LlamaGraphParams): G
       x = g.op("GLU", tmp.type, [tmp.ne[0] / 2, tmp.ne[1], tmp.ne[2], tmp.ne[3]], [tmp]);
     }
     x = g.mulMat(down, x);
-    const dB = w.get(`blk.${il}.ffn_down${suffix}.bias`);
+    const dB = w.getL(il, `ffn_down${suffix}.bias`);
     if (dB) x = g.add(x, dB);
     return x;
   };
@@ -388,14 +430,14 @@ export function buildLlamaCppGraph(model: LlamaCppModel, p: LlamaGraphParams): G
     const nE = h.nExpert;
     const nU = h.nExpertUsed;
     const nEmbd = cur.ne[0];
-    let logits = g.mulMat(w.req(`blk.${il}.ffn_gate_inp.weight`), cur);
-    const lb = w.get(`blk.${il}.ffn_gate_inp.bias`);
+    let logits = g.mulMat(w.reqL(il, `ffn_gate_inp.weight`), cur);
+    const lb = w.getL(il, `ffn_gate_inp.bias`);
     if (lb) logits = g.add(logits, lb);
-    const sigmoid = arch === "deepseek2" && w.has(`blk.${il}.exp_probs_b.bias`);
+    const sigmoid = arch === "deepseek2" && w.hasL(il, `exp_probs_b.bias`);
     const softmaxWeight = arch === "gpt-oss";
     let probs = softmaxWeight ? logits : g.unary(sigmoid ? "UNARY" : "SOFT_MAX", logits);
     let selection = probs;
-    const eb = w.get(`blk.${il}.exp_probs_b.bias`);
+    const eb = w.getL(il, `exp_probs_b.bias`);
     if (eb) selection = g.add(probs, eb);
     if (h.nExpertGroups > 1) {
       const per = nE / h.nExpertGroups;
@@ -436,15 +478,15 @@ export function buildLlamaCppGraph(model: LlamaCppModel, p: LlamaGraphParams): G
     }
     g.expand(weights);
     const x = g.reshape(cur, [nEmbd, 1, T]);
-    let up = g.mulMatId(w.req(`blk.${il}.ffn_up_exps.weight`), x, selected);
-    const upB = w.get(`blk.${il}.ffn_up_exps.bias`);
+    let up = g.mulMatId(w.reqL(il, `ffn_up_exps.weight`), x, selected);
+    const upB = w.getL(il, `ffn_up_exps.bias`);
     if (upB) up = g.op("ADD_ID", F32, up.ne, [up, upB, selected]);
-    let gate = g.mulMatId(w.req(`blk.${il}.ffn_gate_exps.weight`), x, selected);
-    const gB = w.get(`blk.${il}.ffn_gate_exps.bias`);
+    let gate = g.mulMatId(w.reqL(il, `ffn_gate_exps.weight`), x, selected);
+    const gB = w.getL(il, `ffn_gate_exps.bias`);
     if (gB) gate = g.op("ADD_ID", F32, gate.ne, [gate, gB, selected]);
     const act = g.glu(gate, up);
-    let experts = g.mulMatId(w.req(`blk.${il}.ffn_down_exps.weight`), act, selected);
-    const dB = w.get(`blk.${il}.ffn_down_exps.bias`);
+    let experts = g.mulMatId(w.reqL(il, `ffn_down_exps.weight`), act, selected);
+    const dB = w.getL(il, `ffn_down_exps.bias`);
     if (dB) experts = g.op("ADD_ID", F32, experts.ne, [experts, dB, selected]);
     experts = g.mul(experts, weights);
     g.expand(experts);
@@ -472,27 +514,27 @@ export function buildLlamaCppGraph(model: LlamaCppModel, p: LlamaGraphParams): G
 
     if (h.isRecurrent[il]) {
       // Recurrent mixers (Mamba / Gated DeltaNet): their in/out projections, no KV.
-      cur = norm(inpL, w.get(`blk.${il}.attn_norm.weight`));
-      const inW = w.get(`blk.${il}.ssm_in.weight`) ?? w.get(`blk.${il}.attn_qkv.weight`);
+      cur = norm(inpL, w.getL(il, `attn_norm.weight`));
+      const inW = w.getL(il, `ssm_in.weight`) ?? w.getL(il, `attn_qkv.weight`);
       if (inW) cur = g.mulMat(inW, cur);
-      const outW = w.get(`blk.${il}.ssm_out.weight`);
+      const outW = w.getL(il, `ssm_out.weight`);
       if (outW) cur = g.mulMat(outW, g.op("SSM_SCAN", F32, [outW.ne[0], T], [cur]));
       else cur = g.op("SSM_SCAN", F32, [h.nEmbd, T], [cur]);
     } else if (isMla || arch === "deepseek2") {
-      cur = norm(inpL, w.get(`blk.${il}.attn_norm.weight`));
+      cur = norm(inpL, w.getL(il, `attn_norm.weight`));
       cur = deepseekAttention(il, cur);
     } else {
-      cur = norm(inpL, w.get(`blk.${il}.attn_norm.weight`), w.get(`blk.${il}.attn_norm.bias`));
+      cur = norm(inpL, w.getL(il, `attn_norm.weight`), w.getL(il, `attn_norm.bias`));
       const head = arch === "gpt-oss" ? h.nRot : h.nEmbdHeadK;
       let { Q, K, V } = qkv(il, cur, head, nHead, head);
-      const qn = w.get(`blk.${il}.attn_q_norm.weight`);
+      const qn = w.getL(il, `attn_q_norm.weight`);
       if (qn) Q = norm(Q, qn);
-      Q = g.unary("ROPE", Q, inpPos, w.get(`blk.${il}.rope_freqs.weight`) ?? w.get("rope_freqs.weight"));
-      const kn = w.get(`blk.${il}.attn_k_norm.weight`);
+      Q = g.unary("ROPE", Q, inpPos, w.getL(il, `rope_freqs.weight`) ?? w.get("rope_freqs.weight"));
+      const kn = w.getL(il, `attn_k_norm.weight`);
       if (kn) K = norm(K, kn);
-      K = g.unary("ROPE", K, inpPos, w.get(`blk.${il}.rope_freqs.weight`) ?? w.get("rope_freqs.weight"));
+      K = g.unary("ROPE", K, inpPos, w.getL(il, `rope_freqs.weight`) ?? w.get("rope_freqs.weight"));
       if (arch === "gemma2" || arch === "gemma3" || arch === "phi3") Q = g.unary("SCALE", Q);
-      cur = attention(il, Q, K, V, w.get(`blk.${il}.attn_sinks.weight`), null);
+      cur = attention(il, Q, K, V, w.getL(il, `attn_sinks.weight`), null);
     }
 
     let residual = inpSA;
@@ -500,29 +542,29 @@ export function buildLlamaCppGraph(model: LlamaCppModel, p: LlamaGraphParams): G
       cur = g.getRows(cur, outIds);
       residual = g.getRows(residual, outIds);
     }
-    const postAttn = w.get(`blk.${il}.post_attention_norm.weight`);
+    const postAttn = w.getL(il, `post_attention_norm.weight`);
     let ffnInp: GTensor;
     if (postAttn && arch !== "gpt-oss") {
       cur = norm(cur, postAttn);
       ffnInp = g.add(cur, residual);
     } else ffnInp = g.add(cur, residual);
 
-    const ffnNormW = arch === "gpt-oss" ? postAttn : (w.get(`blk.${il}.ffn_norm.weight`) ?? null);
-    if (ffnNormW || w.has(`blk.${il}.ffn_up.weight`) || w.has(`blk.${il}.ffn_gate_inp.weight`)) {
-      cur = norm(ffnInp, ffnNormW, w.get(`blk.${il}.ffn_norm.bias`));
-      if (w.has(`blk.${il}.ffn_gate_inp.weight`)) {
+    const ffnNormW = arch === "gpt-oss" ? postAttn : (w.getL(il, `ffn_norm.weight`) ?? null);
+    if (ffnNormW || w.hasL(il, `ffn_up.weight`) || w.hasL(il, `ffn_gate_inp.weight`)) {
+      cur = norm(ffnInp, ffnNormW, w.getL(il, `ffn_norm.bias`));
+      if (w.hasL(il, `ffn_gate_inp.weight`)) {
         const moe = moeFfn(il, cur);
-        if (w.has(`blk.${il}.ffn_up_shexp.weight`)) {
+        if (w.hasL(il, `ffn_up_shexp.weight`)) {
           let sh = denseFfn(il, cur, "_shexp");
-          const shGate = w.get(`blk.${il}.ffn_gate_inp_shexp.weight`);
+          const shGate = w.getL(il, `ffn_gate_inp_shexp.weight`);
           if (shGate) {
             const gateOut = g.unary("UNARY", g.mulMat(shGate, cur));
             sh = g.mul(sh, gateOut);
           }
           cur = g.add(moe, sh);
         } else cur = moe;
-      } else if (w.has(`blk.${il}.ffn_up.weight`)) cur = denseFfn(il, cur);
-      const postFfw = w.get(`blk.${il}.post_ffw_norm.weight`);
+      } else if (w.hasL(il, `ffn_up.weight`)) cur = denseFfn(il, cur);
+      const postFfw = w.getL(il, `post_ffw_norm.weight`);
       if (postFfw) cur = norm(cur, postFfw);
       // operand order decides which tensor an in-place add reuses (models/phi3.cpp adds residual + cur)
       cur = arch === "phi3" ? g.add(ffnInp, cur) : g.add(cur, ffnInp);
@@ -559,16 +601,16 @@ export function buildLlamaCppGraph(model: LlamaCppModel, p: LlamaGraphParams): G
     const headK = h.mla ? h.mla.nEmbdHeadKMla : h.nEmbdHeadK;
     const nope = headK - rope;
     let q: GTensor;
-    const wq = w.get(`blk.${il}.attn_q.weight`);
+    const wq = w.getL(il, `attn_q.weight`);
     if (wq) q = g.mulMat(wq, x);
     else {
-      q = g.mulMat(w.req(`blk.${il}.attn_q_a.weight`), x);
-      q = norm(q, w.get(`blk.${il}.attn_q_a_norm.weight`));
-      q = g.mulMat(w.req(`blk.${il}.attn_q_b.weight`), q);
+      q = g.mulMat(w.reqL(il, `attn_q_a.weight`), x);
+      q = norm(q, w.getL(il, `attn_q_a_norm.weight`));
+      q = g.mulMat(w.reqL(il, `attn_q_b.weight`), q);
     }
     q = g.reshape(q, [headK, nHead, T]);
-    const kvPe = g.mulMat(w.req(`blk.${il}.attn_kv_a_mqa.weight`), x);
-    const loraRank = w.get(`blk.${il}.attn_kv_a_norm.weight`)?.ne[0] ?? kvLora;
+    const kvPe = g.mulMat(w.reqL(il, `attn_kv_a_mqa.weight`), x);
+    const loraRank = w.getL(il, `attn_kv_a_norm.weight`)?.ne[0] ?? kvLora;
     let kvCmpr = g.view(kvPe, [loraRank, T], [rowSize(F32, loraRank + rope)], 0);
     let kPe = g.view(
       kvPe,
@@ -577,21 +619,21 @@ export function buildLlamaCppGraph(model: LlamaCppModel, p: LlamaGraphParams): G
       rowSize(F32, loraRank),
     );
     kPe = g.unary("ROPE", kPe, inpPos);
-    kvCmpr = norm(kvCmpr, w.get(`blk.${il}.attn_kv_a_norm.weight`));
+    kvCmpr = norm(kvCmpr, w.getL(il, `attn_kv_a_norm.weight`));
     if (h.mla) {
       let qNope = g.view(q, [nope, nHead, T], [q.nb[1], q.nb[2]], 0);
       let qPe = g.view(q, [rope, nHead, T], [q.nb[1], q.nb[2]], rowSize(F32, nope));
       qPe = g.unary("ROPE", qPe, inpPos);
       qNope = g.permute(qNope, [0, 2, 1, 3]);
-      let absorbed = g.mulMat(w.req(`blk.${il}.attn_k_b.weight`), qNope);
+      let absorbed = g.mulMat(w.reqL(il, `attn_k_b.weight`), qNope);
       absorbed = g.permute(absorbed, [0, 2, 1, 3]);
       const Q = g.op("CONCAT", F32, [absorbed.ne[0] + qPe.ne[0], nHead, T], [absorbed, qPe]);
       const kv3 = g.reshape(kvCmpr, [loraRank, 1, T]);
       const K = g.op("CONCAT", F32, [loraRank + rope, 1, T], [kv3, kPe]);
-      return attention(il, Q, K, kv3, null, w.req(`blk.${il}.attn_v_b.weight`));
+      return attention(il, Q, K, kv3, null, w.reqL(il, `attn_v_b.weight`));
     }
     const headV = h.nEmbdHeadV;
-    const kv = g.mulMat(w.req(`blk.${il}.attn_kv_b.weight`), kvCmpr);
+    const kv = g.mulMat(w.reqL(il, `attn_kv_b.weight`), kvCmpr);
     const stride = rowSize(F32, nope + headV);
     const kNope = g.view(kv, [nope, nHead, T], [stride, stride * nHead], 0);
     let V = g.view(kv, [headV, nHead, T], [stride, stride * nHead], rowSize(F32, nope));

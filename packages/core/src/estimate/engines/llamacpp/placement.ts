@@ -51,20 +51,45 @@ function amxAllocBytes(t: LlamaCppTensor): number {
 type Layer = "input" | "output" | number;
 
 function layerOfTensor(name: string, nLayer: number): Layer {
+  const layer = cached(layerByName, name, layerOfName);
+  return typeof layer === "number" && layer >= nLayer ? "output" : layer;
+}
+
+/** A name's block number, or "input" / "output" for a tensor outside the blocks. */
+function layerOfName(name: string): Layer {
   const m = /^blk\.(\d+)\./.exec(name);
-  if (m) {
-    const il = Number(m[1]);
-    return il < nLayer ? il : "output";
-  }
+  if (m) return Number(m[1]);
   if (/^(token_embd|per_layer_token_embd|position_embd|token_types|token_embd_norm)/.test(name))
     return "input";
   return "output";
 }
 
+// What a tensor's name alone decides, by name: every quantization and setting of a model asks again.
+const layerByName = new Map<string, Layer>();
+const opByName = new Map<string, ReturnType<typeof weightOp>>();
+function cached<V>(memo: Map<string, V>, name: string, f: (name: string) => V): V {
+  let v = memo.get(name);
+  if (v === undefined) {
+    if (memo.size >= 1 << 18) memo.clear(); // bounded for a long-lived process
+    v = f(name);
+    memo.set(name, v);
+  }
+  return v;
+}
+
 /** The ggml op llama.cpp uses each weight with (llama-arch.cpp LLM_TENSOR_INFOS). */
 function weightOp(name: string, ne: readonly number[]): "get_rows" | "mul_mat" | "mul_mat_id" | "other" {
+  const op = cached(opByName, name, weightOpOfName);
+  if (op === "get_rows" || op === "other") return op;
+  let dims = 0;
+  for (const x of ne) if (x > 1) dims++;
+  return dims < 2 ? "other" : op;
+}
+
+/** weightOp as far as the name decides it (a matmul weight of fewer than 2 dimensions is "other"). */
+function weightOpOfName(name: string): "get_rows" | "mul_mat" | "mul_mat_id" | "other" {
   if (/^(token_embd|per_layer_token_embd|position_embd|token_types)\./.test(name)) return "get_rows";
-  if (!name.endsWith(".weight") || /norm/.test(name) || ne.filter((x) => x > 1).length < 2) return "other";
+  if (!name.endsWith(".weight") || /norm/.test(name)) return "other";
   if (/_(ch|)exps\.weight$/.test(name)) return "mul_mat_id";
   return "mul_mat";
 }
@@ -133,6 +158,24 @@ export interface ModelPlacement {
   readonly weightBackend: ReadonlyMap<string, number>;
 }
 
+// Each tensor's layer and op, once per model (every placement of a gpuLayers search reads them).
+const namedMemo = new WeakMap<
+  LlamaCppModel,
+  { readonly layers: readonly Layer[]; readonly ops: readonly ReturnType<typeof weightOp>[] }
+>();
+function namedOf(model: LlamaCppModel) {
+  let named = namedMemo.get(model);
+  if (!named) {
+    const nLayer = model.hparams.nLayer;
+    named = {
+      layers: model.tensors.map((t) => layerOfTensor(t.name, nLayer)),
+      ops: model.tensors.map((t) => weightOp(t.name, t.ne)),
+    };
+    namedMemo.set(model, named);
+  }
+  return named;
+}
+
 /** Model buffers and the device of every layer and weight (llama_model_base::load_tensors). */
 export function placeModel(model: LlamaCppModel, s: LlamaCppSettings): ModelPlacement {
   const h = model.hparams;
@@ -170,9 +213,11 @@ export function placeModel(model: LlamaCppModel, s: LlamaCppSettings): ModelPlac
   }
   const placed: Placed[] = [];
   let offset = 0;
-  for (const t of model.tensors) {
+  const named = namedOf(model);
+  for (let i = 0; i < model.tensors.length; i++) {
+    const t = model.tensors[i]!;
     const o = (t as LlamaCppTensor & { offset?: number }).offset ?? offset;
-    placed.push({ t, p: place(t, layerOfTensor(t.name, h.nLayer)), offset: o });
+    placed.push({ t, p: place(t, named.layers[i]!, named.ops[i]!), offset: o });
     offset = pad(o + t.bytes, 32);
   }
   // Tied embeddings: the output matmul gets its own copy of token_embd when its buffer type

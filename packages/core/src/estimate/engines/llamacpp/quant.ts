@@ -114,12 +114,13 @@ const layerIndexOf = (name: string): number => {
 
 /** llama_model_loader's weight order: by layer number (non-layer tensors first), then by name. */
 export function loaderOrder<T extends { readonly name: string }>(tensors: readonly T[]): T[] {
-  return [...tensors].sort((a, b) => {
-    const la = layerIndexOf(a.name);
-    const lb = layerIndexOf(b.name);
-    if (la !== lb) return la - lb;
-    return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  // each name's layer read once, not once per comparison
+  const keyed = tensors.map((t) => ({ t, layer: layerIndexOf(t.name) }));
+  keyed.sort((a, b) => {
+    if (a.layer !== b.layer) return a.layer - b.layer;
+    return a.t.name < b.t.name ? -1 : a.t.name > b.t.name ? 1 : 0;
   });
+  return keyed.map((k) => k.t);
 }
 
 /** Types of a GGUF file type that llama-quantize treats as the same family in its rules. */

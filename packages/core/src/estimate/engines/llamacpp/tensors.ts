@@ -319,6 +319,45 @@ const tensorBytes = (type: string, ne: readonly number[]): number => {
   return (ne[0]! / t.blockSize) * t.typeSizeBytes * rows;
 };
 
+interface Converted {
+  readonly name: string;
+  readonly ne: readonly number[];
+  readonly type: string;
+}
+// The converter's tensors of a spec at an output type: every quantization of one spec starts from
+// the same list (read-only), so a sweep over quantizations maps the names once.
+const convertedMemo = new WeakMap<ModelSpec, Map<string, readonly Converted[]>>();
+
+/** The GGUF converter's tensors (names, ne[], types before llama-quantize), in file order. */
+function convertedTensors(spec: ModelSpec, arch: string, outType: string): readonly Converted[] {
+  let byType = convertedMemo.get(spec);
+  if (!byType) {
+    byType = new Map();
+    convertedMemo.set(spec, byType);
+  }
+  const key = `${arch}|${outType}`;
+  const known = byType.get(key);
+  if (known) return known;
+  const mapped: Converted[] = [];
+  const seen = new Set<string>();
+  const head: Converted[] = [];
+  const tail: Converted[] = [];
+  for (const t of spec.tensors) {
+    if (t.role === "vision") continue;
+    for (const m of mapTensor(t, arch, spec)) {
+      if (seen.has(m.name)) continue;
+      seen.add(m.name);
+      const entry = { name: m.name, ne: m.ne, type: convertedType(m.name, m.ne, outType) };
+      if (m.name === "token_embd.weight") head.push(entry);
+      else if (m.name.startsWith("output")) tail.push(entry);
+      else mapped.push(entry);
+    }
+  }
+  const all = [...head, ...mapped, ...tail];
+  byType.set(key, all);
+  return all;
+}
+
 /**
  * The llama.cpp model a GGUF of `fileType` made from this spec would hold: converted tensor names
  * and shapes, and the types llama-quantize would choose for each.
@@ -348,22 +387,7 @@ export function llamaCppModelFromSpec(
   const hparams = llamaCppHparamsFromSpec(spec, arch);
   const outType =
     fileType.toUpperCase() === "BF16" ? "BF16" : fileType.toUpperCase() === "F32" ? "F32" : "F16";
-  const mapped: { name: string; ne: readonly number[]; type: string }[] = [];
-  const seen = new Set<string>();
-  const head: typeof mapped = [];
-  const tail: typeof mapped = [];
-  for (const t of spec.tensors) {
-    if (t.role === "vision") continue;
-    for (const m of mapTensor(t, arch, spec)) {
-      if (seen.has(m.name)) continue;
-      seen.add(m.name);
-      const entry = { name: m.name, ne: m.ne, type: convertedType(m.name, m.ne, outType) };
-      if (m.name === "token_embd.weight") head.push(entry);
-      else if (m.name.startsWith("output")) tail.push(entry);
-      else mapped.push(entry);
-    }
-  }
-  const all = [...head, ...mapped, ...tail];
+  const all = convertedTensors(spec, arch, outType);
   const h0 = hparams.nHead[0] ?? 0;
   const kv0 = hparams.nHeadKv[0] ?? 0;
   const types = quantizedTypes(
