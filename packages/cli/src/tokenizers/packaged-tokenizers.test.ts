@@ -165,7 +165,9 @@ describe("model families → shipped tokenizer", () => {
       const m = modelTokenizerFor(row.id);
       const t = PACKAGED_TOKENIZERS.find((p) => p.id === m?.tokenizer);
       if (!t) continue;
-      const vocab = (row.config as { vocab_size?: number; text_config?: { vocab_size?: number } }).vocab_size;
+      const cfg = row.config as { vocab_size?: number; text_config?: { vocab_size?: number } };
+      // multimodal configs (Qwen3-VL, Qwen3.5, Gemma 4) keep the text model's vocab in text_config
+      const vocab = cfg.vocab_size ?? cfg.text_config?.vocab_size;
       // Gemma 3's <image_soft_token> (id 262144) is the one id past a text-only model's rows.
       expect(vocab, row.id).toBeGreaterThanOrEqual(t.id === "gemma3" ? t.idCount - 1 : t.idCount);
     }
