@@ -463,8 +463,13 @@ export function paretoChart(o: {
   /** Another page's use (the "What runs" page plots its sweep): chart id and what the points are. */
   id?: string;
   pointsAre?: string;
+  /** The x axis: memory per GPU (default), or the whole model's memory, which may pass the capacity line (partly offloaded). */
+  xAxis?: "per-gpu" | "model";
 }): ChartSpec {
   const cap = inUnit(o.capacityBytes, o.unit);
+  const xMax =
+    Math.max(cap, ...o.points.map((p) => inUnit(p.peakDeviceBytes, o.unit))) *
+    (o.xAxis === "model" ? 1.05 : 1);
   const maxSpeed = Math.max(1, ...o.points.map((p) => p.decodeTokensPerSecond));
   const rows = o.points.map((p, i) => ({
     n: i + 1,
@@ -508,7 +513,15 @@ export function paretoChart(o: {
     marginTop: 24,
     marginLeft: 56,
     marginRight: 16,
-    x: { label: `Memory per GPU (${unitLabel(o.unit)})`, domain: [0, cap], grid: true, tickFormat: "plain" },
+    x: {
+      label:
+        o.xAxis === "model"
+          ? `Model memory, GPU + CPU (${unitLabel(o.unit)})`
+          : `Memory per GPU (${unitLabel(o.unit)})`,
+      domain: [0, o.xAxis === "model" ? xMax : cap],
+      grid: true,
+      tickFormat: "plain",
+    },
     y: {
       label: "Decode (tokens/s, all sequences)",
       domain: [0, maxSpeed * 1.2],

@@ -149,13 +149,18 @@ export function FitsPage() {
   );
   const chart = useMemo(() => {
     if (!result) return null;
-    const top = result.entries.filter((e) => e.fits).slice(0, 40);
+    // each model once, at its best-ranked format, so the chart spans small to large models;
+    // x is the whole model's memory, so partly offloaded models sit past the capacity line
+    const seen = new Set<string>();
+    const top = result.entries.filter((e) => e.fits && !seen.has(e.model) && seen.add(e.model)).slice(0, 60);
     return paretoChart({
       id: "fits-chart",
-      pointsAre: "the models that run",
+      pointsAre: "the models that run (best format each)",
+      // with several GPUs the capacity line is per GPU, so the axis stays per GPU there
+      xAxis: count === 1 ? "model" : "per-gpu",
       points: top.map((e) => ({
         label: `${e.model} · ${e.weights}${e.gpuLayers !== e.totalLayers ? ` · ${e.gpuLayers}/${e.totalLayers} layers` : ""}`,
-        peakDeviceBytes: e.bytes,
+        peakDeviceBytes: count === 1 ? e.bytes + e.hostBytes : e.bytes,
         decodeTokensPerSecond: e.decodeTokensPerSecond,
         perplexityDelta: e.qualityCost,
       })),
