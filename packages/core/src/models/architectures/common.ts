@@ -1,6 +1,6 @@
 import { MemlensError } from "../../errors/memlens-error.js";
 import type { ConfigReader } from "../config-reader.js";
-import type { FfnSpec, LayerSpec, MixerSpec } from "../model-spec.js";
+import type { AttentionMixer, FfnSpec, LayerSpec } from "../model-spec.js";
 import type { TensorList } from "../tensor-list.js";
 
 /**
@@ -57,7 +57,7 @@ export const denseFfn = (intermediateSize: number, gated: boolean): FfnSpec => (
 });
 
 /** Full attention (no sliding window) with `kvHeads` KV heads of `headDim`. */
-export function attentionMixer(heads: number, headDim: number, kvHeads = heads): MixerSpec {
+export function attentionMixer(heads: number, headDim: number, kvHeads = heads): AttentionMixer {
   return {
     kind: "attention",
     numHeads: heads,

@@ -1,5 +1,5 @@
 import type { LayerSpec } from "../model-spec.js";
-import type { ArchitectureBuilder } from "./common.js";
+import { type ArchitectureBuilder, attentionMixer } from "./common.js";
 
 // MiniMax-M2 / M2.1 / M2.5 / M2.7 (model_type minimax_m2): GQA attention with RMSNorms over the
 // whole q and k projections (qk_norm_type per_layer), every layer a sigmoid-routed MoE with an
@@ -44,14 +44,7 @@ export const minimaxM2: ArchitectureBuilder = (cfg, t) => {
     t.add(`${m}.experts.w2`, [experts, h, inter], "expert", i);
     layers.push({
       index: i,
-      mixer: {
-        kind: "attention",
-        numHeads: heads,
-        numKvHeads: kvHeads,
-        headDim,
-        valueHeadDim: headDim,
-        slidingWindow: null,
-      },
+      mixer: attentionMixer(heads, headDim, kvHeads),
       ffn: {
         kind: "moe",
         numExperts: experts,

@@ -1,6 +1,6 @@
 import { ConfigReader } from "../config-reader.js";
 import type { MixerSpec } from "../model-spec.js";
-import type { ArchitectureBuilder } from "./common.js";
+import { type ArchitectureBuilder, attentionMixer } from "./common.js";
 import { type CustomMixer, decoder } from "./decoder.js";
 import { addDecoderLayerAs, mtpNote } from "./mtp.js";
 
@@ -67,14 +67,8 @@ const attention =
     t.norm(`${a}.k_norm`, headDim, i);
     if (cfg.bool("use_head_wise_attn_gate", false)) t.linear(`${a}.g_proj`, heads, h, "attention", i);
     const sliding = cfg.strArray("layer_types")?.[i] === "sliding_attention";
-    return {
-      kind: "attention",
-      numHeads: heads,
-      numKvHeads: kvHeads,
-      headDim,
-      valueHeadDim: headDim,
-      slidingWindow: sliding ? cfg.int("sliding_window") : null,
-    };
+    const mixer = attentionMixer(heads, headDim, kvHeads);
+    return sliding ? { ...mixer, slidingWindow: cfg.int("sliding_window") } : mixer;
   };
 
 const base = decoder({
