@@ -1,4 +1,4 @@
-import { describeAllowed, MemlensError } from "../errors/memlens-error.js";
+import { describeAllowed, MemlensError, requireWholeNumber } from "../errors/memlens-error.js";
 
 export const COMPACTION_POLICY_KINDS = [
   "keep-last-n",
@@ -58,15 +58,6 @@ function assertNever(x: never): never {
   throw new MemlensError("invalid-value", `unknown policy ${JSON.stringify(x)}`, "policy.kind");
 }
 
-function wholeNumber(value: unknown, field: string, min: number, max = Number.MAX_SAFE_INTEGER): void {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max)
-    throw new MemlensError(
-      "invalid-value",
-      `${field} must be a whole number from ${min} to ${max}, got ${String(value)}`,
-      field,
-    );
-}
-
 /** Throws a MemlensError naming `policy.<field>` for a policy that cannot be applied. */
 export function validateCompactionPolicy(policy: CompactionPolicy): void {
   if (!(COMPACTION_POLICY_KINDS as readonly string[]).includes((policy as { kind: string }).kind))
@@ -78,22 +69,22 @@ export function validateCompactionPolicy(policy: CompactionPolicy): void {
     );
   switch (policy.kind) {
     case "keep-last-n":
-      wholeNumber(policy.n, "policy.n", 1);
+      requireWholeNumber(policy.n, "policy.n", 1);
       return;
     case "sliding-window":
-      wholeNumber(policy.budgetTokens, "policy.budgetTokens", 1);
+      requireWholeNumber(policy.budgetTokens, "policy.budgetTokens", 1);
       return;
     case "summarize-at-threshold":
-      wholeNumber(policy.budgetTokens, "policy.budgetTokens", 1);
-      wholeNumber(policy.thresholdTokens, "policy.thresholdTokens", 1, policy.budgetTokens);
-      wholeNumber(policy.summaryMaxTokens, "policy.summaryMaxTokens", 1, policy.thresholdTokens - 1);
+      requireWholeNumber(policy.budgetTokens, "policy.budgetTokens", 1);
+      requireWholeNumber(policy.thresholdTokens, "policy.thresholdTokens", 1, policy.budgetTokens);
+      requireWholeNumber(policy.summaryMaxTokens, "policy.summaryMaxTokens", 1, policy.thresholdTokens - 1);
       if (policy.keepRecentTurns !== undefined)
-        wholeNumber(policy.keepRecentTurns, "policy.keepRecentTurns", 1);
+        requireWholeNumber(policy.keepRecentTurns, "policy.keepRecentTurns", 1);
       return;
     case "relevance-eviction":
-      wholeNumber(policy.budgetTokens, "policy.budgetTokens", 1);
+      requireWholeNumber(policy.budgetTokens, "policy.budgetTokens", 1);
       if (policy.keepRecentTurns !== undefined)
-        wholeNumber(policy.keepRecentTurns, "policy.keepRecentTurns", 1);
+        requireWholeNumber(policy.keepRecentTurns, "policy.keepRecentTurns", 1);
       return;
     default:
       assertNever(policy);

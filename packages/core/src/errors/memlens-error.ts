@@ -44,3 +44,18 @@ export function describeAllowed(values: readonly string[], max = 12): string {
   if (values.length <= max) return values.join(", ");
   return `${values.slice(0, max).join(", ")}, … (${values.length - max} more)`;
 }
+
+/** Throws a MemlensError naming `field` unless `value` is a whole number in [min, max]. */
+export function requireWholeNumber(
+  value: unknown,
+  field: string,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): asserts value is number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max)
+    throw new MemlensError(
+      "invalid-value",
+      `${field} must be a whole number from ${min} to ${max}, got ${String(value)}`,
+      field,
+    );
+}

@@ -7,7 +7,7 @@ import { findGpu, GPU_LIST } from "../catalog/gpu-lookup.js";
 import type { GpuSpec } from "../catalog/gpu-types.js";
 import { catalogModelSpec, MODEL_ROWS } from "../catalog/models.js";
 import { qualityCostOf } from "../catalog/quality.js";
-import { MemlensError } from "../errors/memlens-error.js";
+import { MemlensError, requireWholeNumber } from "../errors/memlens-error.js";
 import { type Engine, type EngineReport, type EngineResult, engineOf } from "../estimate/engines/index.js";
 import { engineFitsAt, resolveEngineInput, scenarioPerformance } from "../estimate/estimate.js";
 import type { EngineInput } from "../estimate/estimate-types.js";
@@ -161,27 +161,12 @@ const maxTotal = (m: EngineResult<EngineReport>) => Math.max(...m.devices.map((d
 export function whatFits(req: FitsRequest): FitsResult {
   const gpu = findGpu(req.gpu, "gpu");
   const gpuCount = req.gpuCount ?? 1;
-  if (!Number.isInteger(gpuCount) || gpuCount < 1 || gpuCount > 1024)
-    throw new MemlensError(
-      "invalid-value",
-      `gpus must be a whole number from 1 to 1024, got ${gpuCount}`,
-      "gpus",
-    );
+  requireWholeNumber(gpuCount, "gpus", 1, 1024);
   const engine = engineOf(req.engine ?? "llama.cpp");
   const ctx = req.contextLength ?? FITS_DEFAULT_CONTEXT;
-  if (!Number.isInteger(ctx) || ctx < 1 || ctx > 1 << 24)
-    throw new MemlensError(
-      "invalid-value",
-      `ctx must be a whole number from 1 to ${1 << 24}, got ${ctx}`,
-      "ctx",
-    );
+  requireWholeNumber(ctx, "ctx", 1, 1 << 24);
   const batch = req.concurrency ?? 1;
-  if (!Number.isInteger(batch) || batch < 1 || batch > 1 << 20)
-    throw new MemlensError(
-      "invalid-value",
-      `concurrency must be a whole number from 1 to ${1 << 20}, got ${batch}`,
-      "concurrency",
-    );
+  requireWholeNumber(batch, "concurrency", 1, 1 << 20);
   const floor = req.minDecodeTokensPerSecond ?? 0;
   if (!Number.isFinite(floor) || floor < 0)
     throw new MemlensError("invalid-value", `min-decode must be a number from 0, got ${floor}`, "min-decode");

@@ -2,7 +2,7 @@ import { findGpu } from "../catalog/gpu-lookup.js";
 import type { GpuSpec } from "../catalog/gpu-types.js";
 import { catalogModelSpec } from "../catalog/models.js";
 import { qualityCostOf } from "../catalog/quality.js";
-import { MemlensError } from "../errors/memlens-error.js";
+import { MemlensError, requireWholeNumber } from "../errors/memlens-error.js";
 import { ENGINES, engineNames } from "../estimate/engines/index.js";
 import { estimate } from "../estimate/estimate.js";
 import type { EngineInput, Estimate } from "../estimate/estimate-types.js";
@@ -123,12 +123,7 @@ function divisorsUpTo(n: number): number[] {
  */
 export function planDeployment(req: PlanRequest): PlanResult {
   const gpu = findGpu(req.gpu, "gpu");
-  if (!Number.isInteger(req.gpuCount) || req.gpuCount < 1 || req.gpuCount > 1024)
-    throw new MemlensError(
-      "invalid-value",
-      `gpus must be a whole number from 1 to 1024, got ${req.gpuCount}`,
-      "gpus",
-    );
+  requireWholeNumber(req.gpuCount, "gpus", 1, 1024);
   const spec = typeof req.model === "string" ? catalogModelSpec(req.model, "model") : req.model;
   const modelRef = { id: spec.id };
   const specOpt = { modelSpec: spec };
