@@ -7,33 +7,12 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { catalogModelSpec } from "../../../catalog/models.js";
 import type { LlamaCppModel } from "../../../models/gguf-model.js";
+import { gpuLlamaCppSettings as settings } from "../../../testing/llamacpp-settings.js";
 import { replayingEveryGraph } from "./buffers.js";
 import { allocateGraph, allocateGraphAffine } from "./ggml-graph.js";
 import { buildLlamaCppGraph } from "./graph.js";
-import { type LlamaCppSettings, llamaCppMemory } from "./index.js";
+import { llamaCppMemory } from "./index.js";
 import { llamaCppModelFromSpec } from "./tensors.js";
-
-const settings = (o: Partial<LlamaCppSettings>): LlamaCppSettings => ({
-  contextLength: 8192,
-  nSeq: 1,
-  nBatch: 2048,
-  nUbatch: 512,
-  flashAttn: true,
-  typeK: "F16",
-  typeV: "F16",
-  gpuCount: 1,
-  gpuLayers: 999,
-  tensorSplit: null,
-  overrides: [],
-  mmap: true,
-  swaFull: false,
-  kvUnified: false,
-  kvOffload: true,
-  opOffload: true,
-  noHost: false,
-  cpuFeatures: "avx2",
-  ...o,
-});
 
 // Small models of every graph family memlens builds: dense GQA, QK-norm, sliding window (gemma-2
 // alternating, gemma-3 5:1), MoE, MLA, fused QKV with a fused gate-up FFN, attention sinks.

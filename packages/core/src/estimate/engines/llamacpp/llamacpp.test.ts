@@ -3,41 +3,13 @@ import { findGpu } from "../../../catalog/gpu-lookup.js";
 import { catalogModelSpec } from "../../../catalog/models.js";
 import { MemlensError } from "../../../errors/memlens-error.js";
 import { parseScenario } from "../../../scenario/scenario.js";
+import { cpuLlamaCppSettings as cpu } from "../../../testing/llamacpp-settings.js";
 import { estimate } from "../../estimate.js";
 import { parseWeightFormat } from "../../weights.js";
-import {
-  fitLlamaCpp,
-  type LlamaCppSettings,
-  layerDevices,
-  llamaCppEngine,
-  llamaCppMemory,
-  parseOverride,
-} from "./index.js";
+import { fitLlamaCpp, layerDevices, llamaCppEngine, llamaCppMemory, parseOverride } from "./index.js";
 import { llamaCppModelFromSpec } from "./tensors.js";
 
 const MiB = (b: number) => (b / 2 ** 20).toFixed(2);
-
-const cpu = (o: Partial<LlamaCppSettings>): LlamaCppSettings => ({
-  contextLength: 8192,
-  nSeq: 1,
-  nBatch: 512,
-  nUbatch: 512,
-  flashAttn: false,
-  typeK: "F16",
-  typeV: "F16",
-  gpuCount: 0,
-  gpuLayers: 0,
-  tensorSplit: null,
-  overrides: [],
-  mmap: true,
-  swaFull: false,
-  kvUnified: false,
-  kvOffload: true,
-  opOffload: true,
-  noHost: false,
-  cpuFeatures: "avx2",
-  ...o,
-});
 
 const llama1b = llamaCppModelFromSpec(catalogModelSpec("meta-llama/Llama-3.2-1B-Instruct"), "F16");
 const qwen3 = llamaCppModelFromSpec(catalogModelSpec("Qwen/Qwen3-0.6B"), "F16");
