@@ -342,12 +342,14 @@ const ggmlByName = new Map<string, GgmlType>();
 for (const t of GGML_TYPES) {
   ggmlByName.set(t.name.toLowerCase(), t);
   ggmlByName.set(t.ggmlName.toLowerCase(), t);
+  ggmlByName.set(t.name, t);
 }
 const ggmlById = new Map<number, GgmlType>(GGML_TYPES.map((t) => [t.id, t]));
 
 /** Case-insensitive lookup by name ("Q4_K", "q4_k"); throws naming the allowed values. */
 export function lookupGgmlType(name: string): GgmlType {
-  const t = ggmlByName.get(name.trim().toLowerCase());
+  // the spellings the tables use ("Q4_K", "q4_k") without normalising: engines ask thousands of times
+  const t = ggmlByName.get(name) ?? ggmlByName.get(name.trim().toLowerCase());
   if (t === undefined) {
     const allowed = GGML_TYPES.map((x) => x.name);
     throw new MemlensError(

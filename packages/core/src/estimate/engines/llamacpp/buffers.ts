@@ -11,7 +11,14 @@
 import { lookupGgmlType } from "../../../catalog/dtypes.js";
 import { MemlensError } from "../../../errors/memlens-error.js";
 import type { LlamaCppModel } from "../../../models/gguf-model.js";
-import { type AffineBufferSizes, allocateGraph, allocateGraphAffine, type GgmlGraph } from "./ggml-graph.js";
+import {
+  type AffineBufferSizes,
+  type AffineGraph,
+  affineGraph,
+  allocateAffineAt,
+  allocateGraph,
+  type GgmlGraph,
+} from "./ggml-graph.js";
 import { scheduleGraph } from "./ggml-sched.js";
 import { buildLlamaCppGraph, kvWidths } from "./graph.js";
 import {
@@ -255,37 +262,78 @@ function computeGraph(
 const alignmentsOf = (s: LlamaCppSettings): number[] =>
   s.gpuCount === 0 ? [CPU_ALIGN] : [...Array.from({ length: s.gpuCount }, () => CUDA_ALIGN), CPU_ALIGN];
 
+/** The reserve graph of one compute key, built at nKv = x0 and x0 + 256, in affine form. */
+interface GraphPair {
+  readonly x0: number;
+  readonly affine: AffineGraph;
+  readonly copied: readonly (readonly [string, string])[];
+}
+const GRAPH_PAIR_MEMO_SIZE = 24;
+const PAIRS_PER_KEY = 4;
+/** Graph pairs by compute key (every graph size but nKv): one build serves every cache size. */
+const graphPairs = new Map<string, GraphPair[]>();
+/** Compute keys replayed once without a pair (computeBufferSizes). */
+const plainOnce = new Map<string, true>();
+
+/** Weights the scheduler copies into a compute buffer, with their types (ComputeSegment.copied). */
+function copiedWeights(g: GgmlGraph): [string, string][] {
+  const copied: [string, string][] = [];
+  for (const n of g.nodes) {
+    const src = n.src[0];
+    if (n.op === "CPY" && n.src.length === 1 && src?.external) copied.push([src.name, src.type]);
+  }
+  return copied;
+}
+
+const copiesAlike = (model: LlamaCppModel, copied: readonly (readonly [string, string])[]): boolean =>
+  copied.every(([name, type]) => typeOf(model, name) === type);
+
 /**
  * Compute buffer bytes per backend at these sizes and, where the allocator provably decides alike,
- * at every nKv = sizes.nKv + 256·j of a window (allocateGraphAffine): the reserve graph built at
- * nKv and at nKv + 256 (and the SWA cache with it when its size is nKv's), replayed once. graph.ts
- * reads nKv and nKvSwa only as whole tensor dimensions (masks, attention scores, cache views),
- * never in a branch, so every tensor's size is affine in the step; allocateGraphAffine checks the
- * two graphs agree in everything else and falls back to a window of one point otherwise.
+ * at every nKv = sizes.nKv + 256·j of a window (allocateAffineAt). The reserve graph is built at
+ * some nKv and at nKv + 256 (and the SWA cache with it when its size is nKv's) once per compute
+ * key, then replayed at each cache size asked: graph.ts reads nKv and nKvSwa only as whole tensor
+ * dimensions, never in a branch, so every tensor's size is affine in the step (affineGraph checks
+ * the two graphs agree in everything else; where they do not, a plain replay at this very size).
  */
 function computeBufferSizes(
   model: LlamaCppModel,
   s: LlamaCppSettings,
   placement: ModelPlacement,
   sizes: GraphSizes,
+  key: string,
 ): ComputeSegment {
   const alignment = alignmentsOf(s);
-  const g0 = computeGraph(model, s, placement, sizes);
-  const tied = sizes.nKvSwa === sizes.nKv;
-  const g1 = computeGraph(model, s, placement, {
-    ...sizes,
-    nKv: sizes.nKv + 256,
-    nKvSwa: tied ? sizes.nKv + 256 : sizes.nKvSwa,
-  });
-  const copied: [string, string][] = [];
-  for (const n of g0.nodes) {
-    const src = n.src[0];
-    if (n.op === "CPY" && n.src.length === 1 && src?.external) copied.push([src.name, src.type]);
+  const pairs = graphPairs.get(key) ?? [];
+  let pair = pairs.find((p) => (sizes.nKv - p.x0) % 256 === 0 && copiesAlike(model, p.copied));
+  if (!pair) {
+    const g0 = computeGraph(model, s, placement, sizes);
+    const copied = copiedWeights(g0);
+    // A partial offload is mostly asked at one cache size (a layer search at one context): its
+    // first graph is replayed as it is; a second size of the same key builds the pair.
+    if (s.gpuCount > 0 && s.gpuLayers <= model.hparams.nLayer && !plainOnce.has(key)) {
+      remember(plainOnce, key, true, GRAPH_PAIR_MEMO_SIZE * 8);
+      const plain = allocateGraph(g0, alignment);
+      return { sizes: plain, slopes: plain.map(() => 0), lo: 0, hi: 0, x0: sizes.nKv, copied };
+    }
+    const tied = sizes.nKvSwa === sizes.nKv;
+    const g1 = computeGraph(model, s, placement, {
+      ...sizes,
+      nKv: sizes.nKv + 256,
+      nKvSwa: tied ? sizes.nKv + 256 : sizes.nKvSwa,
+    });
+    const affine = affineGraph(g0, g1);
+    if (!affine) {
+      const plain = allocateGraph(g0, alignment);
+      return { sizes: plain, slopes: plain.map(() => 0), lo: 0, hi: 0, x0: sizes.nKv, copied };
+    }
+    pair = { x0: sizes.nKv, affine, copied };
+    if (pairs.length >= PAIRS_PER_KEY) pairs.shift();
+    pairs.push(pair);
+    remember(graphPairs, key, pairs, GRAPH_PAIR_MEMO_SIZE);
   }
-  const affine = allocateGraphAffine(g0, g1, alignment);
-  if (affine) return { ...affine, x0: sizes.nKv, copied };
-  const plain = allocateGraph(g0, alignment);
-  return { sizes: plain, slopes: plain.map(() => 0), lo: 0, hi: 0, x0: sizes.nKv, copied };
+  const r = allocateAffineAt(pair.affine, (sizes.nKv - pair.x0) / 256, alignment);
+  return { ...r, x0: sizes.nKv, copied: pair.copied };
 }
 
 /** The sizes a segment holds for this model at nKv, or null when nKv is outside its window. */
@@ -476,13 +524,13 @@ function buffersOf(
       if (found) break;
     }
     if (!found) {
-      const seg = computeBufferSizes(model, s, placement, {
-        nTokens,
-        nOutputs,
-        nStream,
-        nKv: nCtxSeq,
-        nKvSwa,
-      });
+      const seg = computeBufferSizes(
+        model,
+        s,
+        placement,
+        { nTokens, nOutputs, nStream, nKv: nCtxSeq, nKvSwa },
+        computeKey,
+      );
       if (segs.length >= SEGMENTS_PER_KEY) segs.shift();
       segs.push(seg);
       remember(computeMemo, computeKey, segs, COMPUTE_MEMO_SIZE);

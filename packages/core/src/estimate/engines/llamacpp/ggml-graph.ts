@@ -431,6 +431,60 @@ export interface AffineBufferSizes {
 }
 
 /**
+ * A graph's tensor sizes as affine functions of one integer step j: from the graph built at j = 0
+ * and, when there is one, the same graph built at j = 1. Every tensor of `g` (by id) has its size
+ * at j = 0, its change per step, and the one dimension of its shape that changes (-1 for none)
+ * with that dimension's change per step.
+ */
+export interface AffineGraph {
+  readonly g: GgmlGraph;
+  readonly size0: Float64Array;
+  readonly sizeStep: Float64Array;
+  readonly neDim: Int8Array;
+  readonly neStep: Float64Array;
+}
+
+/** `g` with every size constant (slopes 0): what a plain replay reads. */
+function constantGraph(g: GgmlGraph): AffineGraph {
+  const n = g.tensorCount;
+  const size0 = new Float64Array(n);
+  for (const t of g.leafs) size0[t.id] = nbytes(t);
+  for (const t of g.nodes) size0[t.id] = nbytes(t);
+  return {
+    g,
+    size0,
+    sizeStep: new Float64Array(n),
+    neDim: new Int8Array(n).fill(-1),
+    neStep: new Float64Array(n),
+  };
+}
+
+/**
+ * The affine form of graphs g0 and g1 built alike but for one size variable a step apart (the KV
+ * cells per stream, nKv and nKv + 256); null when the two differ in anything but sizes, or a
+ * tensor's size is not affine in the step (more than one dimension changes). The builder reads that
+ * variable only as whole tensor dimensions, never in a branch (graph.ts), so the form holds at
+ * every step, not only at the two built: allocateAffineAt replays it at any j.
+ */
+export function affineGraph(g0: GgmlGraph, g1: GgmlGraph): AffineGraph | null {
+  if (!sameStructure(g0, g1)) return null;
+  const a = constantGraph(g0);
+  const { size0, sizeStep, neDim, neStep } = a;
+  const step = (t0: GTensor, t1: GTensor) => {
+    const id = t0.id;
+    sizeStep[id] = nbytes(t1) - size0[id]!;
+    for (let i = 0; i < 4; i++)
+      if (t0.ne[i] !== t1.ne[i]) {
+        neDim[id] = i;
+        neStep[id] = t1.ne[i]! - t0.ne[i]!;
+      }
+  };
+  for (let i = 0; i < g0.leafs.length; i++) step(g0.leafs[i]!, g1.leafs[i]!);
+  for (let i = 0; i < g0.nodes.length; i++) step(g0.nodes[i]!, g1.nodes[i]!);
+  return a;
+}
+
+/**
  * Replays ggml_gallocr_alloc_graph_impl over the graph and returns the buffer size each backend
  * needs (the allocator's high-water mark). `alignment[b]` is backend b's buffer alignment.
  */
@@ -439,22 +493,36 @@ export function allocateGraph(
   alignment: readonly number[],
   trace?: (event: "alloc" | "free", t: GTensor, offset: number, maxSize: number) => void,
 ): number[] {
-  return [...replay(g, null, alignment, trace).sizes];
+  return [...replay(constantGraph(g), 0, alignment, trace).sizes];
 }
 
 /**
  * allocateGraph for graphs g0 and g1 built alike but for one size variable a step apart (the KV
  * cells per stream, nKv and nKv + 256): the sizes at g0, their slopes, and the window of steps j
  * over which the allocator decides exactly as at g0, so the sizes at step j are sizes + slopes·j.
- * Null when the two graphs differ in anything but sizes, or a tensor's size is not affine in the
- * step (more than one dimension changes), so that only a plain replay is exact.
+ * Null when the two graphs differ in anything but sizes (affineGraph), so that only a plain replay
+ * is exact.
  */
 export function allocateGraphAffine(
   g0: GgmlGraph,
   g1: GgmlGraph,
   alignment: readonly number[],
 ): AffineBufferSizes | null {
-  return sameStructure(g0, g1) ? replay(g0, g1, alignment) : null;
+  const a = affineGraph(g0, g1);
+  return a ? replay(a, 0, alignment) : null;
+}
+
+/**
+ * allocateGraphAffine at step j0 of an affine graph: the sizes at j0, their slopes, and the window
+ * (relative to j0) where the allocator decides as at j0. One build of a graph pair thus serves every
+ * cache size: a replay at j0 is the plain replay of the graph built at that size.
+ */
+export function allocateAffineAt(
+  a: AffineGraph,
+  j0: number,
+  alignment: readonly number[],
+): AffineBufferSizes {
+  return replay(a, j0, alignment);
 }
 
 /** Same tensors, ops, sources, flags and backends, each tensor with at most one dimension that changes. */
@@ -476,40 +544,19 @@ function sameStructure(g0: GgmlGraph, g1: GgmlGraph): boolean {
 }
 
 function replay(
-  g: GgmlGraph,
-  g1: GgmlGraph | null,
+  a: AffineGraph,
+  j0: number,
   alignment: readonly number[],
   trace?: (event: "alloc" | "free", t: GTensor, offset: number, maxSize: number) => void,
 ): AffineBufferSizes {
+  const g = a.g;
   const w = new Window();
-  const allocs = alignment.map((a) => new DynAllocator(a, w));
-  // g1's tensor of each id (the slope of a size is its size there minus its size in g)
-  const other: GTensor[] = [];
-  if (g1) {
-    for (const t of g1.leafs) other[t.id] = t;
-    for (const t of g1.nodes) other[t.id] = t;
-  }
+  const allocs = alignment.map((al) => new DynAllocator(al, w));
+  const { sizeStep, neDim, neStep } = a;
   const n = g.tensorCount;
-  // each tensor's size and slope, computed once (NaN: not yet)
-  const size = new Float64Array(n).fill(Number.NaN);
-  const slope = new Float64Array(n).fill(Number.NaN);
-  const sizeOf = (t: GTensor): number => {
-    let v = size[t.id]!;
-    if (Number.isNaN(v)) {
-      v = nbytes(t);
-      size[t.id] = v;
-    }
-    return v;
-  };
-  const slopeOf = (t: GTensor): number => {
-    let v = slope[t.id]!;
-    if (Number.isNaN(v)) {
-      const u = other[t.id];
-      v = u ? nbytes(u) - sizeOf(t) : 0;
-      slope[t.id] = v;
-    }
-    return v;
-  };
+  // each tensor's size at j0 (its slope is sizeStep)
+  const size = new Float64Array(n);
+  for (let i = 0; i < n; i++) size[i] = a.size0[i]! + sizeStep[i]! * j0;
   // ggml's hash set as columns indexed by tensor id (ids are dense within a graph)
   const nChildren = new Int32Array(n);
   const nViews = new Int32Array(n);
@@ -519,15 +566,13 @@ function replay(
   const allocated = new Uint8Array(n);
   const isView = (t: GTensor) => t.viewSrc !== null;
   const isAllocated = (t: GTensor) => t.external || (t.viewSrc?.external ?? false) || allocated[t.id] === 1;
+  const neSlope = (id: number, i: number) => (neDim[id] === i ? neStep[id]! : 0);
   // ggml_are_same_layout for two non-view tensors (contiguous: the same type and ne means the same nb)
-  const sameLayout = (a: GTensor, b: GTensor): boolean => {
-    if (a.type !== b.type) return false;
-    const a1 = other[a.id];
-    const b1 = other[b.id];
+  const sameLayout = (x: GTensor, y: GTensor): boolean => {
+    if (x.type !== y.type) return false;
     for (let i = 0; i < 4; i++) {
-      const d = a.ne[i]! - b.ne[i]!;
-      const s = a1 && b1 ? a1.ne[i]! - b1.ne[i]! - d : 0;
-      if (w.sign(d, s) !== 0) return false;
+      const s = neSlope(x.id, i) - neSlope(y.id, i);
+      if (w.sign(x.ne[i]! - y.ne[i]! + s * j0, s) !== 0) return false;
     }
     return true;
   };
@@ -551,15 +596,15 @@ function replay(
       }
     }
     bufferOf[id] = buffer;
-    const a = allocs[buffer]!;
-    offsetOf[id] = a.alloc(sizeOf(node), slopeOf(node));
-    offsetSOf[id] = a.offsetS;
-    trace?.("alloc", node, offsetOf[id]!, a.maxSize);
+    const al = allocs[buffer]!;
+    offsetOf[id] = al.alloc(size[id]!, sizeStep[id]!);
+    offsetSOf[id] = al.offsetS;
+    trace?.("alloc", node, offsetOf[id]!, al.maxSize);
   };
   const free = (t: GTensor): void => {
     if (t.output) return;
     const id = t.id;
-    allocs[bufferOf[id]!]!.free(offsetOf[id]!, offsetSOf[id]!, sizeOf(t), slopeOf(t));
+    allocs[bufferOf[id]!]!.free(offsetOf[id]!, offsetSOf[id]!, size[id]!, sizeStep[id]!);
     allocated[id] = 0;
     trace?.("free", t, offsetOf[id]!, allocs[bufferOf[id]!]!.maxSize);
   };

@@ -137,21 +137,20 @@ class Weights {
   }
   /** req(`blk.${il}.${rest}`). */
   reqL(il: number, rest: string): GTensor {
-    return this.required(this.getL(il, rest), `blk.${il}.${rest}`);
+    // the name is spelled only for the error (a graph asks thousands of times)
+    return this.getL(il, rest) ?? this.missing(`blk.${il}.${rest}`);
   }
   req(name: string): GTensor {
-    return this.required(this.get(name), name);
+    return this.get(name) ?? this.missing(name);
   }
-  private required(w: GTensor | null, name: string): GTensor {
+  private missing(name: string): never {
     // An architecture whose tensors the llama.cpp mapping does not name (GPT-2's c_attn, GPT-NeoX's
     // query_key_value, ...): say so instead of guessing a compute buffer.
-    if (!w)
-      throw new MemlensError(
-        "unsupported",
-        `engine "llama.cpp": memlens does not model llama.cpp's compute graph for architecture "${this.arch}" (no ${name}); use engine transformers, vllm or sglang`,
-        "engine",
-      );
-    return w;
+    throw new MemlensError(
+      "unsupported",
+      `engine "llama.cpp": memlens does not model llama.cpp's compute graph for architecture "${this.arch}" (no ${name}); use engine transformers, vllm or sglang`,
+      "engine",
+    );
   }
 }
 

@@ -182,6 +182,28 @@ function fallback(ne0: number, target: string): string {
   return ne0 % lookupGgmlType(ret).blockSize === 0 ? ret : "F16";
 }
 
+/** What quantizedTypes reads of a tensor list whatever the file type: the loader's order, categories. */
+interface QuantPlan {
+  readonly ordered: readonly QuantTensor[];
+  readonly category: readonly Category[];
+  readonly touches: readonly boolean[];
+}
+// Per tensor list (convertedTensors keeps one per spec): a sweep over file types orders it once.
+const plans = new WeakMap<readonly QuantTensor[], QuantPlan>();
+function planOf(tensors: readonly QuantTensor[]): QuantPlan {
+  let p = plans.get(tensors);
+  if (!p) {
+    const ordered = loaderOrder(tensors);
+    p = {
+      ordered,
+      category: ordered.map((t) => categoryOf(t.name)),
+      touches: ordered.map((t) => quantizerTouches(t.name, t.ne)),
+    };
+    plans.set(tensors, p);
+  }
+  return p;
+}
+
 /**
  * The ggml type llama-quantize writes for every tensor of a model converted to `fileType`.
  * @example quantizedTypes(tensors, info, "Q4_K_M").get("output.weight") // "Q6_K"
@@ -195,11 +217,11 @@ export function quantizedTypes(
   const ft = ftypeName(fileType);
   const base = GGUF_FILE_TYPES.find((x) => x.name === ft)!.baseType;
   const baseQuantized = lookupGgmlType(base).isQuantized;
-  const ordered = loaderOrder(tensors);
+  const { ordered, category, touches } = planOf(tensors);
   const hasImatrix = opts.imatrix === true;
   // init_quantize_state_counters
-  const nAttnWv = ordered.filter((t) => isAttnV(categoryOf(t.name))).length;
-  const tied = !ordered.some((t) => categoryOf(t.name) === "output");
+  const nAttnWv = category.filter(isAttnV).length;
+  const tied = !category.includes("output");
   const nLayer = info.nLayer;
   let iAttnWv = 0;
   let iFfnDown = 0;
@@ -325,14 +347,15 @@ export function quantizedTypes(
   };
 
   const out = new Map<string, string>();
-  for (const t of ordered) {
-    if (!quantizerTouches(t.name, t.ne)) {
+  for (let i = 0; i < ordered.length; i++) {
+    const t = ordered[i]!;
+    if (!touches[i]) {
       out.set(t.name, t.type);
       continue;
     }
     let nt = base;
     if (baseQuantized) {
-      if (opts.pure !== true) nt = impl(t, categoryOf(t.name), nt);
+      if (opts.pure !== true) nt = impl(t, category[i]!, nt);
       nt = fallback(t.ne[0]!, nt);
     }
     out.set(t.name, nt);
