@@ -84,11 +84,18 @@ export class ModuleMatcher {
   matches(names: readonly string[]): boolean {
     if (this.size === 0) return false;
     for (const name of names) {
-      const parts = name.split(".");
-      // Any run of whole dotted components: a parent module, a bare name, a sub-path.
-      for (let i = 0; i < parts.length; i++)
-        for (let j = i + 1; j <= parts.length; j++)
-          if (this.exact.has(parts.slice(i, j).join("."))) return true;
+      if (this.exact.size > 0) {
+        const parts = name.split(".");
+        // Any run of whole dotted components: a parent module, a bare name, a sub-path.
+        for (let i = 0; i < parts.length; i++) {
+          let run = parts[i]!;
+          if (this.exact.has(run)) return true;
+          for (let j = i + 1; j < parts.length; j++) {
+            run += `.${parts[j]}`;
+            if (this.exact.has(run)) return true;
+          }
+        }
+      }
       for (const r of this.regexes) if (r.test(name)) return true;
     }
     return false;

@@ -351,12 +351,25 @@ function evaluate(
     };
   }
   // Not every layer fits at ctx: llama.cpp runs the rest on the CPU (n_gpu_layers), when the host holds them.
-  const full = engine.memory(input, Math.min(ctx, g), batch);
+  // Whether the engine places layers at all. Engines with a lower bound (llama.cpp and ollama, which
+  // memoise their answers) are asked at ctx, the graph sizes of the search's probes, so usually no
+  // new compute graph, and the fallback below reads the same answer again.
+  const full = engine.memory(input, engine.lowerBound ? ctx : Math.min(ctx, g), batch);
   const layers = layerReport(full.report);
   // A unified-memory or CPU machine has no second pool to offload to.
   if (layers && host && !gpu.unifiedMemory && gpu.kind !== "cpu") {
     const nAll = spec.numLayers + 1;
-    const inputAt = (n: number) => inputFor(spec, engine, gpu, gpuCount, weights, ctx, batch, n);
+    // one input per layer count: the search's bounds and probes ask the same counts again, and the
+    // engine's memos are keyed by the input's scenario
+    const inputs = new Map<number, EngineInput>();
+    const inputAt = (n: number) => {
+      let inp = inputs.get(n);
+      if (!inp) {
+        inp = inputFor(spec, engine, gpu, gpuCount, weights, ctx, batch, n);
+        inputs.set(n, inp);
+      }
+      return inp;
+    };
     const hostOk = (m: EngineResult<EngineReport>) =>
       (layerReport(m.report)?.hostBytes ?? 0) <= host.memoryBytes;
     const n = largestOf(
