@@ -9,6 +9,24 @@ import { fileURLToPath } from "node:url";
 const GPU = "RTX-4090";
 const mode = process.argv[2];
 
+if (mode === "cli") {
+  // The must-show: `memlens fits --gpu RTX-4090 --json` in a fresh process, start-up and output included.
+  const { main } = await import("../packages/cli/dist/main.js");
+  let bytes = 0;
+  const stdout = { write: (s) => ((bytes += s.length), true) };
+  const code = await main({
+    argv: ["fits", "--gpu", GPU, "--json", ...(process.argv[3] ? ["--engine", process.argv[3]] : [])],
+    stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: {},
+  });
+  const cpu = process.cpuUsage();
+  // performance.now() counts from the process' start: node's own start-up, module loading, the sweep
+  console.log(JSON.stringify({ code, bytes, wall: performance.now(), cpu: (cpu.user + cpu.system) / 1000 }));
+  process.exit(0);
+}
+
 if (mode) {
   const core = await import("../packages/core/dist/index.js");
   for (const r of core.MODEL_ROWS) core.catalogModelSpec(r.id); // parsing configs is not the sweep
@@ -61,6 +79,14 @@ const child = (...args) => {
   if (r.status !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout.trim().split("\n").pop());
 };
+for (const engine of ["llama.cpp", "ollama", "vllm"]) {
+  const runs = [0, 1, 2].map(() => child("cli", engine));
+  const walls = runs.map((r) => r.wall.toFixed(0)).join(", ");
+  const cpus = runs.map((r) => r.cpu.toFixed(0)).join(", ");
+  console.log(
+    `memlens fits --gpu ${GPU} --engine ${engine} --json, fresh process ×3: wall ${walls} ms; CPU ${cpus} ms (target < 1000 ms wall)`,
+  );
+}
 for (const engine of ["llama.cpp", "vllm"]) {
   const s = child("sweep", engine);
   const b = child("naive", engine);

@@ -307,6 +307,34 @@ console.log(`${"operation".padEnd(96)}${"µs".padStart(12)}${"ratio".padStart(10
 for (const [name, us] of rows)
   console.log(`${name.padEnd(96)}${us.toFixed(2).padStart(12)}${(us / baseline).toFixed(1).padStart(10)}`);
 
+// Issue 18's targets for the exact llama.cpp estimate on this machine: at most 400 µs per uncached
+// call and 20 µs per memoised one; and the ratio to node-llama-cpp's own estimators, same process.
+const us = (prefix) => rows.find(([name]) => name.startsWith(prefix))?.[1];
+const uncached = us("llamaCppMemory, new (model, quant, context)");
+const fresh = us("llamaCppMemory, new context of a replayed architecture");
+const memo = us("llamaCppMemory, memoised");
+const estNew = us("estimate() llama.cpp, new scenario");
+const estMemo = us("estimate() llama.cpp, memoised");
+const verdict = (v, limit) => `${v.toFixed(1)} µs (${v <= limit ? "within" : "over"} ${limit} µs)`;
+console.log("\nIssue 18 targets (this run, this machine)");
+console.log(`  uncached llamaCppMemory, sweep average        ${verdict(uncached, 400)}`);
+console.log(`  uncached llamaCppMemory, new context          ${verdict(fresh, 400)}`);
+console.log(`  memoised llamaCppMemory                       ${verdict(memo, 20)}`);
+console.log(`  estimate() llama.cpp, new scenario (searches) ${estNew.toFixed(1)} µs`);
+console.log(`  estimate() llama.cpp, memoised                ${verdict(estMemo, 20)}`);
+const nlcV1 = us("node-llama-cpp v1 heuristic: estimateContextResourceRequirements");
+const nlcV2 = us("node-llama-cpp v2");
+const sameFiles = us("memlens llamaCppMemory on the same files");
+if (nlcV1 !== undefined && sameFiles !== undefined) {
+  console.log(
+    `  memlens / node-llama-cpp v1 heuristic (same files, new contexts) ${(sameFiles / nlcV1).toFixed(2)}×`,
+  );
+  if (nlcV2 !== undefined)
+    console.log(
+      `  memlens / node-llama-cpp v2 simulation (same files, new contexts) ${(sameFiles / nlcV2).toFixed(4)}×`,
+    );
+} else console.log("  (ratios to node-llama-cpp need validation/llamacpp's node_modules and build)");
+
 if (errors.length) {
   const stat = (pick, q) => {
     const xs = errors

@@ -9,7 +9,7 @@ import { catalogModelSpec } from "../../../catalog/models.js";
 import type { LlamaCppModel } from "../../../models/gguf-model.js";
 import { gpuLlamaCppSettings as settings } from "../../../testing/llamacpp-settings.js";
 import { replayingEveryGraph } from "./buffers.js";
-import { allocateGraph, allocateGraphAffine } from "./ggml-graph.js";
+import { affineGraph, allocateAffineAt, allocateGraph, allocateGraphAffine } from "./ggml-graph.js";
 import { buildLlamaCppGraph } from "./graph.js";
 import { llamaCppMemory } from "./index.js";
 import { llamaCppModelFromSpec } from "./tensors.js";
@@ -85,6 +85,48 @@ describe("compute buffers from an affine window equal the plain replay", () => {
         },
       ),
       { numRuns: 60, seed: 18 },
+    );
+  });
+
+  test("one graph pair replayed at any cache size is the plain replay of the graph built there (fast-check)", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...IDS),
+        fc.constantFrom(...QUANTS),
+        fc.boolean(),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 256 }),
+        fc.array(fc.integer({ min: 1, max: 512 }), { minLength: 1, maxLength: 4 }),
+        (id, q, flashAttn, tiedSwa, k0, ks) => {
+          const model = modelOf(id, q);
+          // nKvSwa moves with nKv when tied (a cache as long as the context), else stays put
+          const p = (nKv: number) => ({
+            nTokens: 512,
+            nOutputs: 512,
+            nStream: 1,
+            nKv,
+            nKvSwa: tiedSwa ? nKv : 1024,
+            flashAttn,
+            typeK: "F16",
+            typeV: "F16",
+            layerBackend: (il: number) => (il % 3 === 0 ? 1 : 0),
+            outputBackend: 0,
+            inputBackend: 1,
+          });
+          const a = affineGraph(
+            buildLlamaCppGraph(model, p(256 * k0)),
+            buildLlamaCppGraph(model, p(256 * k0 + 256)),
+          );
+          expect(a).not.toBeNull();
+          for (const k of ks) {
+            const at = allocateAffineAt(a!, k - k0, [256, 32]);
+            expect(at.lo).toBeLessThanOrEqual(0);
+            expect(at.hi).toBeGreaterThanOrEqual(0);
+            expect(at.sizes).toEqual(allocateGraph(buildLlamaCppGraph(model, p(256 * k)), [256, 32]));
+          }
+        },
+      ),
+      { numRuns: 40, seed: 1818 },
     );
   });
 
