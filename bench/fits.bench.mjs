@@ -13,7 +13,12 @@ if (mode === "cli") {
   // The must-show: `memlens fits --gpu RTX-4090 --json` in a fresh process, start-up and output included.
   const { main } = await import("../packages/cli/dist/main.js");
   let bytes = 0;
-  const stdout = { write: (s) => ((bytes += s.length), true) };
+  const stdout = {
+    write: (s) => {
+      bytes += s.length;
+      return true;
+    },
+  };
   const code = await main({
     argv: ["fits", "--gpu", GPU, "--json", ...(process.argv[3] ? ["--engine", process.argv[3]] : [])],
     stdout,
