@@ -1,9 +1,17 @@
 import { MemlensError } from "../../../errors/memlens-error.js";
 import { GIB } from "../../../units/units.js";
 
+/**
+ * vLLM version families with their own start-up rules: "v0" (before 0.8, the legacy engine's
+ * vllm/worker/worker.py), "0.8-0.11" (the V1 engine before 0.12: sort-based top-k/top-p, the
+ * 0.13 GiB non-torch term) and "0.12+" (the current start-up arithmetic).
+ */
+export type VllmFamily = "v0" | "0.8-0.11" | "0.12+";
+
 /** Version-dependent behaviour of the start-up profiler. */
 export interface VllmBehaviour {
   readonly version: string;
+  readonly family: VllmFamily;
   /** "v0": the legacy engine (vllm/worker/worker.py), "v1": vllm/v1/worker/gpu_worker.py. */
   readonly engine: "v0" | "v1";
   /** Bytes the dummy sampler run holds per (request × vocabulary entry). */
@@ -26,11 +34,18 @@ function parseVersion(v: string): number[] | null {
 const atLeast = (v: readonly number[], major: number, minor: number): boolean =>
   (v[0] ?? 0) > major || ((v[0] ?? 0) === major && (v[1] ?? 0) >= minor);
 
-/** The legacy (V0) engine's start-up: no sampler run, no CUDA graph estimate. */
+/**
+ * The legacy (V0) engine's start-up: no CUDA graph estimate; profile_run builds max_num_seqs
+ * dummy sequences (SchedulerConfig default 256) with SamplingParams(top_p=0.99,
+ * top_k=vocab_size - 1) (vllm/worker/model_runner.py GPUModelRunnerBase.profile_run, the V0
+ * engine), so the sampler sorts every sequence's logits over the whole vocabulary
+ * (model_executor/layers/sampler.py _apply_top_k_top_p): the sort path V1 kept until 0.17.
+ */
 const legacyBehaviour = (version: string): VllmBehaviour => ({
   version,
+  family: "v0",
   engine: "v0",
-  samplerBytesPerLogit: 0,
+  samplerBytesPerLogit: SAMPLER_BYTES_SORT,
   nonTorchBytes: V0_NON_TORCH_BYTES,
   subtractsCudaGraphs: false,
 });
@@ -53,6 +68,7 @@ export function vllmBehaviour(version: string | undefined): VllmBehaviour {
   if (!atLeast(v, 0, 8)) return legacyBehaviour(name);
   return {
     version: name,
+    family: atLeast(v, 0, 12) ? "0.12+" : "0.8-0.11",
     engine: "v1",
     samplerBytesPerLogit: atLeast(v, 0, 17) ? SAMPLER_BYTES_TRITON : SAMPLER_BYTES_SORT,
     // non_torch_forward_increase on one H100: 0.13 GiB in v0.15–v0.17 runs, 0.24–0.26 GiB from v0.18.
@@ -67,7 +83,7 @@ export function vllmBehaviour(version: string | undefined): VllmBehaviour {
 // random_sample (4 B), plus the Triton top-k/top-p kernel's scratch: 14.5 B per logit, the slope
 // of torch peak against vocab × max_num_seqs over the v0.19 H100 logs (vocab 51k–262k).
 const SAMPLER_BYTES_TRITON = 14.5;
-// Before v0.17 top-k/top-p sorted the logits (values 4 B + int64 indices 8 B, masks, sorted
+// Before v0.17 (and in V0) top-k/top-p sorted the logits (values 4 B + int64 indices 8 B, masks, sorted
 // probabilities, the scattered result): 38 B per logit fits Qwen3-14B's 5.64 GiB peak in v0.15/16.
 const SAMPLER_BYTES_SORT = 38;
 // Legacy engine: "non_torch_memory takes 0.04GiB / 0.10GiB" in the two V0 logs.
