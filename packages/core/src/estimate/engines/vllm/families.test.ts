@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { catalogModelSpec } from "../../../catalog/models.js";
+import { parseScenario } from "../../../scenario/scenario.js";
+import { GIB } from "../../../units/units.js";
+import { resolveEngineInput } from "../../estimate.js";
+import type { EngineInput } from "../../estimate-types.js";
+import { vllmBehaviour } from "./behaviour.js";
+import { defaultMaxNumSeqs, ncclUsesNvls, vllmKvDtype, vllmStartup } from "./startup.js";
+
+function inputOf(raw: Record<string, unknown>): EngineInput {
+  const scenario = parseScenario({ engine: "vllm", ...raw });
+  const m = scenario.model as { id: string };
+  return resolveEngineInput(scenario, catalogModelSpec(m.id));
+}
+
+describe("vLLM version families (engineOptions.engineVersion)", () => {
+  it("sorts versions into v0 (< 0.8), 0.8-0.11 and 0.12+", () => {
+    expect(vllmBehaviour("0.6.4").family).toBe("v0");
+    expect(vllmBehaviour("v0").family).toBe("v0");
+    expect(vllmBehaviour("0.8.0").family).toBe("0.8-0.11");
+    expect(vllmBehaviour("0.11.2").family).toBe("0.8-0.11");
+    expect(vllmBehaviour("0.12.0").family).toBe("0.12+");
+    expect(vllmBehaviour(undefined).family).toBe("0.12+");
+  });
+
+  it("V0's sampler sorts logits like V1 before 0.17 (the same top-k/top-p sort)", () => {
+    expect(vllmBehaviour("0.7.3").samplerBytesPerLogit).toBe(vllmBehaviour("0.15.0").samplerBytesPerLogit);
+  });
+
+  it("V0's default max_num_seqs is SchedulerConfig's 256, whatever the batch-token tier", () => {
+    expect(defaultMaxNumSeqs(8192, "v0")).toBe(256);
+    expect(defaultMaxNumSeqs(8192, "v1")).toBe(1024);
+    expect(defaultMaxNumSeqs(2048)).toBe(256);
+  });
+
+  it("V0's profile sampler over 256 sequences x the whole vocabulary sets a short-context peak", () => {
+    const base = { model: { id: "Qwen/Qwen3-4B" }, hardware: { gpu: "RTX-4090" }, contextLength: 2048 };
+    const input = inputOf({ ...base, engineOptions: { engineVersion: "0.6.4" } });
+    const s = vllmStartup(input, 2048, 256);
+    // 44 MiB first-forward workspaces + 256 rows x vocab x (2 B fp16/bf16 logits + 38 B sort path).
+    const vocab = input.spec.vocabSize;
+    expect(s.stages[0]!.activationPeakBytes).toBe(Math.ceil(44 * 2 ** 20 + 256 * vocab * 40));
+  });
+});
+
+describe("vLLM KV dtype auto follows the model dtype (get_kv_cache_torch_dtype)", () => {
+  it("keeps a float32 model's KV cache at 4 bytes", () => {
+    const fp32 = inputOf({ model: { id: "Qwen/Qwen3-0.6B" }, weights: "fp32", hardware: { gpu: "L4-24GB" } });
+    const bf16 = inputOf({ model: { id: "Qwen/Qwen3-0.6B" }, hardware: { gpu: "L4-24GB" } });
+    expect(vllmKvDtype(fp32)).toBe("fp32");
+    expect(vllmKvDtype(bf16)).toBe("bf16");
+    const p32 = vllmStartup(fp32, 8192, 1).layout.pageBytes;
+    const p16 = vllmStartup(bf16, 8192, 1).layout.pageBytes;
+    expect(p32).toBe(2 * p16);
+  });
+});
+
+describe("vLLM multi-GPU non-torch memory (NCCL NVLS buffers)", () => {
+  it("adds the NVLS term only on NVLink 4+ GPUs", () => {
+    expect(ncclUsesNvls(resolveH("H100-SXM-80GB"))).toBe(true);
+    expect(ncclUsesNvls(resolveH("A100-80GB"))).toBe(false);
+    expect(ncclUsesNvls(resolveH("L40S-48GB"))).toBe(false);
+  });
+
+  it("TP2 on H100 SXM: 0.25 + 1.85 GiB (v0.19 logs 2.07-2.21); on L40S the one-GPU 0.25 GiB", () => {
+    const run = (gpu: string) =>
+      vllmStartup(
+        inputOf({
+          model: { id: "Qwen/Qwen3-8B" },
+          hardware: { gpu, count: 2 },
+          parallel: { tensor: 2 },
+          engineOptions: { engineVersion: "0.19.0" },
+        }),
+        8192,
+        256,
+      ).stages[0]!.nonTorchBytes;
+    expect(run("H100-SXM-80GB") / GIB).toBeCloseTo(2.1, 2);
+    expect(run("L40S-48GB") / GIB).toBeCloseTo(0.25, 2);
+  });
+});
+
+function resolveH(gpu: string) {
+  return inputOf({ model: { id: "Qwen/Qwen3-8B" }, hardware: { gpu } }).gpu;
+}
