@@ -18,6 +18,11 @@ export interface VllmBehaviour {
   readonly samplerBytesPerLogit: number;
   /** Non-torch memory (cuBLAS/NCCL handles, CUDA graphs pools) the profile run adds on one GPU. */
   readonly nonTorchBytes: number;
+  /**
+   * V0 before 0.7: the profiler charges all memory in use outside torch (the CUDA context
+   * included) rather than the increase over a baseline snapshot.
+   */
+  readonly chargesCudaContext: boolean;
   /** Whether the estimated CUDA graph memory is taken out of the KV budget. */
   readonly subtractsCudaGraphs: boolean;
 }
@@ -41,8 +46,13 @@ const atLeast = (v: readonly number[], major: number, minor: number): boolean =>
  * engine), so the sampler sorts every sequence's logits over the whole vocabulary
  * (model_executor/layers/sampler.py _apply_top_k_top_p): the sort path V1 kept until 0.17.
  */
-const legacyBehaviour = (version: string): VllmBehaviour => ({
+const legacyBehaviour = (version: string, v: readonly number[] | null): VllmBehaviour => ({
   version,
+  // "Memory profiling results: ... initial_memory_usage=15.34GiB ... non_torch_memory=0.35GiB"
+  // (vllm#10517, 0.6.4, weights 14.99 GiB): the 0.35 GiB in use before profiling is charged as
+  // non-torch. PR #10511 (0.6.5) still charges 1.79 GiB on one H100; PR #12126 (Jan 2025, 0.7)
+  // measures the increase over a snapshot (0.16 GiB).
+  chargesCudaContext: v !== null && !atLeast(v, 0, 7),
   family: "v0",
   engine: "v0",
   samplerBytesPerLogit: SAMPLER_BYTES_SORT,
@@ -57,7 +67,7 @@ const legacyBehaviour = (version: string): VllmBehaviour => ({
  */
 export function vllmBehaviour(version: string | undefined): VllmBehaviour {
   const name = version ?? DEFAULT_VLLM_VERSION;
-  if (name.trim().toLowerCase() === "v0") return legacyBehaviour(name);
+  if (name.trim().toLowerCase() === "v0") return legacyBehaviour(name, null);
   const v = parseVersion(name);
   if (!v)
     throw new MemlensError(
@@ -65,7 +75,7 @@ export function vllmBehaviour(version: string | undefined): VllmBehaviour {
       `engineOptions.engineVersion "${name}" is not a vLLM version such as 0.19.0 (or "v0" for the legacy engine)`,
       "engineOptions.engineVersion",
     );
-  if (!atLeast(v, 0, 8)) return legacyBehaviour(name);
+  if (!atLeast(v, 0, 8)) return legacyBehaviour(name, v);
   return {
     version: name,
     family: atLeast(v, 0, 12) ? "0.12+" : "0.8-0.11",
@@ -73,6 +83,7 @@ export function vllmBehaviour(version: string | undefined): VllmBehaviour {
     samplerBytesPerLogit: atLeast(v, 0, 17) ? SAMPLER_BYTES_TRITON : SAMPLER_BYTES_SORT,
     // non_torch_forward_increase on one H100: 0.13 GiB in v0.15–v0.17 runs, 0.24–0.26 GiB from v0.18.
     nonTorchBytes: atLeast(v, 0, 18) ? Math.round(0.25 * GIB) : Math.round(0.13 * GIB),
+    chargesCudaContext: false,
     // "CUDA graph memory profiling is enabled (default since v0.21.0)" (vLLM gpu_worker.py log).
     subtractsCudaGraphs: atLeast(v, 0, 21),
   };

@@ -190,7 +190,10 @@ export function vllmStartup(input: EngineInput, maxModelLen: number, maxNumSeqs:
     modelDtypeBytes: dtypeBytes,
   });
   const nonTorch =
-    behaviour.nonTorchBytes + (world > 1 && ncclUsesNvls(input.gpu) ? NVLS_NON_TORCH_BYTES : 0);
+    (behaviour.chargesCudaContext ? cudaContextBytes(world) : behaviour.nonTorchBytes) +
+    // NVLS serves the tensor-parallel all-reduce; pipeline stages only send/recv (0.07 GiB
+    // non-torch increase per stage in the llm-d PP2/PP4 H100 v0.19 logs).
+    (tp > 1 && ncclUsesNvls(input.gpu) ? NVLS_NON_TORCH_BYTES : 0);
   const graphsOn = eo.enforceEager !== true && behaviour.engine === "v1";
 
   const stages = [];
