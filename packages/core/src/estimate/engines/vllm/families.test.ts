@@ -4,6 +4,7 @@ import { parseScenario } from "../../../scenario/scenario.js";
 import { GIB } from "../../../units/units.js";
 import { resolveEngineInput } from "../../estimate.js";
 import type { EngineInput } from "../../estimate-types.js";
+import { sglangDefaults, sglangStartup, sglangUsesTpTiers } from "../sglang/startup.js";
 import { vllmBehaviour } from "./behaviour.js";
 import { defaultMaxNumSeqs, ncclUsesNvls, vllmKvDtype, vllmStartup } from "./startup.js";
 
@@ -82,3 +83,43 @@ describe("vLLM multi-GPU non-torch memory (NCCL NVLS buffers)", () => {
 function resolveH(gpu: string) {
   return inputOf({ model: { id: "Qwen/Qwen3-8B" }, hardware: { gpu } }).gpu;
 }
+
+describe("SGLang defaults by version (engineOptions.engineVersion)", () => {
+  const sg = (engineOptions: Record<string, unknown>, tp = 1) =>
+    sglangStartup(
+      inputOf({
+        engine: "sglang",
+        model: { id: "Qwen/Qwen3-8B" },
+        hardware: { gpu: "H100-SXM-80GB", count: tp },
+        parallel: { tensor: tp },
+        engineOptions,
+      }),
+    );
+
+  it("releases before PR #10975 take mem_fraction_static from the tensor-parallel size", () => {
+    expect(sglangUsesTpTiers("0.4.6")).toBe(true);
+    expect(sglangUsesTpTiers("0.5.3")).toBe(false);
+    expect(sglangUsesTpTiers(undefined)).toBe(false);
+    expect(sg({ engineVersion: "0.4.6" }, 4).memFractionStatic).toBe(0.85);
+    expect(sg({ engineVersion: "0.4.6" }, 1).memFractionStatic).toBe(0.88);
+    expect(sg({ engineVersion: "0.4.6" }, 8).memFractionStatic).toBe(0.81);
+  });
+
+  it("the current rule: (memory - reserved) / memory with at least 10 GiB reserved above 60 GiB", () => {
+    // H100: 79.19 GiB = 81,090.56 MiB visible; reserved = max(512 + 8192 x 1.5 + 256 x 2 + 1/8 x 1024, 10,240) = 13,440 MiB.
+    const mib = 79.19 * 1024;
+    expect(sglangDefaults(mib, 1, 1).memFractionStatic).toBe(Math.round(((mib - 13440) / mib) * 1000) / 1000);
+    expect(sg({}).memFractionStatic).toBe(sglangDefaults(mib, 1, 1).memFractionStatic);
+  });
+
+  it("mem_fraction_static scales the memory free at start, not the card's size", () => {
+    const s = sg({ memFractionStatic: 0.8 });
+    expect(s.kSizeBytes + s.vSizeBytes).toBeLessThanOrEqual(
+      (s.freeAtStartBytes * 0.8 - s.weightsBytes) * (1 + 1 / s.maxTotalNumTokens),
+    );
+  });
+
+  it("names the field when the version is not a version", () => {
+    expect(() => sg({ engineVersion: "latest" })).toThrow(/engineOptions.engineVersion/);
+  });
+});
