@@ -1,3 +1,6 @@
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { findModelAlias, findModelRow } from "../../packages/core/src/catalog/models.js";
 import { vllmBehaviour } from "../../packages/core/src/estimate/engines/vllm/behaviour.js";
@@ -46,7 +49,7 @@ for (const r of VLLM_RECORDS) {
   if (rb.version !== undefined) eo.engineVersion = rb.version;
   cases.push({
     id: r.id,
-    gpu: "gpu" in rb.hardware ? rb.hardware.gpu : "memoryBytes",
+    gpu: (r as { gpu?: string }).gpu ?? ("gpu" in rb.hardware ? rb.hardware.gpu : "total memory given"),
     family: familyOf(r, rb.version),
     record: r,
     scenario: {
@@ -153,6 +156,11 @@ describe("public start-up logs per engine version family", () => {
     }
     console.log(`not rebuilt:\n${notRebuilt.map((n) => `  ${n.id}: ${n.why}`).join("\n")}`);
     console.log(accuracyMarkdown());
+  });
+
+  it("README's per-family table is this test's table", () => {
+    const readme = readFileSync(resolve(dirname(fileURLToPath(import.meta.url)), "../../README.md"), "utf8");
+    expect(readme).toContain(accuracyMarkdown());
   });
 
   // Issue 16's targets (vLLM 3%, SGLang 5%) where met. V0 misses it: 3.3% median over 4 records,
