@@ -1,7 +1,7 @@
 import { MemlensError } from "../../../errors/memlens-error.js";
 import { MIB } from "../../../units/units.js";
 import type { EngineInput } from "../../estimate-types.js";
-import { mlaIndexerKeyBytes } from "../../kv-cache.js";
+import { type KvDtype, mlaIndexerKeyBytes } from "../../kv-cache.js";
 import { cudaContextBytes, cudaVisibleMemory, vllmKvDtype } from "../vllm/startup.js";
 import { vllmRankWeights } from "../vllm/weights.js";
 
@@ -79,6 +79,24 @@ export function sglangLegacyDefaults(gpuMemMiB: number, tp: number, pp: number):
   };
 }
 
+/** Whether the model's MLA layers carry a DeepSeek sparse-attention indexer (DeepSeek-V3.2, GLM-5). */
+function isDsa(input: EngineInput): boolean {
+  const m = input.spec.layers.find((l) => l.mixer.kind === "mla")?.mixer;
+  return m?.kind === "mla" && mlaIndexerKeyBytes(m) > 0;
+}
+
+/**
+ * SGLang's KV cache dtype: --kv-cache-dtype as vLLM names it, except that DeepSeek sparse-attention
+ * models turn "auto" into fp8_e4m3 on compute capability 10 and later (Blackwell) and bfloat16
+ * before (server_args.py, DeepSeek NSA/DSA defaults). Blackwell is recognised by the catalog's
+ * FP4 tensor rate (fifth-generation tensor cores).
+ */
+export function sglangKvDtype(input: EngineInput): KvDtype {
+  if (input.scenario.kvCache === "auto" && isDsa(input) && input.gpu?.flopsPerSecond.fp4 !== undefined)
+    return "fp8";
+  return vllmKvDtype(input);
+}
+
 export interface SglangStartup {
   readonly defaults: SglangDefaults;
   readonly memFractionStatic: number;
@@ -102,8 +120,12 @@ export function sglangStartup(input: EngineInput): SglangStartup {
     : sglangDefaults(visible / MIB, tp, pp);
   const mfs = scenario.engineOptions.memFractionStatic ?? defaults.memFractionStatic;
   const free = visible - cudaContextBytes(tp * pp);
-  const weights = vllmRankWeights(spec, input.format, tp, pp).loadedBytes[0] ?? 0;
-  const kvDtype = vllmKvDtype(input);
+  // DeepSeek sparse attention (an indexer on the MLA layers) turns DP attention on with
+  // dp_size = tp_size on CUDA (server_args.py: "DP attention is enabled for DeepSeek NSA"): the
+  // attention TP size is tp / dp = 1, so every rank holds the whole attention weights.
+  const dsa = isDsa(input);
+  const weights = vllmRankWeights(spec, input.format, tp, pp, dsa ? 1 : tp).loadedBytes[0] ?? 0;
+  const kvDtype = sglangKvDtype(input);
   const e = kvDtype === "fp8" ? 1 : kvDtype === "fp32" ? 4 : 2;
   const first = spec.layers.find((l) => l.mixer.kind === "attention" || l.mixer.kind === "mla")?.mixer;
   // model_runner.profile_max_num_token: num_hidden_layers (per stage under PP); hybrid models

@@ -7,6 +7,7 @@ import type { EngineInput } from "../../estimate-types.js";
 import { sglangDefaults, sglangStartup, sglangUsesTpTiers } from "../sglang/startup.js";
 import { vllmBehaviour } from "./behaviour.js";
 import { defaultMaxNumSeqs, ncclUsesNvls, vllmKvDtype, vllmStartup } from "./startup.js";
+import { vllmRankWeights } from "./weights.js";
 
 function inputOf(raw: Record<string, unknown>): EngineInput {
   const scenario = parseScenario({ engine: "vllm", ...raw });
@@ -121,5 +122,39 @@ describe("SGLang defaults by version (engineOptions.engineVersion)", () => {
 
   it("names the field when the version is not a version", () => {
     expect(() => sg({ engineVersion: "latest" })).toThrow(/engineOptions.engineVersion/);
+  });
+});
+
+describe("SGLang on DeepSeek sparse attention (DeepSeek-V3.2)", () => {
+  const run = (gpu: string) =>
+    sglangStartup(
+      inputOf({
+        engine: "sglang",
+        model: { id: "deepseek-ai/DeepSeek-V3.2" },
+        hardware: { gpu, count: 8 },
+        parallel: { tensor: 8 },
+      }),
+    );
+
+  it("auto KV is fp8_e4m3 on Blackwell and bfloat16 before; the indexer key rides on every cell", () => {
+    const spec = inputOf({ model: { id: "deepseek-ai/DeepSeek-V3.2" } }).spec;
+    const mla = spec.layers.find((l) => l.mixer.kind === "mla")!.mixer;
+    if (mla.kind !== "mla") throw new Error("MLA expected");
+    const layers = spec.layers.filter((l) => l.mixer.kind === "mla").length;
+    // index_head_dim 128 fp8 + one fp32 scale per 128 values: 132 B per layer.
+    const indexer = (mla.indexerHeadDim ?? 0) + Math.floor((mla.indexerHeadDim ?? 0) / 128) * 4;
+    expect(indexer).toBe(132);
+    expect(run("B200-180GB").cellBytes).toBe((mla.kvLoraRank + mla.qkRopeHeadDim + indexer) * layers);
+    expect(run("H200-141GB").cellBytes).toBe(((mla.kvLoraRank + mla.qkRopeHeadDim) * 2 + indexer) * layers);
+  });
+
+  it("DP attention keeps the whole attention weights on every rank", () => {
+    const input = inputOf({ model: { id: "deepseek-ai/DeepSeek-V3.2" } });
+    const split = vllmRankWeights(input.spec, input.format, 8, 1).parameterBytes[0]!;
+    const dp = vllmRankWeights(input.spec, input.format, 8, 1, 1).parameterBytes[0]!;
+    expect(dp).toBeGreaterThan(split);
+    expect(run("H200-141GB").weightsBytes).toBe(
+      vllmRankWeights(input.spec, input.format, 8, 1, 1).loadedBytes[0],
+    );
   });
 });
