@@ -123,20 +123,29 @@ const median = (xs: readonly number[]): number => {
   const mid = Math.floor(s.length / 2);
   return s.length === 0 ? Number.NaN : s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
-const kvErrors = (f: Family) =>
-  rows.filter((r) => r.family === f && r.quantity === "kvTokens").map((r) => Math.abs(r.error));
+/** Each record's KV pool figure: the tokens where the log prints them, else the KV memory. */
+const poolRows = (f: Family): Row[] =>
+  rows.filter(
+    (r) =>
+      r.family === f &&
+      (r.quantity === "kvTokens" ||
+        (r.quantity === "kvMemory" && !rows.some((x) => x.id === r.id && x.quantity === "kvTokens"))),
+  );
+const kvErrors = (f: Family) => poolRows(f).map((r) => Math.abs(r.error));
 
-/** README's accuracy table: every record's KV-token error, then the median per family. */
+/** README's accuracy table: every record's KV pool error, then the median per family. */
 export function accuracyMarkdown(): string {
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const fmt = (r: Row, x: number) =>
+    r.quantity === "kvTokens" ? String(Math.round(x)) : `${(x / 2 ** 30).toFixed(2)} GiB`;
   const out = [
-    "| family | record | GPU | measured KV tokens | memlens | error |",
-    "|---|---|---|---|---|---|",
+    "| family | record | GPU | KV pool | measured | memlens | error |",
+    "|---|---|---|---|---|---|---|",
   ];
   for (const f of FAMILIES)
-    for (const r of rows.filter((x) => x.family === f && x.quantity === "kvTokens"))
+    for (const r of poolRows(f))
       out.push(
-        `| ${f} | ${r.id} | ${r.gpu} | ${Math.round(r.measured)} | ${Math.round(r.estimated)} | ${pct(r.error)} |`,
+        `| ${f} | ${r.id} | ${r.gpu} | ${r.quantity === "kvTokens" ? "tokens" : "memory"} | ${fmt(r, r.measured)} | ${fmt(r, r.estimated)} | ${pct(r.error)} |`,
       );
   out.push("", "| family | records | median abs error | worst |", "|---|---|---|---|");
   for (const f of FAMILIES) {
@@ -147,8 +156,8 @@ export function accuracyMarkdown(): string {
 }
 
 describe("public start-up logs per engine version family", () => {
-  it("holds at least 50 added records, each with a source URL or repository path and verbatim lines", () => {
-    expect(STARTUP_RECORDS.length).toBeGreaterThanOrEqual(50);
+  it("holds at least 60 added records, each with a source URL or repository path and verbatim lines", () => {
+    expect(STARTUP_RECORDS.length).toBeGreaterThanOrEqual(60);
     for (const r of STARTUP_RECORDS) {
       expect(r.source.url ?? r.source.path, r.id).toBeTruthy();
       expect(r.verbatim.length, r.id).toBeGreaterThan(0);
@@ -175,11 +184,12 @@ describe("public start-up logs per engine version family", () => {
     expect(rowsOf(readme)).toContain(rowsOf(accuracyMarkdown()));
   });
 
-  // Issue 16's targets (vLLM 3%, SGLang 5%) where met. V0 misses it: 3.3% median over 4 records,
-  // the 0.6.4 RTX 3090 logs off by 5-7% because V0 before 0.7 charges the CUDA context, which
-  // memlens sizes from H100 logs (0.51 GiB) while the 3090 log shows 0.35 GiB; the achieved
-  // median is asserted as a regression bound.
-  const BOUND: Record<Family, number> = { v0: 0.035, "0.8-0.11": 0.03, "0.12+": 0.03, sglang: 0.05 };
+  // Issue 16's targets: vLLM 3% per family, SGLang 5%. Met by every family with records (v0 2.4%
+  // over 5, 0.8-0.11 1.3% over 9, 0.12+ 0.0% over 49, SGLang 3.7% over 1); single records miss:
+  // the 0.6.4 RTX 3090 logs (-5/-7%: V0 before 0.7 charges the CUDA context, sized from H100
+  // logs), vllm#21348 (+22%: its LMCache connector is not modelled), gpt-oss-120b on 0.11
+  // (weights 2.4% high leave no room for its 3.33 GiB pool).
+  const BOUND: Record<Family, number> = { v0: 0.03, "0.8-0.11": 0.03, "0.12+": 0.03, sglang: 0.05 };
   it.each(FAMILIES.map((f) => [f] as const))("%s: KV tokens median error within the bound", (f) => {
     const xs = kvErrors(f);
     if (xs.length === 0) return;

@@ -28,9 +28,11 @@ import { vllmRankWeights, vllmStageOfLayers } from "./weights.js";
  * max_num_batched_tokens dummy tokens, then the sampler over max_num_seqs rows of logits.
  */
 
-// Tensor/pipeline parallel on NVSwitch GPUs (NVLink 4 and later: H100/H200/B200 SXM): NCCL's
+// Tensor parallel on NVSwitch GPUs (NVLink 4 and later: H100/H200/B200 SXM) from 0.12: NCCL's
 // NVLink SHARP (NVLS) buffers, set up by the first collective of the profile run, raise
 // non-torch memory to 2.07–2.21 GiB per GPU (TP2/TP4 v0.19 H100 logs), 1.85 GiB above one GPU.
+// Up to 0.11 the NCCL set-up lands before the init snapshot ("Now take memory snapshot after NCCL
+// is initialized", gpu_worker.py): TP2 on H100 adds 0.41 GiB in llm-d-planner's v0.11 runs.
 // NVLS communicator set-up is memory intensive (NVIDIA/JAX-Toolbox#383, NeMo-Framework-Launcher#127
 // set NCCL_NVLS_ENABLE=0 "for memory saving"); GPUs without NVLS (PCIe cards, NVLink 3 A100s)
 // keep the single-GPU term: an 8-GPU v0.10 log shows ~0.2 GiB (issue 16), V0 workers on RTX
@@ -193,7 +195,7 @@ export function vllmStartup(input: EngineInput, maxModelLen: number, maxNumSeqs:
     (behaviour.chargesCudaContext ? cudaContextBytes(world) : behaviour.nonTorchBytes) +
     // NVLS serves the tensor-parallel all-reduce; pipeline stages only send/recv (0.07 GiB
     // non-torch increase per stage in the llm-d PP2/PP4 H100 v0.19 logs).
-    (tp > 1 && ncclUsesNvls(input.gpu) ? NVLS_NON_TORCH_BYTES : 0);
+    (world > 1 && behaviour.family === "0.12+" ? NVLS_NON_TORCH_BYTES : 0);
   const graphsOn = eo.enforceEager !== true && behaviour.engine === "v1";
 
   const stages = [];
