@@ -64,7 +64,7 @@ describe("vLLM multi-GPU non-torch memory (NCCL NVLS buffers)", () => {
     expect(ncclUsesNvls(resolveH("L40S-48GB"))).toBe(false);
   });
 
-  it("TP2 on H100 SXM: 0.25 + 1.85 GiB (v0.19 logs 2.07-2.21)", () => {
+  it("TP2 on H100 SXM: 0.25 + 1.85 GiB (v0.19 logs 2.07-2.21); on L40S the one-GPU 0.25 GiB", () => {
     const run = (gpu: string) =>
       vllmStartup(
         inputOf({
@@ -77,6 +77,7 @@ describe("vLLM multi-GPU non-torch memory (NCCL NVLS buffers)", () => {
         256,
       ).stages[0]!.nonTorchBytes;
     expect(run("H100-SXM-80GB") / GIB).toBeCloseTo(2.1, 2);
+    expect(run("L40S-48GB") / GIB).toBeCloseTo(0.25, 2);
   });
 
   it("up to 0.11 NCCL is set up before the init snapshot: no NVLS term, the family's 0.13 GiB", () => {
@@ -91,6 +92,20 @@ describe("vLLM multi-GPU non-torch memory (NCCL NVLS buffers)", () => {
       256,
     ).stages[0]!.nonTorchBytes;
     expect(nonTorch / GIB).toBeCloseTo(0.13, 2);
+  });
+
+  it("pipeline stages alone pay no NVLS term (PP2/PP4 H100 v0.19 logs: 0.07 GiB)", () => {
+    const nonTorch = vllmStartup(
+      inputOf({
+        model: { id: "Qwen/Qwen3-8B" },
+        hardware: { gpu: "H100-SXM-80GB", count: 2 },
+        parallel: { pipeline: 2 },
+        engineOptions: { engineVersion: "0.19.0" },
+      }),
+      8192,
+      256,
+    ).stages[0]!.nonTorchBytes;
+    expect(nonTorch / GIB).toBeCloseTo(0.25, 2);
   });
 });
 

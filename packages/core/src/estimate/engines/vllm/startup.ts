@@ -195,7 +195,7 @@ export function vllmStartup(input: EngineInput, maxModelLen: number, maxNumSeqs:
     (behaviour.chargesCudaContext ? cudaContextBytes(world) : behaviour.nonTorchBytes) +
     // NVLS serves the tensor-parallel all-reduce; pipeline stages only send/recv (0.07 GiB
     // non-torch increase per stage in the llm-d PP2/PP4 H100 v0.19 logs).
-    (world > 1 && behaviour.family === "0.12+" ? NVLS_NON_TORCH_BYTES : 0);
+    (tp > 1 && behaviour.family === "0.12+" && ncclUsesNvls(input.gpu) ? NVLS_NON_TORCH_BYTES : 0);
   const graphsOn = eo.enforceEager !== true && behaviour.engine === "v1";
 
   const stages = [];
