@@ -190,6 +190,86 @@ export const REBUILD: Readonly<Record<string, Rebuild>> = {
   },
 };
 
+/** Quantities compared with the logs (calibration and start-up log tests). */
+/** Measured value of a quantity under any of the names the records use, in bytes or tokens. */
+export function measuredOf(r: PublicRecord, quantity: Quantity): number | undefined {
+  const m = r.measured;
+  const gib = (...names: string[]) => {
+    for (const n of names) if (m[n]) return m[n].value * GIB;
+    return undefined;
+  };
+  switch (quantity) {
+    case "weights":
+      return gib("model_loading_took", "weights_memory", "weight_memory", "model_weights");
+    case "kvTokens":
+      if (m.gpu_kv_cache_size) return m.gpu_kv_cache_size.value;
+      if (m.kv_cache_tokens) return m.kv_cache_tokens.value;
+      if (m.gpu_blocks) return m.gpu_blocks.value * 16;
+      if (m.cuda_blocks) return m.cuda_blocks.value * 16;
+      return undefined;
+    case "activationPeak":
+      return gib("torch_peak_memory_increase", "activation_memory", "activation_peak");
+    case "nonTorch":
+      return gib("non_torch_forward_increase", "non_torch_forward_memory", "non_torch_memory");
+    case "kvMemory":
+      return gib("available_kv_cache_memory", "kv_cache_memory", "kv_cache_reserved");
+    case "maxConcurrency":
+      return m.max_concurrency?.value;
+    case "cudaGraph":
+      return gib("estimated_cuda_graph_memory", "cuda_graph_memory");
+  }
+}
+
+export const QUANTITIES = [
+  "weights",
+  "kvTokens",
+  "kvMemory",
+  "activationPeak",
+  "nonTorch",
+  "maxConcurrency",
+  "cudaGraph",
+] as const;
+export type Quantity = (typeof QUANTITIES)[number];
+export function estimatedOf(
+  engine: Readonly<Record<string, unknown>>,
+  quantity: Quantity,
+  isSglang: boolean,
+): number | undefined {
+  const n = (k: string) => (typeof engine[k] === "number" ? (engine[k] as number) : undefined);
+  if (isSglang)
+    return quantity === "weights"
+      ? n("weightsBytes")
+      : quantity === "kvTokens"
+        ? n("maxTotalNumTokens")
+        : undefined;
+  switch (quantity) {
+    case "weights":
+      return n("weightsBytes");
+    case "kvTokens":
+      return n("kvCacheTokens");
+    case "kvMemory":
+      return n("kvCacheBytes");
+    case "activationPeak":
+      return n("activationPeakBytes");
+    case "nonTorch":
+      return n("nonTorchBytes");
+    case "maxConcurrency":
+      return n("maxConcurrency");
+    case "cudaGraph":
+      return n("cudaGraphBytes");
+  }
+}
+
+/**
+ * Records whose run used a component memlens does not model, with what it is. vllm#21348 ran
+ * with `--kv-transfer-config LMCacheConnectorV1` (kv_both); before the multi-GPU non-torch term
+ * was tied to vLLM 0.12+ (issue 16: up to 0.11 NCCL is set up before the init snapshot) the
+ * 1.85 GiB term happened to absorb it (KV tokens -1.2%); without it the pool is +21.9%.
+ */
+export const UNMODELLED: Readonly<Record<string, string>> = {
+  "vllm-issue21348-qwen3-235b-a22b-fp8-4xh100-tp4": "LMCache connector (kv_both) GPU buffers",
+};
+
 /** The B_vllm records, or none when the shared fixtures are not checked out beside the repo. */
 export const VLLM_RECORDS: readonly PublicRecord[] = existsSync(PUBLIC)
   ? readFileSync(PUBLIC, "utf8")
@@ -198,3 +278,26 @@ export const VLLM_RECORDS: readonly PublicRecord[] = existsSync(PUBLIC)
       .map((l) => JSON.parse(l) as PublicRecord)
       .filter((r) => r.category === "B_vllm")
   : [];
+
+/**
+ * Start-up logs added for issue 16 (test/vllm/data/startup-logs.jsonl, README.md beside it): the
+ * same field layout as public.jsonl plus `rebuild`, the memlens scenario of the run (null when the
+ * model, GPU or settings cannot be rebuilt; the record says why in `notes`).
+ */
+export interface StartupRecord extends PublicRecord {
+  readonly engine_version: string | null;
+  readonly gpu: string;
+  readonly source: {
+    readonly url?: string;
+    readonly repo?: string;
+    readonly path?: string;
+    readonly commit?: string;
+  };
+  readonly rebuild: Readonly<Record<string, unknown>> | null;
+}
+
+const STARTUP = resolve(here, "data/startup-logs.jsonl");
+export const STARTUP_RECORDS: readonly StartupRecord[] = readFileSync(STARTUP, "utf8")
+  .split("\n")
+  .filter((l) => l.trim() !== "")
+  .map((l) => JSON.parse(l) as StartupRecord);

@@ -7,8 +7,8 @@ import { uniformKvLayout } from "../../kv-cache.js";
 import { computeDtypeOf } from "../../weights.js";
 import type { Engine, EngineIssue, EngineJson, EngineResult } from "../engine.js";
 import { VLLM_CAPABILITIES } from "../vllm/index.js";
-import { cudaContextBytes, vllmKvDtype } from "../vllm/startup.js";
-import { type SglangStartup, sglangStartup } from "./startup.js";
+import { cudaContextBytes } from "../vllm/startup.js";
+import { type SglangStartup, sglangKvDtype, sglangStartup } from "./startup.js";
 
 export * from "./startup.js";
 
@@ -54,7 +54,7 @@ export const sglangEngine: Engine<SglangReport> = {
       total: s.weightsBytes + pool + headroom + context,
     };
     const modelDtype = computeDtypeOf(input.format, input.spec);
-    const kv = vllmKvDtype(input);
+    const kv = sglangKvDtype(input);
     const kvLayout = uniformKvLayout(kv, modelDtype === "fp32" ? 4 : 2);
     const notes = [
       `SGLang: mem_fraction_static ${s.memFractionStatic}${input.scenario.engineOptions.memFractionStatic === undefined ? " (SGLang's default for this GPU: chunked_prefill_size " + s.defaults.chunkedPrefillSize + ", cuda_graph_max_bs " + s.defaults.cudaGraphMaxBs + ")" : ""}; token pool = free memory × mem_fraction_static − weights.`,

@@ -1,6 +1,7 @@
+import { MemlensError } from "../../../errors/memlens-error.js";
 import { MIB } from "../../../units/units.js";
 import type { EngineInput } from "../../estimate-types.js";
-import { mlaIndexerKeyBytes } from "../../kv-cache.js";
+import { type KvDtype, mlaIndexerKeyBytes } from "../../kv-cache.js";
 import { cudaContextBytes, cudaVisibleMemory, vllmKvDtype } from "../vllm/startup.js";
 import { vllmRankWeights } from "../vllm/weights.js";
 
@@ -41,6 +42,61 @@ export function sglangDefaults(gpuMemMiB: number, tp: number, pp: number): Sglan
   return { chunkedPrefillSize: chunked, cudaGraphMaxBs: graphBs, memFractionStatic: mfs };
 }
 
+/** SGLang's PR #10975 (merged 2025-09-27) replaced the tensor-parallel tiers with the rule above. */
+const RESERVED_MEMORY_RULE_SINCE: readonly [number, number, number] = [0, 5, 3];
+
+/**
+ * Whether an SGLang release (engineOptions.engineVersion, e.g. "0.4.6") predates the reserved-
+ * memory rule; unset means the current rule. 0.5.3 is taken as the first release after the PR's
+ * merge (the cut-off is not pinned to a tag).
+ */
+export function sglangUsesTpTiers(version: string | undefined): boolean {
+  if (version === undefined) return false;
+  const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(version.trim());
+  if (!m)
+    throw new MemlensError(
+      "invalid-value",
+      `engineOptions.engineVersion "${version}" is not an SGLang version such as 0.4.6`,
+      "engineOptions.engineVersion",
+    );
+  const v = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+  for (let i = 0; i < 3; i++)
+    if (v[i] !== RESERVED_MEMORY_RULE_SINCE[i]) return (v[i] ?? 0) < (RESERVED_MEMORY_RULE_SINCE[i] ?? 0);
+  return false;
+}
+
+/**
+ * server_args.py before PR #10975: mem_fraction_static by tensor-parallel size (tp >= 16: 0.79,
+ * >= 8: 0.81, >= 4: 0.85, >= 2: 0.87, else 0.88) and chunked_prefill_size 2048 below 25,000 MiB of
+ * GPU memory, 8192 above; cuda_graph_max_bs keeps the memory tier of sglangDefaults.
+ */
+export function sglangLegacyDefaults(gpuMemMiB: number, tp: number, pp: number): SglangDefaults {
+  const mfs = tp >= 16 ? 0.79 : tp >= 8 ? 0.81 : tp >= 4 ? 0.85 : tp >= 2 ? 0.87 : 0.88;
+  return {
+    chunkedPrefillSize: gpuMemMiB < 25_000 ? 2048 : 8192,
+    cudaGraphMaxBs: sglangDefaults(gpuMemMiB, tp, pp).cudaGraphMaxBs,
+    memFractionStatic: mfs,
+  };
+}
+
+/** Whether the model's MLA layers carry a DeepSeek sparse-attention indexer (DeepSeek-V3.2, GLM-5). */
+function isDsa(input: EngineInput): boolean {
+  const m = input.spec.layers.find((l) => l.mixer.kind === "mla")?.mixer;
+  return m?.kind === "mla" && mlaIndexerKeyBytes(m) > 0;
+}
+
+/**
+ * SGLang's KV cache dtype: --kv-cache-dtype as vLLM names it, except that DeepSeek sparse-attention
+ * models turn "auto" into fp8_e4m3 on compute capability 10 and later (Blackwell) and bfloat16
+ * before (server_args.py, DeepSeek NSA/DSA defaults). Blackwell is recognised by the catalog's
+ * FP4 tensor rate (fifth-generation tensor cores).
+ */
+export function sglangKvDtype(input: EngineInput): KvDtype {
+  if (input.scenario.kvCache === "auto" && isDsa(input) && input.gpu?.flopsPerSecond.fp4 !== undefined)
+    return "fp8";
+  return vllmKvDtype(input);
+}
+
 export interface SglangStartup {
   readonly defaults: SglangDefaults;
   readonly memFractionStatic: number;
@@ -59,11 +115,17 @@ export function sglangStartup(input: EngineInput): SglangStartup {
   const tp = scenario.parallel.tensor;
   const pp = scenario.parallel.pipeline;
   const visible = cudaVisibleMemory(input);
-  const defaults = sglangDefaults(visible / MIB, tp, pp);
+  const defaults = sglangUsesTpTiers(scenario.engineOptions.engineVersion)
+    ? sglangLegacyDefaults(visible / MIB, tp, pp)
+    : sglangDefaults(visible / MIB, tp, pp);
   const mfs = scenario.engineOptions.memFractionStatic ?? defaults.memFractionStatic;
   const free = visible - cudaContextBytes(tp * pp);
-  const weights = vllmRankWeights(spec, input.format, tp, pp).loadedBytes[0] ?? 0;
-  const kvDtype = vllmKvDtype(input);
+  // DeepSeek sparse attention (an indexer on the MLA layers) turns DP attention on with
+  // dp_size = tp_size on CUDA (server_args.py: "DP attention is enabled for DeepSeek NSA"): the
+  // attention TP size is tp / dp = 1, so every rank holds the whole attention weights.
+  const dsa = isDsa(input);
+  const weights = vllmRankWeights(spec, input.format, tp, pp, dsa ? 1 : tp).loadedBytes[0] ?? 0;
+  const kvDtype = sglangKvDtype(input);
   const e = kvDtype === "fp8" ? 1 : kvDtype === "fp32" ? 4 : 2;
   const first = spec.layers.find((l) => l.mixer.kind === "attention" || l.mixer.kind === "mla")?.mixer;
   // model_runner.profile_max_num_token: num_hidden_layers (per stage under PP); hybrid models
@@ -85,7 +147,10 @@ export function sglangStartup(input: EngineInput): SglangStartup {
     vPerToken = heads * first.valueHeadDim * layers * e;
   }
   const cell = kPerToken + vPerToken;
-  // rest = (free − weights) − free × (1 − mfs) = free × mfs − weights.
+  // model_runner.profile_max_num_token: rest_memory = available_gpu_memory − total_gpu_memory ×
+  // (1 − mem_fraction_static), where total_gpu_memory is the minimum free memory over the ranks
+  // after torch.distributed is set up (not the card's size) and available_gpu_memory the free
+  // memory after loading: rest = (free − weights) − free × (1 − mfs) = free × mfs − weights.
   const rest = free * mfs - weights;
   const tokens = cell > 0 ? Math.max(0, Math.floor(rest / cell)) : 0;
   // memory_pool.py MHATokenToKVPool: buffers of size + page_size (1) tokens per layer.

@@ -81,7 +81,8 @@ export function vllmActivationPeak(
   if (o.lastStage) {
     if (o.engine === "v1")
       sampler = T * h * b + 2 * o.requests * h * b + o.requests * spec.vocabSize * o.samplerBytesPerLogit;
-    else sampler = o.requests * spec.vocabSize * (b + 4); // V0: one row of logits per dummy sequence
+    // V0: one row of logits per dummy sequence (model dtype), sorted by the top-k/top-p sampler.
+    else sampler = o.requests * spec.vocabSize * (b + o.samplerBytesPerLogit);
   }
   const peak = FIRST_FORWARD_BYTES + persistent + Math.max(forward, sampler);
   return {

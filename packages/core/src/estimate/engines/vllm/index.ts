@@ -86,7 +86,7 @@ export const vllmEngine: Engine<VllmReport> = {
       }
     const notes: string[] = [
       `vLLM ${s.behaviour.engine === "v0" ? "V0 engine" : `v${s.behaviour.version.replace(/^v/, "")}`} start-up: requested = ${(s.visibleMemoryBytes / GIB).toFixed(2)} GiB × gpu_memory_utilization ${s.gpuMemoryUtilization}; KV cache = requested − weights − activation peak − non-torch${s.behaviour.subtractsCudaGraphs ? " − CUDA graphs" : ""}.`,
-      `Activation peak = profile run over max_num_batched_tokens ${s.maxNumBatchedTokens} plus the sampler over max_num_seqs ${Math.min(batch, s.maxNumBatchedTokens)} (scenario batch); a default \`vllm serve\` uses max_num_seqs ${defaultMaxNumSeqs(s.maxNumBatchedTokens)} here.`,
+      `Activation peak = profile run over max_num_batched_tokens ${s.maxNumBatchedTokens} plus the sampler over max_num_seqs ${Math.min(batch, s.maxNumBatchedTokens)} (scenario batch); a default \`vllm serve\` uses max_num_seqs ${defaultMaxNumSeqs(s.maxNumBatchedTokens, s.behaviour.engine)} here.`,
     ];
     if (s.layout.groups.length > 1)
       notes.push(

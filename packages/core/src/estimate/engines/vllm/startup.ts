@@ -28,9 +28,23 @@ import { vllmRankWeights, vllmStageOfLayers } from "./weights.js";
  * max_num_batched_tokens dummy tokens, then the sampler over max_num_seqs rows of logits.
  */
 
-// Tensor/pipeline parallel: NCCL and custom all-reduce buffers raise non-torch memory to
-// 2.07–2.21 GiB per GPU (TP2/TP4 v0.19 logs), 1.85 GiB above one GPU.
-const MULTI_GPU_NON_TORCH_BYTES = Math.round(1.85 * GIB);
+// Tensor parallel on NVSwitch GPUs (NVLink 4 and later: H100/H200/B200 SXM) from 0.12: NCCL's
+// NVLink SHARP (NVLS) buffers, set up by the first collective of the profile run, raise
+// non-torch memory to 2.07–2.21 GiB per GPU (TP2/TP4 v0.19 H100 logs), 1.85 GiB above one GPU.
+// Up to 0.11 the NCCL set-up lands before the init snapshot ("Now take memory snapshot after NCCL
+// is initialized", gpu_worker.py): TP2 on H100 adds 0.41 GiB in llm-d-planner's v0.11 runs.
+// NVLS communicator set-up is memory intensive (NVIDIA/JAX-Toolbox#383, NeMo-Framework-Launcher#127
+// set NCCL_NVLS_ENABLE=0 "for memory saving"); GPUs without NVLS (PCIe cards, NVLink 3 A100s)
+// keep the single-GPU term: an 8-GPU v0.10 log shows ~0.2 GiB (issue 16), V0 workers on RTX
+// 3090s "non_torch_memory takes 0.20GiB" (vllm PR #14447, turn 42).
+const NVLS_NON_TORCH_BYTES = Math.round(1.85 * GIB);
+
+/** Whether NCCL sets up NVLS buffers on this GPU (NVLink 4+ / NVSwitch); unknown GPUs: yes. */
+export function ncclUsesNvls(gpu: GpuSpec | undefined): boolean {
+  if (!gpu) return true;
+  const m = /^NVLink (\d+)/.exec(gpu.interconnect.kind);
+  return m !== null && Number(m[1]) >= 4;
+}
 // Memory in use before vLLM's first snapshot (CUDA context; NCCL communicators with several
 // GPUs): free 78.68 of 79.19 GiB on one H100, 77.64–77.66 GiB with TP2/TP4.
 const CONTEXT_BYTES_ONE_GPU = Math.round(0.51 * GIB);
@@ -79,10 +93,14 @@ export function defaultMaxNumBatchedTokens(gpu: GpuSpec | undefined, visibleByte
 
 /**
  * `vllm serve`'s default max_num_seqs beside a max_num_batched_tokens (the same
- * get_batch_defaults tier): 1024 on the large-memory tier (8192 tokens), 256 otherwise.
+ * get_batch_defaults tier): 1024 on the large-memory tier (8192 tokens), 256 otherwise. The V0
+ * engine has no tiers: SchedulerConfig.max_num_seqs = 256 (vllm/config.py).
  */
-export const defaultMaxNumSeqs = (maxNumBatchedTokens: number): number =>
-  maxNumBatchedTokens >= 8192 ? 1024 : 256;
+export const defaultMaxNumSeqs = (maxNumBatchedTokens: number, engine: "v0" | "v1" = "v1"): number =>
+  engine === "v0" ? V0_MAX_NUM_SEQS : maxNumBatchedTokens >= 8192 ? 1024 : 256;
+
+/** The V0 engine's SchedulerConfig.max_num_seqs default. */
+export const V0_MAX_NUM_SEQS = 256;
 
 /** vLLM's default block size (tokens per KV block, --block-size). */
 export const VLLM_BLOCK_SIZE = 16;
@@ -104,7 +122,10 @@ export function vllmKvDtype(input: EngineInput): KvDtype {
       "kvCache",
       VLLM_KV_DTYPES,
     );
-  if (r === "auto") return model === "fp32" ? "fp16" : model;
+  // get_kv_cache_torch_dtype("auto", model_dtype) returns the model dtype itself, float32
+  // included (vllm/utils/torch_utils.py @ 0024350b5da3ad174435e62a15273c0d3caba57b); SGLang's
+  // ModelRunner likewise sets kv_cache_dtype = self.dtype for "auto".
+  if (r === "auto") return model;
   return r as KvDtype;
 }
 
@@ -170,7 +191,11 @@ export function vllmStartup(input: EngineInput, maxModelLen: number, maxNumSeqs:
     chunkedLocal: spec.architecture.startsWith("llama4"),
     modelDtypeBytes: dtypeBytes,
   });
-  const nonTorch = behaviour.nonTorchBytes + (world > 1 ? MULTI_GPU_NON_TORCH_BYTES : 0);
+  const nonTorch =
+    (behaviour.chargesCudaContext ? cudaContextBytes(world) : behaviour.nonTorchBytes) +
+    // NVLS serves the tensor-parallel all-reduce; pipeline stages only send/recv (0.07 GiB
+    // non-torch increase per stage in the llm-d PP2/PP4 H100 v0.19 logs).
+    (tp > 1 && behaviour.family === "0.12+" && ncclUsesNvls(input.gpu) ? NVLS_NON_TORCH_BYTES : 0);
   const graphsOn = eo.enforceEager !== true && behaviour.engine === "v1";
 
   const stages = [];

@@ -196,15 +196,18 @@ const cache = new WeakMap<ModelSpec, Map<string, VllmRankWeights>>();
 
 /**
  * Weights on one GPU of each pipeline stage as vLLM loads them (memoised per model, format and
- * split: the context and batch searches call this many times).
+ * split: the context and batch searches call this many times). `attentionTp` splits the
+ * attention tensors over fewer ranks than the rest (SGLang's DP attention: attention TP size =
+ * tp / dp, the attention weights replicated across the DP group).
  */
 export function vllmRankWeights(
   spec: ModelSpec,
   format: WeightFormat,
   tp: number,
   pp: number,
+  attentionTp: number = tp,
 ): VllmRankWeights {
-  const key = `${JSON.stringify(format)}|${tp}|${pp}`;
+  const key = `${JSON.stringify(format)}|${tp}|${pp}|${attentionTp}`;
   let perSpec = cache.get(spec);
   if (!perSpec) {
     perSpec = new Map();
@@ -212,12 +215,18 @@ export function vllmRankWeights(
   }
   const hit = perSpec.get(key);
   if (hit) return hit;
-  const out = computeRankWeights(spec, format, tp, pp);
+  const out = computeRankWeights(spec, format, tp, pp, attentionTp);
   perSpec.set(key, out);
   return out;
 }
 
-function computeRankWeights(spec: ModelSpec, format: WeightFormat, tp: number, pp: number): VllmRankWeights {
+function computeRankWeights(
+  spec: ModelSpec,
+  format: WeightFormat,
+  tp: number,
+  pp: number,
+  attentionTp: number,
+): VllmRankWeights {
   const base = computeDtypeOf(format, spec);
   const dtypeBytes = base === "fp32" ? 4 : 2;
   const stageOf = vllmStageOfLayers(spec.numLayers, pp);
@@ -229,14 +238,15 @@ function computeRankWeights(spec: ModelSpec, format: WeightFormat, tp: number, p
     // memlens does not model: the main model skips them (vLLM qwen3_5.py @ 00def4f load_weights
     // skip_prefixes ["mtp."]; step3p5.py @ 01b50b9 "skip spec decode layers for main model").
     if (t.mtp) continue;
-    const b = shardBytes(spec, t, tp, format, base);
+    const split = t.role === "attention" ? attentionTp : tp;
+    const b = shardBytes(spec, t, split, format, base);
     if (t.layer !== null) {
       const s = stageOf[t.layer] ?? 0;
       params[s] = (params[s] ?? 0) + b;
       // vllm/model_executor/layers/attention/mla_attention.py process_weights_after_loading:
       // kv_b_proj is (de)quantized to the activation dtype and split into W_UK_T and W_UV.
       if (/kv_b_proj\.weight$/.test(t.name)) {
-        const shard = vllmShardOf(spec, t, tp);
+        const shard = vllmShardOf(spec, t, split);
         mla[s] = (mla[s] ?? 0) + countElements(shard.shape) * dtypeBytes;
       }
     } else if (
