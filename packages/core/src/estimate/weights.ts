@@ -1,6 +1,7 @@
 import { GGUF_FILE_TYPES, ggmlTensorBytes, lookupGgmlType, quantizedMatrixBytes } from "../catalog/dtypes.js";
 import { describeAllowed, MemlensError } from "../errors/memlens-error.js";
 import { countElements, type ModelSpec, type TensorRole, type TensorSpec } from "../models/model-spec.js";
+import { deepFreeze } from "../units/memo.js";
 
 /** How the weights are stored in memory. */
 export type WeightFormat =
@@ -114,6 +115,19 @@ export function parseWeightFormat(
  * that keep decoder layers in 16 bit, AWQ, GPTQ, ...) as `checkpoint`.
  */
 function nativeWeightFormat(spec: ModelSpec): WeightFormat {
+  let f = nativeFormats.get(spec);
+  if (!f) {
+    f = deepFreeze(computeNativeWeightFormat(spec));
+    nativeFormats.set(spec, f);
+  }
+  return f;
+}
+
+// What depends only on the model is memoised per ModelSpec (specs are read-only): the native
+// format scans every tensor, and every estimate asks for it.
+const nativeFormats = new WeakMap<ModelSpec, WeightFormat>();
+
+function computeNativeWeightFormat(spec: ModelSpec): WeightFormat {
   const q = spec.nativeQuantization;
   if (q?.appliedNote === undefined) {
     if (q?.method === "fp8") return { kind: "fp8", block: [128, 128] };
@@ -288,8 +302,51 @@ export interface WeightBreakdown {
   readonly byRole: Readonly<Partial<Record<TensorRole, number>>>;
 }
 
-/** Exact weight bytes of every tensor of `spec` stored as `format`. */
+const breakdowns = new WeakMap<ModelSpec, Map<string, WeightBreakdown>>();
+
+/**
+ * Exact weight bytes of every tensor of `spec` stored as `format`: memoised per model and format
+ * (at most 64 formats per model), frozen since it is shared.
+ */
 export function estimateWeights(spec: ModelSpec, format: WeightFormat): WeightBreakdown {
+  let perSpec = breakdowns.get(spec);
+  if (!perSpec) {
+    perSpec = new Map();
+    breakdowns.set(spec, perSpec);
+  }
+  const key = weightFormatKey(format);
+  let b = perSpec.get(key);
+  if (!b) {
+    if (perSpec.size >= 64) perSpec.clear();
+    b = deepFreeze(computeWeights(spec, format));
+    perSpec.set(key, b);
+  }
+  return b;
+}
+
+/** A string naming a format exactly (two formats with the same key store every tensor alike). */
+export function weightFormatKey(f: WeightFormat): string {
+  switch (f.kind) {
+    case "dense":
+      return f.dtype;
+    case "fp8":
+      return f.block ? `fp8:${f.block[0]}x${f.block[1]}` : "fp8";
+    case "int8":
+      return `int8:${f.method}`;
+    case "int4":
+      return `int4:${f.method}:${f.groupSize}`;
+    case "nf4":
+      return `nf4:${f.doubleQuant}`;
+    case "mxfp4":
+      return "mxfp4";
+    case "gguf":
+      return `gguf:${f.fileType}`;
+    case "checkpoint":
+      return `checkpoint:${f.name}`;
+  }
+}
+
+function computeWeights(spec: ModelSpec, format: WeightFormat): WeightBreakdown {
   const baseDtype = computeDtypeOf(format, spec);
   const layerBytes = new Array<number>(spec.numLayers).fill(0);
   const byRole: Partial<Record<TensorRole, number>> = {};

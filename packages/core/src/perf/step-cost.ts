@@ -59,8 +59,20 @@ export interface StepCost {
   readonly bytes: number;
 }
 
+// Memoised per model (specs are read-only): the sum walks every tensor.
+const matmulFlops = new WeakMap<ModelSpec, number>();
+
 /** Matrix-multiply FLOPs per token: 2 per weight a token touches (Kaplan et al. 2020, C ≈ 2N). */
 export function matmulFlopsPerToken(spec: ModelSpec): number {
+  let f = matmulFlops.get(spec);
+  if (f === undefined) {
+    f = computeMatmulFlopsPerToken(spec);
+    matmulFlops.set(spec, f);
+  }
+  return f;
+}
+
+function computeMatmulFlopsPerToken(spec: ModelSpec): number {
   let embedding = 0;
   for (const t of spec.tensors)
     if (t.role === "embedding" || t.role === "position-embedding") embedding += countElements(t.shape);
@@ -132,12 +144,28 @@ export function prefillWeightBytesRead(x: WeightReadInput): number {
 /** Per layer, the KV bytes one token stores (K + V) and the layer (which says the window it keeps). */
 export type KvReadProfile = readonly { readonly bytesPerToken: number; readonly layer: LayerSpec }[];
 
-/** The KV a decode step reads, layer by layer, in a storage layout. */
+const kvProfiles = new WeakMap<ModelSpec, Map<string, KvReadProfile>>();
+
+/** The KV a decode step reads, layer by layer, in a storage layout (memoised per model and layout). */
 export function kvReadProfile(spec: ModelSpec, layout: KvLayoutOptions): KvReadProfile {
-  return spec.layers.map((l) => {
-    const { k, v } = layerKvBytesPerToken(l.mixer, layout);
-    return { bytesPerToken: k + v, layer: l };
-  });
+  let perSpec = kvProfiles.get(spec);
+  if (!perSpec) {
+    perSpec = new Map();
+    kvProfiles.set(spec, perSpec);
+  }
+  const key = `${layout.kDtype}|${layout.vDtype}|${layout.mla}|${layout.recurrent}|${layout.recurrentDtypeBytes}`;
+  let profile = perSpec.get(key);
+  if (!profile) {
+    if (perSpec.size >= 64) perSpec.clear();
+    profile = Object.freeze(
+      spec.layers.map((l) => {
+        const { k, v } = layerKvBytesPerToken(l.mixer, layout);
+        return Object.freeze({ bytesPerToken: k + v, layer: l });
+      }),
+    );
+    perSpec.set(key, profile);
+  }
+  return profile;
 }
 
 /**

@@ -1,4 +1,6 @@
 import { MemlensError } from "../../../errors/memlens-error.js";
+import type { ModelSpec } from "../../../models/model-spec.js";
+import { deepFreeze } from "../../../units/memo.js";
 import type { Bytes } from "../../../units/units.js";
 import { type AttentionImplementation, estimateInferenceActivations } from "../../activations.js";
 import { kvShareOfRank, splitWeights, stageOfLayers } from "../../devices.js";
@@ -8,9 +10,8 @@ import {
   type KvLayoutOptions,
   layerKvBytesPerToken,
   layerRecurrentStateBytes,
-  tokensKeptByLayer,
 } from "../../kv-cache.js";
-import { computeDtypeOf, isCheckpointWeightName } from "../../weights.js";
+import { computeDtypeOf, isCheckpointWeightName, weightFormatKey } from "../../weights.js";
 import { CUDA_CONTEXT_BYTES } from "../cuda-context.js";
 import type { Engine, EngineJson, EngineResult } from "../engine.js";
 
@@ -46,6 +47,185 @@ export function transformersKvLayout(input: EngineInput): KvLayoutOptions {
   };
 }
 
+/** Per layer, what its cache holds per token and per sequence (typed rows, for the searches' probes). */
+interface LayerKvRows {
+  readonly index: Int32Array;
+  /** K + V bytes one token adds. */
+  readonly kvBytesPerToken: Float64Array;
+  /** Tokens kept at most (sliding window), −1 for every token. */
+  readonly window: Float64Array;
+  /** 1 for an attention mixer (its KV heads split under tensor parallelism). */
+  readonly attention: Uint8Array;
+  /** Recurrent state bytes of one sequence. */
+  readonly stateBytes: Float64Array;
+}
+
+const kvRows = new WeakMap<ModelSpec, Map<string, LayerKvRows>>();
+
+/**
+ * The per-layer terms of the KV cache (layerKvBytesPerToken, tokensKeptByLayer,
+ * layerRecurrentStateBytes), memoised per model and layout: every probe of the context and batch
+ * searches recombines them with the same arithmetic, layer by layer.
+ */
+function layerKvRows(spec: ModelSpec, o: KvLayoutOptions): LayerKvRows {
+  let perSpec = kvRows.get(spec);
+  if (!perSpec) {
+    perSpec = new Map();
+    kvRows.set(spec, perSpec);
+  }
+  const key = `${o.kDtype}|${o.vDtype}|${o.mla}|${o.recurrent}|${o.recurrentDtypeBytes}`;
+  let rows = perSpec.get(key);
+  if (rows) return rows;
+  const n = spec.layers.length;
+  rows = {
+    index: new Int32Array(n),
+    kvBytesPerToken: new Float64Array(n),
+    window: new Float64Array(n),
+    attention: new Uint8Array(n),
+    stateBytes: new Float64Array(n),
+  };
+  spec.layers.forEach((l, i) => {
+    const { k, v } = layerKvBytesPerToken(l.mixer, o);
+    rows.index[i] = l.index;
+    rows.kvBytesPerToken[i] = k + v;
+    rows.window[i] =
+      l.mixer.kind === "attention" && l.mixer.slidingWindow !== null ? l.mixer.slidingWindow : -1;
+    rows.attention[i] = l.mixer.kind === "attention" ? 1 : 0;
+    rows.stateBytes[i] = layerRecurrentStateBytes(l.mixer, o);
+  });
+  if (perSpec.size >= 16) perSpec.clear();
+  perSpec.set(key, rows);
+  return rows;
+}
+
+/** What memory() reads at every context and batch of one input. */
+interface Prepared {
+  readonly tp: number;
+  readonly pp: number;
+  readonly kvLayout: KvLayoutOptions;
+  readonly attention: AttentionImplementation;
+  readonly dtypeBytes: number;
+  readonly weights: readonly number[];
+  readonly stageOf: readonly number[];
+  readonly share: number;
+  readonly rows: LayerKvRows;
+  /** Per stage, the layer terms summed (null where a term is not a whole number of bytes). */
+  readonly stageSums: readonly StageKvSums[] | null;
+}
+
+/** A stage's KV terms added up: K + V per token of full layers, of windowed layers by window, states. */
+interface StageKvSums {
+  readonly fullBytesPerToken: number;
+  readonly windows: readonly { readonly window: number; readonly bytesPerToken: number }[];
+  readonly stateBytes: number;
+}
+
+/**
+ * The per-layer terms summed per stage, when every term is a whole number of bytes (no fractional
+ * share of KV heads): a sum of whole numbers below 2^53 is exact in any order, so the probe's
+ * closed form equals the layer-by-layer sum bit for bit.
+ */
+function stageKvSums(rows: LayerKvRows, stageOf: readonly number[], pp: number, share: number) {
+  if (share !== 1) return null;
+  const stages = Array.from({ length: pp }, () => ({
+    full: 0,
+    windows: new Map<number, number>(),
+    state: 0,
+  }));
+  for (let i = 0; i < rows.kvBytesPerToken.length; i++) {
+    const kv = rows.kvBytesPerToken[i]!;
+    const state = rows.stateBytes[i]!;
+    if (!Number.isSafeInteger(kv) || !Number.isSafeInteger(state)) return null;
+    const st = stages[stageOf[rows.index[i]!] ?? 0]!;
+    const w = rows.window[i]!;
+    if (w < 0) st.full += kv;
+    else st.windows.set(w, (st.windows.get(w) ?? 0) + kv);
+    st.state += state;
+  }
+  return stages.map((st) => ({
+    fullBytesPerToken: st.full,
+    windows: [...st.windows].map(([window, bytesPerToken]) => ({ window, bytesPerToken })),
+    stateBytes: st.state,
+  }));
+}
+
+/**
+ * KV bytes of each stage at `contextLength` tokens × `batch` sequences: each layer's K + V per
+ * token × tokens it keeps × batch (× the rank's share of KV heads for attention) plus its
+ * recurrent state × batch, added layer by layer.
+ */
+function kvBytesPerStage(p: Prepared, contextLength: number, batch: number): number[] {
+  const kvPerStage = new Array<number>(p.pp).fill(0);
+  const sums = p.stageSums;
+  if (sums && Number.isInteger(contextLength) && Number.isInteger(batch) && batch >= 0) {
+    let exact = true;
+    for (let s = 0; s < sums.length; s++) {
+      const st = sums[s]!;
+      let perToken = st.fullBytesPerToken * contextLength;
+      for (const w of st.windows) perToken += w.bytesPerToken * Math.min(contextLength, w.window);
+      const total = perToken * batch + st.stateBytes * batch;
+      if (!(total <= Number.MAX_SAFE_INTEGER)) exact = false;
+      kvPerStage[s] = total;
+    }
+    if (exact) return kvPerStage;
+    kvPerStage.fill(0);
+  }
+  const { rows, stageOf, share } = p;
+  for (let i = 0; i < rows.kvBytesPerToken.length; i++) {
+    const window = rows.window[i]!;
+    const kept = window < 0 ? contextLength : Math.min(contextLength, window);
+    const bytes = rows.kvBytesPerToken[i]! * kept * batch * (rows.attention[i] === 1 ? share : 1);
+    const state = rows.stateBytes[i]! * batch;
+    const s = stageOf[rows.index[i]!] ?? 0;
+    kvPerStage[s] = (kvPerStage[s] ?? 0) + bytes + state;
+  }
+  return kvPerStage;
+}
+
+// Memoised per input object (the searches probe one input many times), then per model and
+// everything else prepared() reads (later estimates of the same deployment at other contexts).
+const preparedInputs = new WeakMap<EngineInput, Prepared>();
+const preparedSpecs = new WeakMap<ModelSpec, Map<string, Prepared>>();
+
+function prepared(input: EngineInput): Prepared {
+  let p = preparedInputs.get(input);
+  if (p) return p;
+  const { spec, scenario } = input;
+  const tp = scenario.parallel.tensor;
+  // accelerate's device_map="auto" splits layers across all GPUs when no parallelism is asked for.
+  const pp = tp === 1 && scenario.parallel.pipeline === 1 ? input.deviceCount : scenario.parallel.pipeline;
+  const attention = scenario.engineOptions.attention ?? "sdpa";
+  let perSpec = preparedSpecs.get(spec);
+  if (!perSpec) {
+    perSpec = new Map();
+    preparedSpecs.set(spec, perSpec);
+  }
+  const key = `${weightFormatKey(input.format)}|${scenario.kvCache}|${tp}|${pp}|${attention}`;
+  p = perSpec.get(key);
+  if (!p) {
+    const kvLayout = transformersKvLayout(input);
+    const stageOf = stageOfLayers(spec.numLayers, pp);
+    const share = kvShareOfRank(spec, tp);
+    const rows = layerKvRows(spec, kvLayout);
+    p = deepFreeze({
+      tp,
+      pp,
+      kvLayout,
+      attention,
+      dtypeBytes: kvLayout.kDtype === "fp32" ? 4 : 2,
+      weights: splitWeights(spec, input.format, { tensor: tp, pipeline: pp }),
+      stageOf,
+      share,
+      rows,
+      stageSums: stageKvSums(rows, stageOf, pp, share),
+    });
+    if (perSpec.size >= 64) perSpec.clear();
+    perSpec.set(key, p);
+  }
+  preparedInputs.set(input, p);
+  return p;
+}
+
 /**
  * Hugging Face transformers `generate()`: weights as loaded, a DynamicCache grown to the full
  * context (sliding-window layers keep their window), the prefill forward pass's activations
@@ -63,32 +243,16 @@ export const transformersEngine: Engine<TransformersReport> = {
   // generate() runs the batch it is given: no scheduler, no sequence limit of its own.
   defaults: () => ({ maxNumSeqs: null, blockSize: 1, contextBytes: CUDA_CONTEXT_BYTES }),
   memory(input: EngineInput, contextLength: number, batch: number): EngineResult<TransformersReport> {
-    const { spec, scenario } = input;
+    const { spec } = input;
     const notes: string[] = [];
-    const tp = scenario.parallel.tensor;
-    // accelerate's device_map="auto" splits layers across all GPUs when no parallelism is asked for.
-    const pp = tp === 1 && scenario.parallel.pipeline === 1 ? input.deviceCount : scenario.parallel.pipeline;
-    if (pp > 1 && scenario.parallel.pipeline === 1)
+    const p = prepared(input);
+    const { tp, pp, kvLayout, attention, dtypeBytes, weights } = p;
+    if (pp > 1 && input.scenario.parallel.pipeline === 1)
       notes.push(
         `Layers split in order over ${pp} GPUs (accelerate device_map="auto"); one GPU works at a time.`,
       );
-    const kvLayout = transformersKvLayout(input);
-    const attention = scenario.engineOptions.attention ?? "sdpa";
-    const dtypeBytes = kvLayout.kDtype === "fp32" ? 4 : 2;
-
-    const weights = splitWeights(spec, input.format, { tensor: tp, pipeline: pp });
     // KV per pipeline stage (each stage holds its layers' cache), split by KV heads under TP.
-    const stageOf = stageOfLayers(spec.numLayers, pp);
-    const kvPerStage = new Array<number>(pp).fill(0);
-    const share = kvShareOfRank(spec, tp);
-    for (const l of spec.layers) {
-      const { k, v } = layerKvBytesPerToken(l.mixer, kvLayout);
-      const bytes =
-        (k + v) * tokensKeptByLayer(l, contextLength) * batch * (l.mixer.kind === "attention" ? share : 1);
-      const state = layerRecurrentStateBytes(l.mixer, kvLayout) * batch;
-      const s = stageOf[l.index] ?? 0;
-      kvPerStage[s] = (kvPerStage[s] ?? 0) + bytes + state;
-    }
+    const kvPerStage = kvBytesPerStage(p, contextLength, batch);
     // Prefill of the whole context in one forward pass: the activation peak of generate().
     const act = estimateInferenceActivations(spec, {
       batch,

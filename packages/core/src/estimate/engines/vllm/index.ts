@@ -84,14 +84,19 @@ export const vllmEngine: Engine<VllmReport> = {
           total: st.weightsBytes + st.poolBytes + st.activationPeakBytes + overhead,
         });
       }
-    const notes: string[] = [
-      `vLLM ${s.behaviour.engine === "v0" ? "V0 engine" : `v${s.behaviour.version.replace(/^v/, "")}`} start-up: requested = ${(s.visibleMemoryBytes / GIB).toFixed(2)} GiB × gpu_memory_utilization ${s.gpuMemoryUtilization}; KV cache = requested − weights − activation peak − non-torch${s.behaviour.subtractsCudaGraphs ? " − CUDA graphs" : ""}.`,
-      `Activation peak = profile run over max_num_batched_tokens ${s.maxNumBatchedTokens} plus the sampler over max_num_seqs ${Math.min(batch, s.maxNumBatchedTokens)} (scenario batch); a default \`vllm serve\` uses max_num_seqs ${defaultMaxNumSeqs(s.maxNumBatchedTokens)} here.`,
-    ];
-    if (s.layout.groups.length > 1)
-      notes.push(
-        `Hybrid KV cache: ${s.layout.groups.length} groups of ${Math.max(...s.layout.groups.map((g) => g.layers.length))} layers sharing one pool (kv_cache_utils).`,
-      );
+    // Prose is read once, by estimate(), and never by the searches' probes: built on demand.
+    let notes: string[] | undefined;
+    const buildNotes = (): string[] => {
+      const out = [
+        `vLLM ${s.behaviour.engine === "v0" ? "V0 engine" : `v${s.behaviour.version.replace(/^v/, "")}`} start-up: requested = ${(s.visibleMemoryBytes / GIB).toFixed(2)} GiB × gpu_memory_utilization ${s.gpuMemoryUtilization}; KV cache = requested − weights − activation peak − non-torch${s.behaviour.subtractsCudaGraphs ? " − CUDA graphs" : ""}.`,
+        `Activation peak = profile run over max_num_batched_tokens ${s.maxNumBatchedTokens} plus the sampler over max_num_seqs ${Math.min(batch, s.maxNumBatchedTokens)} (scenario batch); a default \`vllm serve\` uses max_num_seqs ${defaultMaxNumSeqs(s.maxNumBatchedTokens)} here.`,
+      ];
+      if (s.layout.groups.length > 1)
+        out.push(
+          `Hybrid KV cache: ${s.layout.groups.length} groups of ${Math.max(...s.layout.groups.map((g) => g.layers.length))} layers sharing one pool (kv_cache_utils).`,
+        );
+      return out;
+    };
     const issues: EngineIssue[] = s.refusal
       ? [{ code: "engine-refuses", engine: "vllm", reason: s.refusal }]
       : [];
@@ -101,7 +106,10 @@ export const vllmEngine: Engine<VllmReport> = {
       report: { engine: "vllm", startup: s },
       issues,
       kvLayout,
-      notes,
+      get notes() {
+        notes ??= buildNotes();
+        return notes;
+      },
       kvPoolTokens: s.refusal ? 0 : Math.floor(s.maxConcurrency * contextLength),
     };
   },

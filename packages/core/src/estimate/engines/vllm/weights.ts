@@ -1,6 +1,6 @@
 import type { ModelSpec, TensorSpec } from "../../../models/model-spec.js";
 import { countElements } from "../../../models/model-spec.js";
-import { computeDtypeOf, tensorBytes, type WeightFormat } from "../../weights.js";
+import { computeDtypeOf, tensorBytes, type WeightFormat, weightFormatKey } from "../../weights.js";
 
 /**
  * Weights as vLLM loads them, per GPU: tensor-parallel sharding of every layer kind, pipeline
@@ -204,7 +204,7 @@ export function vllmRankWeights(
   tp: number,
   pp: number,
 ): VllmRankWeights {
-  const key = `${JSON.stringify(format)}|${tp}|${pp}`;
+  const key = `${weightFormatKey(format)}|${tp}|${pp}`;
   let perSpec = cache.get(spec);
   if (!perSpec) {
     perSpec = new Map();
