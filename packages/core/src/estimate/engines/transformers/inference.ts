@@ -1,6 +1,5 @@
 import { MemlensError } from "../../../errors/memlens-error.js";
 import type { ModelSpec } from "../../../models/model-spec.js";
-import { deepFreeze } from "../../../units/memo.js";
 import type { Bytes } from "../../../units/units.js";
 import { type AttentionImplementation, estimateInferenceActivations } from "../../activations.js";
 import { kvShareOfRank, splitWeights, stageOfLayers } from "../../devices.js";
@@ -109,27 +108,45 @@ interface Prepared {
   readonly stageOf: readonly number[];
   readonly share: number;
   readonly rows: LayerKvRows;
-  /** Per stage, the layer terms summed (null where a term is not a whole number of bytes). */
-  readonly stageSums: readonly StageKvSums[] | null;
-}
-
-/** A stage's KV terms added up: K + V per token of full layers, of windowed layers by window, states. */
-interface StageKvSums {
-  readonly fullBytesPerToken: number;
-  readonly windows: readonly { readonly window: number; readonly bytesPerToken: number }[];
-  readonly stateBytes: number;
+  /** Per stage, the layer terms summed (null where the sums would not be exact). */
+  readonly stageSums: StageKvSums | null;
 }
 
 /**
- * The per-layer terms summed per stage, when every term is a whole number of bytes (no fractional
- * share of KV heads): a sum of whole numbers below 2^53 is exact in any order, so the probe's
- * closed form equals the layer-by-layer sum bit for bit.
+ * A stage's KV terms added up: K + V per token of attention layers keeping every token and of
+ * windowed ones by window (both × the rank's share of KV heads), of other layers (MLA, whole on
+ * every rank), and recurrent states per sequence.
  */
-function stageKvSums(rows: LayerKvRows, stageOf: readonly number[], pp: number, share: number) {
-  if (share !== 1) return null;
+interface StageKvSums {
+  readonly stages: readonly {
+    readonly sharedBytesPerToken: number;
+    readonly windows: readonly { readonly window: number; readonly bytesPerToken: number }[];
+    readonly wholeBytesPerToken: number;
+    readonly stateBytes: number;
+  }[];
+  /** share × 2^shareBits is a whole number: every term is a whole multiple of 2^−shareBits. */
+  readonly shareBits: number;
+}
+
+/**
+ * The per-layer terms summed per stage. Each layer-by-layer term is a whole number times the
+ * share (a multiple of 2^−k when the share is m / 2^k: 1, 1/2, 3/8, ...), and a sum of such
+ * values is exact in any order while it stays below 2^(53−k); the probe checks that bound, so its
+ * closed form equals the layer-by-layer sum bit for bit. Null for shares such as 1/3.
+ */
+function stageKvSums(
+  rows: LayerKvRows,
+  stageOf: readonly number[],
+  pp: number,
+  share: number,
+): StageKvSums | null {
+  let shareBits = 0;
+  while (shareBits <= 16 && !Number.isInteger(share * 2 ** shareBits)) shareBits++;
+  if (shareBits > 16) return null;
   const stages = Array.from({ length: pp }, () => ({
-    full: 0,
+    shared: 0,
     windows: new Map<number, number>(),
+    whole: 0,
     state: 0,
   }));
   for (let i = 0; i < rows.kvBytesPerToken.length; i++) {
@@ -138,15 +155,20 @@ function stageKvSums(rows: LayerKvRows, stageOf: readonly number[], pp: number, 
     if (!Number.isSafeInteger(kv) || !Number.isSafeInteger(state)) return null;
     const st = stages[stageOf[rows.index[i]!] ?? 0]!;
     const w = rows.window[i]!;
-    if (w < 0) st.full += kv;
+    if (rows.attention[i] !== 1) st.whole += kv;
+    else if (w < 0) st.shared += kv;
     else st.windows.set(w, (st.windows.get(w) ?? 0) + kv);
     st.state += state;
   }
-  return stages.map((st) => ({
-    fullBytesPerToken: st.full,
-    windows: [...st.windows].map(([window, bytesPerToken]) => ({ window, bytesPerToken })),
-    stateBytes: st.state,
-  }));
+  return {
+    stages: stages.map((st) => ({
+      sharedBytesPerToken: st.shared,
+      windows: [...st.windows].map(([window, bytesPerToken]) => ({ window, bytesPerToken })),
+      wholeBytesPerToken: st.whole,
+      stateBytes: st.state,
+    })),
+    shareBits,
+  };
 }
 
 /**
@@ -158,14 +180,17 @@ function kvBytesPerStage(p: Prepared, contextLength: number, batch: number): num
   const kvPerStage = new Array<number>(p.pp).fill(0);
   const sums = p.stageSums;
   if (sums && Number.isInteger(contextLength) && Number.isInteger(batch) && batch >= 0) {
+    const limit = Number.MAX_SAFE_INTEGER / 2 ** sums.shareBits;
     let exact = true;
-    for (let s = 0; s < sums.length; s++) {
-      const st = sums[s]!;
-      let perToken = st.fullBytesPerToken * contextLength;
-      for (const w of st.windows) perToken += w.bytesPerToken * Math.min(contextLength, w.window);
-      const total = perToken * batch + st.stateBytes * batch;
-      if (!(total <= Number.MAX_SAFE_INTEGER)) exact = false;
-      kvPerStage[s] = total;
+    for (let s = 0; s < sums.stages.length; s++) {
+      const st = sums.stages[s]!;
+      let sharedPerToken = st.sharedBytesPerToken * contextLength;
+      for (const w of st.windows) sharedPerToken += w.bytesPerToken * Math.min(contextLength, w.window);
+      const shared = sharedPerToken * batch;
+      const whole = st.wholeBytesPerToken * contextLength * batch + st.stateBytes * batch;
+      // Every partial sum of the layer-by-layer order is at most shared + whole (terms ≥ 0).
+      if (!(shared + whole <= limit)) exact = false;
+      kvPerStage[s] = shared * p.share + whole;
     }
     if (exact) return kvPerStage;
     kvPerStage.fill(0);
@@ -207,7 +232,7 @@ function prepared(input: EngineInput): Prepared {
     const stageOf = stageOfLayers(spec.numLayers, pp);
     const share = kvShareOfRank(spec, tp);
     const rows = layerKvRows(spec, kvLayout);
-    p = deepFreeze({
+    p = {
       tp,
       pp,
       kvLayout,
@@ -218,7 +243,7 @@ function prepared(input: EngineInput): Prepared {
       share,
       rows,
       stageSums: stageKvSums(rows, stageOf, pp, share),
-    });
+    };
     if (perSpec.size >= 64) perSpec.clear();
     perSpec.set(key, p);
   }
@@ -244,13 +269,8 @@ export const transformersEngine: Engine<TransformersReport> = {
   defaults: () => ({ maxNumSeqs: null, blockSize: 1, contextBytes: CUDA_CONTEXT_BYTES }),
   memory(input: EngineInput, contextLength: number, batch: number): EngineResult<TransformersReport> {
     const { spec } = input;
-    const notes: string[] = [];
     const p = prepared(input);
     const { tp, pp, kvLayout, attention, dtypeBytes, weights } = p;
-    if (pp > 1 && input.scenario.parallel.pipeline === 1)
-      notes.push(
-        `Layers split in order over ${pp} GPUs (accelerate device_map="auto"); one GPU works at a time.`,
-      );
     // KV per pipeline stage (each stage holds its layers' cache), split by KV heads under TP.
     const kvPerStage = kvBytesPerStage(p, contextLength, batch);
     // Prefill of the whole context in one forward pass: the activation peak of generate().
@@ -264,42 +284,60 @@ export const transformersEngine: Engine<TransformersReport> = {
       mlaExpanded: true,
     });
     const actPerRank = Math.ceil(act.peakBytes / tp);
-    if (attention === "eager" && act.attentionScoresBytes > 0)
-      notes.push(
-        `Eager attention materialises ${contextLength}×${contextLength} scores per head; SDPA or flash attention avoid it.`,
+    // Prose is read once, by estimate(), and never by the searches' probes: built on demand.
+    let notes: string[] | undefined;
+    const buildNotes = (): string[] => {
+      const out: string[] = [];
+      if (pp > 1 && input.scenario.parallel.pipeline === 1)
+        out.push(
+          `Layers split in order over ${pp} GPUs (accelerate device_map="auto"); one GPU works at a time.`,
+        );
+      if (attention === "eager" && act.attentionScoresBytes > 0)
+        out.push(
+          `Eager attention materialises ${contextLength}×${contextLength} scores per head; SDPA or flash attention avoid it.`,
+        );
+      out.push(
+        "Activations are the prefill forward pass of the whole context in one batch (generate() keeps logits of the last position only).",
       );
-    notes.push(
-      "Activations are the prefill forward pass of the whole context in one batch (generate() keeps logits of the last position only).",
-    );
-    notes.push(
-      "Overhead is the CUDA context and kernels outside PyTorch's allocator (457 MiB, Ollama's per-GPU figure); PyTorch's caching allocator may reserve more than it allocates.",
-    );
+      out.push(
+        "Overhead is the CUDA context and kernels outside PyTorch's allocator (457 MiB, Ollama's per-GPU figure); PyTorch's caching allocator may reserve more than it allocates.",
+      );
+      return out;
+    };
 
-    const devices: DeviceBytes[] = weights.map((w, i) => {
+    const devices: DeviceBytes[] = [];
+    let torchAllocatedPeakBytes = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < weights.length; i++) {
+      const w = weights[i]!;
       const stage = Math.floor(i / tp);
       const kv = Math.ceil((kvPerStage[stage] ?? 0) / 1);
       const overhead = CUDA_CONTEXT_BYTES;
-      return {
+      const total = w + kv + actPerRank + overhead;
+      devices.push({
         weights: w,
         kvCache: kv,
         activations: actPerRank,
         gradients: 0,
         optimizerStates: 0,
         overhead,
-        total: w + kv + actPerRank + overhead,
-      };
-    });
+        total,
+      });
+      torchAllocatedPeakBytes = Math.max(torchAllocatedPeakBytes, total - overhead);
+    }
     return {
       devices,
       report: {
         engine: "transformers",
         attention,
-        torchAllocatedPeakBytes: Math.max(...devices.map((d) => d.total - d.overhead)),
+        torchAllocatedPeakBytes,
         cudaContextBytes: CUDA_CONTEXT_BYTES,
       },
       issues: [],
       kvLayout,
-      notes,
+      get notes() {
+        notes ??= buildNotes();
+        return notes;
+      },
     };
   },
   toJson: (r: TransformersReport): EngineJson => ({
