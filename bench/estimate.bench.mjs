@@ -68,8 +68,8 @@ for (const [label, id, gpu, count, contextLength] of llamaCases) {
 // estimate() per engine (issue 18: transformers/vLLM under 50 µs uncached, 20 µs memoised).
 // "uncached": a context no earlier call asked for, so the answer memo misses (the per-model memos,
 // filled by the warm-up, stay warm: a new question about a known model); "memoised": the same
-// question again. The fastest of 25 rounds (each ≥ 15 ms), so other load on the machine inflates
-// it least; the baseline is measured the same way in the same run.
+// question again. The fastest of 25 rounds (each ≥ 15 ms) in CPU time, so other load on the
+// machine inflates it least; the baseline is measured the same way in the same run.
 function timeMin(fn, rounds = 25, roundMs = 15) {
   for (let i = 0; i < 200; i++) fn();
   let n = 1;
@@ -79,11 +79,13 @@ function timeMin(fn, rounds = 25, roundMs = 15) {
     if (performance.now() - t0 > roundMs) break;
     n *= 2;
   }
+  // CPU time of this process (user + system), so time spent descheduled does not count.
   let best = Number.POSITIVE_INFINITY;
   for (let r = 0; r < rounds; r++) {
-    const t0 = performance.now();
+    const c0 = process.cpuUsage();
     for (let i = 0; i < n; i++) fn();
-    best = Math.min(best, ((performance.now() - t0) * 1000) / n);
+    const c = process.cpuUsage(c0);
+    best = Math.min(best, (c.user + c.system) / n);
   }
   return best;
 }
@@ -112,7 +114,7 @@ for (const [engine, id, gpu, count] of engineCases) {
     contextLength: 8192,
   };
   const label = `${engine} ${id} ${count > 1 ? `${count}×` : ""}${gpu}`;
-  const uncached = timeMin(() => estimate({ ...s, contextLength: 4096 + (ctx++ % 100_000) }), 10);
+  const uncached = timeMin(() => estimate({ ...s, contextLength: 4096 + (ctx++ % 100_000) }), 15);
   const memoised = timeMin(() => estimate(s));
   engineRows.push([`estimate() uncached ${label}`, uncached]);
   engineRows.push([`estimate() memoised ${label}`, memoised]);

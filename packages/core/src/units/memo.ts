@@ -57,7 +57,11 @@ export function deepFreeze<T>(value: T): T {
 export function plainCopy<T>(value: T): T {
   if (typeof value !== "object" || value === null) return value;
   if (Array.isArray(value)) return value.map(plainCopy) as T;
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(value as object)) out[k] = plainCopy((value as Record<string, unknown>)[k]);
+  // A spread copies the own fields in order (fast for objects of one shape); nested ones are copied in turn.
+  const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const k in out) {
+    const v = out[k];
+    if (typeof v === "object" && v !== null) out[k] = plainCopy(v);
+  }
   return out as T;
 }

@@ -177,7 +177,8 @@ function stageKvSums(
  * recurrent state × batch, added layer by layer.
  */
 function kvBytesPerStage(p: Prepared, contextLength: number, batch: number): number[] {
-  const kvPerStage = new Array<number>(p.pp).fill(0);
+  const kvPerStage: number[] = [];
+  for (let s = 0; s < p.pp; s++) kvPerStage.push(0);
   const sums = p.stageSums;
   if (sums && Number.isInteger(contextLength) && Number.isInteger(batch) && batch >= 0) {
     const limit = Number.MAX_SAFE_INTEGER / 2 ** sums.shareBits;
@@ -284,26 +285,22 @@ export const transformersEngine: Engine<TransformersReport> = {
       mlaExpanded: true,
     });
     const actPerRank = Math.ceil(act.peakBytes / tp);
-    // Prose is read once, by estimate(), and never by the searches' probes: built on demand.
-    let notes: string[] | undefined;
-    const buildNotes = (): string[] => {
-      const out: string[] = [];
-      if (pp > 1 && input.scenario.parallel.pipeline === 1)
-        out.push(
-          `Layers split in order over ${pp} GPUs (accelerate device_map="auto"); one GPU works at a time.`,
-        );
-      if (attention === "eager" && act.attentionScoresBytes > 0)
-        out.push(
-          `Eager attention materialises ${contextLength}×${contextLength} scores per head; SDPA or flash attention avoid it.`,
-        );
-      out.push(
-        "Activations are the prefill forward pass of the whole context in one batch (generate() keeps logits of the last position only).",
+    // Prose for estimate(): constant sentences but two (cheap to build at every probe).
+    const notes: string[] = [];
+    if (pp > 1 && input.scenario.parallel.pipeline === 1)
+      notes.push(
+        `Layers split in order over ${pp} GPUs (accelerate device_map="auto"); one GPU works at a time.`,
       );
-      out.push(
-        "Overhead is the CUDA context and kernels outside PyTorch's allocator (457 MiB, Ollama's per-GPU figure); PyTorch's caching allocator may reserve more than it allocates.",
+    if (attention === "eager" && act.attentionScoresBytes > 0)
+      notes.push(
+        `Eager attention materialises ${contextLength}×${contextLength} scores per head; SDPA or flash attention avoid it.`,
       );
-      return out;
-    };
+    notes.push(
+      "Activations are the prefill forward pass of the whole context in one batch (generate() keeps logits of the last position only).",
+    );
+    notes.push(
+      "Overhead is the CUDA context and kernels outside PyTorch's allocator (457 MiB, Ollama's per-GPU figure); PyTorch's caching allocator may reserve more than it allocates.",
+    );
 
     const devices: DeviceBytes[] = [];
     let torchAllocatedPeakBytes = Number.NEGATIVE_INFINITY;
@@ -334,10 +331,7 @@ export const transformersEngine: Engine<TransformersReport> = {
       },
       issues: [],
       kvLayout,
-      get notes() {
-        notes ??= buildNotes();
-        return notes;
-      },
+      notes,
     };
   },
   toJson: (r: TransformersReport): EngineJson => ({
