@@ -1,7 +1,7 @@
 import { GGUF_FILE_TYPES, ggmlTensorBytes, lookupGgmlType, quantizedMatrixBytes } from "../catalog/dtypes.js";
 import { describeAllowed, MemlensError } from "../errors/memlens-error.js";
 import { countElements, type ModelSpec, type TensorRole, type TensorSpec } from "../models/model-spec.js";
-import { deepFreeze } from "../units/memo.js";
+import { deepFreeze, OwnerMemo } from "../units/memo.js";
 
 /** How the weights are stored in memory. */
 export type WeightFormat =
@@ -302,26 +302,14 @@ export interface WeightBreakdown {
   readonly byRole: Readonly<Partial<Record<TensorRole, number>>>;
 }
 
-const breakdowns = new WeakMap<ModelSpec, Map<string, WeightBreakdown>>();
+const breakdowns = new OwnerMemo<ModelSpec, WeightBreakdown>(64);
 
 /**
  * Exact weight bytes of every tensor of `spec` stored as `format`: memoised per model and format
  * (at most 64 formats per model), frozen since it is shared.
  */
 export function estimateWeights(spec: ModelSpec, format: WeightFormat): WeightBreakdown {
-  let perSpec = breakdowns.get(spec);
-  if (!perSpec) {
-    perSpec = new Map();
-    breakdowns.set(spec, perSpec);
-  }
-  const key = weightFormatKey(format);
-  let b = perSpec.get(key);
-  if (!b) {
-    if (perSpec.size >= 64) perSpec.clear();
-    b = deepFreeze(computeWeights(spec, format));
-    perSpec.set(key, b);
-  }
-  return b;
+  return breakdowns.get(spec, weightFormatKey(format), () => deepFreeze(computeWeights(spec, format)));
 }
 
 /** A string naming a format exactly (two formats with the same key store every tensor alike). */

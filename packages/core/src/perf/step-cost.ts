@@ -5,8 +5,14 @@
  * planner and the serving simulator all take their terms from here, so they cannot disagree on a
  * rule (e.g. that a sliding-window layer reads only its window's KV).
  */
-import { type KvLayoutOptions, layerKvBytesPerToken, tokensKeptByLayer } from "../estimate/kv-cache.js";
+import {
+  type KvLayoutOptions,
+  kvLayoutKey,
+  layerKvBytesPerToken,
+  tokensKeptByLayer,
+} from "../estimate/kv-cache.js";
 import { countElements, type LayerSpec, type ModelSpec } from "../models/model-spec.js";
+import { OwnerMemo } from "../units/memo.js";
 
 /**
  * What one engine iteration (one forward pass over the scheduled batch) computes. Prefill tokens
@@ -144,28 +150,18 @@ export function prefillWeightBytesRead(x: WeightReadInput): number {
 /** Per layer, the KV bytes one token stores (K + V) and the layer (which says the window it keeps). */
 export type KvReadProfile = readonly { readonly bytesPerToken: number; readonly layer: LayerSpec }[];
 
-const kvProfiles = new WeakMap<ModelSpec, Map<string, KvReadProfile>>();
+const kvProfiles = new OwnerMemo<ModelSpec, KvReadProfile>(64);
 
 /** The KV a decode step reads, layer by layer, in a storage layout (memoised per model and layout). */
 export function kvReadProfile(spec: ModelSpec, layout: KvLayoutOptions): KvReadProfile {
-  let perSpec = kvProfiles.get(spec);
-  if (!perSpec) {
-    perSpec = new Map();
-    kvProfiles.set(spec, perSpec);
-  }
-  const key = `${layout.kDtype}|${layout.vDtype}|${layout.mla}|${layout.recurrent}|${layout.recurrentDtypeBytes}`;
-  let profile = perSpec.get(key);
-  if (!profile) {
-    if (perSpec.size >= 64) perSpec.clear();
-    profile = Object.freeze(
+  return kvProfiles.get(spec, kvLayoutKey(layout), () =>
+    Object.freeze(
       spec.layers.map((l) => {
         const { k, v } = layerKvBytesPerToken(l.mixer, layout);
         return Object.freeze({ bytesPerToken: k + v, layer: l });
       }),
-    );
-    perSpec.set(key, profile);
-  }
-  return profile;
+    ),
+  );
 }
 
 /**

@@ -65,3 +65,27 @@ export function plainCopy<T>(value: T): T {
   }
   return out as T;
 }
+
+/**
+ * Values memoised per owner object (a ModelSpec, an engine input) and a string key, at most
+ * `perOwner` keys per owner (the owner's map is emptied when full). The owner is held weakly.
+ */
+export class OwnerMemo<O extends object, V> {
+  readonly #owners = new WeakMap<O, Map<string, V>>();
+  constructor(readonly perOwner: number) {}
+
+  get(owner: O, key: string, compute: () => V): V {
+    let m = this.#owners.get(owner);
+    if (!m) {
+      m = new Map();
+      this.#owners.set(owner, m);
+    }
+    let v = m.get(key);
+    if (v === undefined) {
+      v = compute();
+      if (m.size >= this.perOwner) m.clear();
+      m.set(key, v);
+    }
+    return v;
+  }
+}

@@ -1,5 +1,6 @@
 import { MemlensError } from "../../../errors/memlens-error.js";
 import type { ModelSpec } from "../../../models/model-spec.js";
+import { OwnerMemo } from "../../../units/memo.js";
 import type { Bytes } from "../../../units/units.js";
 import { type AttentionImplementation, estimateInferenceActivations } from "../../activations.js";
 import { kvShareOfRank, splitWeights, stageOfLayers } from "../../devices.js";
@@ -7,6 +8,7 @@ import type { DeviceBytes, EngineInput } from "../../estimate-types.js";
 import {
   type KvDtype,
   type KvLayoutOptions,
+  kvLayoutKey,
   layerKvBytesPerToken,
   layerRecurrentStateBytes,
 } from "../../kv-cache.js";
@@ -59,7 +61,7 @@ interface LayerKvRows {
   readonly stateBytes: Float64Array;
 }
 
-const kvRows = new WeakMap<ModelSpec, Map<string, LayerKvRows>>();
+const kvRows = new OwnerMemo<ModelSpec, LayerKvRows>(16);
 
 /**
  * The per-layer terms of the KV cache (layerKvBytesPerToken, tokensKeptByLayer,
@@ -67,34 +69,26 @@ const kvRows = new WeakMap<ModelSpec, Map<string, LayerKvRows>>();
  * searches recombines them with the same arithmetic, layer by layer.
  */
 function layerKvRows(spec: ModelSpec, o: KvLayoutOptions): LayerKvRows {
-  let perSpec = kvRows.get(spec);
-  if (!perSpec) {
-    perSpec = new Map();
-    kvRows.set(spec, perSpec);
-  }
-  const key = `${o.kDtype}|${o.vDtype}|${o.mla}|${o.recurrent}|${o.recurrentDtypeBytes}`;
-  let rows = perSpec.get(key);
-  if (rows) return rows;
-  const n = spec.layers.length;
-  rows = {
-    index: new Int32Array(n),
-    kvBytesPerToken: new Float64Array(n),
-    window: new Float64Array(n),
-    attention: new Uint8Array(n),
-    stateBytes: new Float64Array(n),
-  };
-  spec.layers.forEach((l, i) => {
-    const { k, v } = layerKvBytesPerToken(l.mixer, o);
-    rows.index[i] = l.index;
-    rows.kvBytesPerToken[i] = k + v;
-    rows.window[i] =
-      l.mixer.kind === "attention" && l.mixer.slidingWindow !== null ? l.mixer.slidingWindow : -1;
-    rows.attention[i] = l.mixer.kind === "attention" ? 1 : 0;
-    rows.stateBytes[i] = layerRecurrentStateBytes(l.mixer, o);
+  return kvRows.get(spec, kvLayoutKey(o), () => {
+    const n = spec.layers.length;
+    const rows = {
+      index: new Int32Array(n),
+      kvBytesPerToken: new Float64Array(n),
+      window: new Float64Array(n),
+      attention: new Uint8Array(n),
+      stateBytes: new Float64Array(n),
+    };
+    spec.layers.forEach((l, i) => {
+      const { k, v } = layerKvBytesPerToken(l.mixer, o);
+      rows.index[i] = l.index;
+      rows.kvBytesPerToken[i] = k + v;
+      rows.window[i] =
+        l.mixer.kind === "attention" && l.mixer.slidingWindow !== null ? l.mixer.slidingWindow : -1;
+      rows.attention[i] = l.mixer.kind === "attention" ? 1 : 0;
+      rows.stateBytes[i] = layerRecurrentStateBytes(l.mixer, o);
+    });
+    return rows;
   });
-  if (perSpec.size >= 16) perSpec.clear();
-  perSpec.set(key, rows);
-  return rows;
 }
 
 /** What memory() reads at every context and batch of one input. */
@@ -211,7 +205,7 @@ function kvBytesPerStage(p: Prepared, contextLength: number, batch: number): num
 // Memoised per input object (the searches probe one input many times), then per model and
 // everything else prepared() reads (later estimates of the same deployment at other contexts).
 const preparedInputs = new WeakMap<EngineInput, Prepared>();
-const preparedSpecs = new WeakMap<ModelSpec, Map<string, Prepared>>();
+const preparedSpecs = new OwnerMemo<ModelSpec, Prepared>(64);
 
 function prepared(input: EngineInput): Prepared {
   let p = preparedInputs.get(input);
@@ -221,19 +215,13 @@ function prepared(input: EngineInput): Prepared {
   // accelerate's device_map="auto" splits layers across all GPUs when no parallelism is asked for.
   const pp = tp === 1 && scenario.parallel.pipeline === 1 ? input.deviceCount : scenario.parallel.pipeline;
   const attention = scenario.engineOptions.attention ?? "sdpa";
-  let perSpec = preparedSpecs.get(spec);
-  if (!perSpec) {
-    perSpec = new Map();
-    preparedSpecs.set(spec, perSpec);
-  }
   const key = `${weightFormatKey(input.format)}|${scenario.kvCache}|${tp}|${pp}|${attention}`;
-  p = perSpec.get(key);
-  if (!p) {
+  p = preparedSpecs.get(spec, key, () => {
     const kvLayout = transformersKvLayout(input);
     const stageOf = stageOfLayers(spec.numLayers, pp);
     const share = kvShareOfRank(spec, tp);
     const rows = layerKvRows(spec, kvLayout);
-    p = {
+    return {
       tp,
       pp,
       kvLayout,
@@ -245,9 +233,7 @@ function prepared(input: EngineInput): Prepared {
       rows,
       stageSums: stageKvSums(rows, stageOf, pp, share),
     };
-    if (perSpec.size >= 64) perSpec.clear();
-    perSpec.set(key, p);
-  }
+  });
   preparedInputs.set(input, p);
   return p;
 }

@@ -1,7 +1,7 @@
 import type { GpuSpec } from "../../../catalog/gpu-types.js";
 import { MemlensError } from "../../../errors/memlens-error.js";
 import type { ModelSpec } from "../../../models/model-spec.js";
-import { deepFreeze } from "../../../units/memo.js";
+import { deepFreeze, OwnerMemo } from "../../../units/memo.js";
 import { type Bytes, bytes, GIB, MIB } from "../../../units/units.js";
 import type { EngineInput } from "../../estimate-types.js";
 import type { KvDtype } from "../../kv-cache.js";
@@ -151,7 +151,7 @@ type StartupBase = Omit<VllmStartup, "maxConcurrency" | "refusal" | "maxNumSeqs"
 // The profile run and the pool do not depend on max_model_len (V1 budgets max_num_batched_tokens
 // whatever it is): the context search's probes, and later estimates of the same deployment at
 // other contexts, share them. Memoised per model (specs are read-only) and startupKey.
-const bases = new WeakMap<ModelSpec, Map<string, StartupBase>>();
+const bases = new OwnerMemo<ModelSpec, StartupBase>(256);
 const lastBases = new WeakMap<
   EngineInput,
   { readonly mnbt: number; readonly maxNumSeqs: number; readonly base: StartupBase }
@@ -179,19 +179,10 @@ export function vllmStartup(input: EngineInput, maxModelLen: number, maxNumSeqs:
   const last = lastBases.get(input);
   let base = last?.mnbt === mnbt && last.maxNumSeqs === maxNumSeqs ? last.base : undefined;
   if (!base) {
-    let perSpec = bases.get(input.spec);
-    if (!perSpec) {
-      perSpec = new Map();
-      bases.set(input.spec, perSpec);
-    }
-    const key = startupKey(input, mnbt, maxNumSeqs);
-    base = perSpec.get(key);
-    if (!base) {
-      if (perSpec.size >= 256) perSpec.clear();
-      // Shared by every answer with this key: frozen, so no caller can change another's.
-      base = deepFreeze(startupBase(input, behaviour, visible, mnbt, maxNumSeqs));
-      perSpec.set(key, base);
-    }
+    // Shared by every answer with this key: frozen, so no caller can change another's.
+    base = bases.get(input.spec, startupKey(input, mnbt, maxNumSeqs), () =>
+      deepFreeze(startupBase(input, behaviour, visible, mnbt, maxNumSeqs)),
+    );
     lastBases.set(input, { mnbt, maxNumSeqs, base });
   }
   const { spec } = input;
