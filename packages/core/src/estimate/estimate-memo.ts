@@ -9,10 +9,8 @@ import type { Efficiency } from "../perf/roofline.js";
 import { BoundedLru } from "../units/memo.js";
 import type { Estimate } from "./estimate-types.js";
 
-/** Answers kept: enough for a page's or a sweep's working set, a few MB at most. */
-export const ESTIMATE_MEMO_CAPACITY = 512;
-
-const answers = new BoundedLru<string, Estimate>(ESTIMATE_MEMO_CAPACITY);
+/** Answers kept: 512, enough for a page's or a sweep's working set, a few MB at most. */
+export const estimateMemo = new BoundedLru<string, Estimate>(512);
 const specIds = new WeakMap<ModelSpec, number>();
 let nextSpecId = 1;
 
@@ -43,12 +41,7 @@ export function estimateMemoKey(rawScenario: unknown, scenarioJson: string, o: E
   return `${spec}|${namedContext}|${e ? `${e.compute}|${e.memory}` : "-"}|${o.promptTokens ?? "-"}|${scenarioJson}`;
 }
 
-export const estimateMemo = {
-  get: (key: string): Estimate | undefined => answers.get(key),
-  set: (key: string, answer: Estimate): void => answers.set(key, answer),
-};
-
 /** Forgets every memoised answer (tests compare the first, computed answer with a repeated one). */
 export function clearEstimateMemo(): void {
-  answers.clear();
+  estimateMemo.clear();
 }

@@ -312,27 +312,11 @@ export function estimateWeights(spec: ModelSpec, format: WeightFormat): WeightBr
   return breakdowns.get(spec, weightFormatKey(format), () => deepFreeze(computeWeights(spec, format)));
 }
 
-/** A string naming a format exactly (two formats with the same key store every tensor alike). */
-export function weightFormatKey(f: WeightFormat): string {
-  switch (f.kind) {
-    case "dense":
-      return f.dtype;
-    case "fp8":
-      return f.block ? `fp8:${f.block[0]}x${f.block[1]}` : "fp8";
-    case "int8":
-      return `int8:${f.method}`;
-    case "int4":
-      return `int4:${f.method}:${f.groupSize}`;
-    case "nf4":
-      return `nf4:${f.doubleQuant}`;
-    case "mxfp4":
-      return "mxfp4";
-    case "gguf":
-      return `gguf:${f.fileType}`;
-    case "checkpoint":
-      return `checkpoint:${f.name}`;
-  }
-}
+/**
+ * A string naming a format exactly (two formats with the same key store every tensor alike):
+ * its JSON, as every format is built with its fields in one order.
+ */
+export const weightFormatKey = (f: WeightFormat): string => JSON.stringify(f);
 
 function computeWeights(spec: ModelSpec, format: WeightFormat): WeightBreakdown {
   const baseDtype = computeDtypeOf(format, spec);

@@ -158,7 +158,7 @@ export function kvReadProfile(spec: ModelSpec, layout: KvLayoutOptions): KvReadP
     Object.freeze(
       spec.layers.map((l) => {
         const { k, v } = layerKvBytesPerToken(l.mixer, layout);
-        return Object.freeze({ bytesPerToken: k + v, layer: l });
+        return { bytesPerToken: k + v, layer: l };
       }),
     ),
   );

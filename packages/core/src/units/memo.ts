@@ -9,10 +9,6 @@ export class BoundedLru<K, V> {
   readonly #entries = new Map<K, V>();
   constructor(readonly capacity: number) {}
 
-  get size(): number {
-    return this.#entries.size;
-  }
-
   get(key: K): V | undefined {
     const v = this.#entries.get(key);
     if (v !== undefined) {

@@ -152,10 +152,6 @@ type StartupBase = Omit<VllmStartup, "maxConcurrency" | "refusal" | "maxNumSeqs"
 // whatever it is): the context search's probes, and later estimates of the same deployment at
 // other contexts, share them. Memoised per model (specs are read-only) and startupKey.
 const bases = new OwnerMemo<ModelSpec, StartupBase>(256);
-const lastBases = new WeakMap<
-  EngineInput,
-  { readonly mnbt: number; readonly maxNumSeqs: number; readonly base: StartupBase }
->();
 
 /** Everything startupBase reads besides the model: format, KV dtype, split, GPU, engine options. */
 function startupKey(input: EngineInput, mnbt: number, maxNumSeqs: number): string {
@@ -175,16 +171,10 @@ export function vllmStartup(input: EngineInput, maxModelLen: number, maxNumSeqs:
     (behaviour.engine === "v0"
       ? Math.max(maxModelLen, 2048)
       : defaultMaxNumBatchedTokens(input.gpu, visible));
-  // The probes of one search ask with one input: the last base of each input answers them.
-  const last = lastBases.get(input);
-  let base = last?.mnbt === mnbt && last.maxNumSeqs === maxNumSeqs ? last.base : undefined;
-  if (!base) {
-    // Shared by every answer with this key: frozen, so no caller can change another's.
-    base = bases.get(input.spec, startupKey(input, mnbt, maxNumSeqs), () =>
-      deepFreeze(startupBase(input, behaviour, visible, mnbt, maxNumSeqs)),
-    );
-    lastBases.set(input, { mnbt, maxNumSeqs, base });
-  }
+  // Shared by every answer with this key: frozen, so no caller can change another's.
+  const base = bases.get(input.spec, startupKey(input, mnbt, maxNumSeqs), () =>
+    deepFreeze(startupBase(input, behaviour, visible, mnbt, maxNumSeqs)),
+  );
   const { spec } = input;
   const { layout, stages, numGpuBlocks: numBlocks, blockSize } = base;
   const blocksPerRequest = vllmBlocksPerRequest(layout, maxModelLen, mnbt);
