@@ -65,7 +65,66 @@ for (const [label, id, gpu, count, contextLength] of llamaCases) {
   const cold = () => estimate({ ...s, engineOptions: { nBatch: nBatch++ } });
   rows.push([`estimate() llama.cpp cold ${label}`, time(cold, 1000)]);
 }
+// estimate() per engine (issue 18: transformers/vLLM under 50 µs uncached, 20 µs memoised).
+// "uncached": a context no earlier call asked for, so the answer memo misses (the per-model memos,
+// filled by the warm-up, stay warm: a new question about a known model); "memoised": the same
+// question again. The fastest of 25 rounds (each ≥ 15 ms) in CPU time, so other load on the
+// machine inflates it least; the baseline is measured the same way in the same run.
+function timeMin(fn, rounds = 25, roundMs = 15) {
+  for (let i = 0; i < 200; i++) fn();
+  let n = 1;
+  for (;;) {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) fn();
+    if (performance.now() - t0 > roundMs) break;
+    n *= 2;
+  }
+  // CPU time of this process (user + system), so time spent descheduled does not count.
+  let best = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < rounds; r++) {
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < n; i++) fn();
+    const c = process.cpuUsage(c0);
+    best = Math.min(best, (c.user + c.system) / n);
+  }
+  return best;
+}
+const engineRows = [];
+const baselineMin = timeMin(() => JSON.parse(JSON.stringify(scenario)));
+engineRows.push(["JSON round-trip of a scenario (baseline, fastest round)", baselineMin]);
+const engineCases = [
+  ["transformers", "meta-llama/Llama-3.1-8B", "RTX-4090", 1],
+  ["transformers", "meta-llama/Llama-3.1-70B", "H100-SXM-80GB", 4],
+  ["transformers", "google/gemma-2-9b", "RTX-4090", 1],
+  ["transformers", "deepseek-ai/DeepSeek-V3", "H100-SXM-80GB", 8],
+  ["vllm", "meta-llama/Llama-3.1-8B", "H100-SXM-80GB", 1],
+  ["vllm", "meta-llama/Llama-3.1-70B", "H100-SXM-80GB", 4],
+  ["vllm", "google/gemma-2-9b", "RTX-4090", 1],
+  ["vllm", "deepseek-ai/DeepSeek-V3", "H100-SXM-80GB", 8],
+  ["llama.cpp", "meta-llama/Llama-3.1-8B", "RTX-4090", 1],
+];
+let ctx = 4096;
+for (const [engine, id, gpu, count] of engineCases) {
+  const s = {
+    model: { id },
+    engine,
+    hardware: { gpu, count },
+    ...(count > 1 ? { parallel: { tensor: count } } : {}),
+    ...(engine === "llama.cpp" ? { weights: "Q4_K_M" } : {}),
+    contextLength: 8192,
+  };
+  const label = `${engine} ${id} ${count > 1 ? `${count}×` : ""}${gpu}`;
+  const uncached = timeMin(() => estimate({ ...s, contextLength: 4096 + (ctx++ % 100_000) }), 15);
+  const memoised = timeMin(() => estimate(s));
+  engineRows.push([`estimate() uncached ${label}`, uncached]);
+  engineRows.push([`estimate() memoised ${label}`, memoised]);
+}
+
 console.log("\nEstimator benchmark (µs per call; ratio = time / baseline)\n");
 console.log(`${"operation".padEnd(82)}${"µs".padStart(10)}${"ratio".padStart(10)}`);
 for (const [name, us] of rows)
   console.log(`${name.padEnd(82)}${us.toFixed(2).padStart(10)}${(us / baseline).toFixed(1).padStart(10)}`);
+console.log(`\nestimate() per engine (fastest of 25 rounds; ratio = time / baseline of this table)\n`);
+console.log(`${"operation".padEnd(82)}${"µs".padStart(10)}${"ratio".padStart(10)}`);
+for (const [name, us] of engineRows)
+  console.log(`${name.padEnd(82)}${us.toFixed(2).padStart(10)}${(us / baselineMin).toFixed(1).padStart(10)}`);

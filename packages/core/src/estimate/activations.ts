@@ -50,7 +50,8 @@ export function estimateInferenceActivations(
   let attentionBytes = 0;
   let scoresBytes = 0;
   let mlpBytes = 0;
-  for (const layer of spec.layers) {
+  // Each figure is a maximum over layers: layers with the same mixer and FFN give the same terms.
+  for (const layer of distinctLayers(spec)) {
     const a = layerAttention(layer, x);
     attentionBytes = Math.max(attentionBytes, a.total);
     scoresBytes = Math.max(scoresBytes, a.scores);
@@ -67,6 +68,26 @@ export function estimateInferenceActivations(
     logitsBytes,
     peakBytes,
   };
+}
+
+const distinct = new WeakMap<ModelSpec, readonly LayerSpec[]>();
+
+/** One layer of each distinct (mixer, FFN) pair, in order of first appearance (memoised per model). */
+function distinctLayers(spec: ModelSpec): readonly LayerSpec[] {
+  let out = distinct.get(spec);
+  if (!out) {
+    const seen = new Set<string>();
+    const kept: LayerSpec[] = [];
+    for (const l of spec.layers) {
+      const key = JSON.stringify([l.mixer, l.ffn]);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      kept.push(l);
+    }
+    out = Object.freeze(kept);
+    distinct.set(spec, out);
+  }
+  return out;
 }
 
 function layerAttention(layer: LayerSpec, x: InferenceActivationInput): { total: number; scores: number } {

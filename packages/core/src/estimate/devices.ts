@@ -1,6 +1,6 @@
 import type { ModelSpec, TensorSpec } from "../models/model-spec.js";
 import { countElements } from "../models/model-spec.js";
-import { computeDtypeOf, tensorBytes, type WeightFormat } from "./weights.js";
+import { computeDtypeOf, tensorBytes, type WeightFormat, weightFormatKey } from "./weights.js";
 
 /**
  * How one model replica is split over GPUs: tensor parallel (every layer split `tensor` ways) ×
@@ -41,7 +41,7 @@ const splitCache = new WeakMap<ModelSpec, Map<string, readonly number[]>>();
 
 /** Weight bytes on each device of one replica (memoised per model, format and split). */
 export function splitWeights(spec: ModelSpec, format: WeightFormat, split: Split): readonly number[] {
-  const key = `${JSON.stringify(format)}|${split.tensor}|${split.pipeline}`;
+  const key = `${weightFormatKey(format)}|${split.tensor}|${split.pipeline}`;
   let perSpec = splitCache.get(spec);
   if (!perSpec) {
     perSpec = new Map();

@@ -12,6 +12,7 @@ import {
 } from "../perf/roofline.js";
 import { kvReadBytesPerContextToken, kvReadProfile } from "../perf/step-cost.js";
 import { parseScenario, type Scenario, scenarioToJson } from "../scenario/scenario.js";
+import { plainCopy } from "../units/memo.js";
 import { bytes } from "../units/units.js";
 import {
   type Engine,
@@ -21,6 +22,7 @@ import {
   engineOf,
   issueText,
 } from "./engines/index.js";
+import { estimateMemo, estimateMemoKey } from "./estimate-memo.js";
 import { type DeviceEstimate, type EngineInput, type Estimate, estimateModel } from "./estimate-types.js";
 import { type KvLayoutOptions, kvBytesPerToken } from "./kv-cache.js";
 import { largestFitting } from "./largest-fitting.js";
@@ -58,7 +60,16 @@ export function resolveModelSpec(scenario: Scenario, given?: ModelSpec): ModelSp
  * @example estimate({ model: { id: "meta-llama/Llama-3.1-8B" }, hardware: { gpu: "RTX-4090", count: 1 }, contextLength: 8192 }).fits
  */
 export function estimate(rawScenario: unknown, options: EstimateOptions = {}): Estimate {
-  return estimateWithReport(rawScenario, options).estimate;
+  const scenario = parseScenario(rawScenario);
+  // A repeated question is a memo hit. The memo keeps its own copy and hands out copies, so a
+  // caller that changes its answer changes no other caller's.
+  const scenarioJson = JSON.stringify(scenario);
+  const key = estimateMemoKey(rawScenario, scenarioJson, options);
+  const hit = estimateMemo.get(key);
+  if (hit) return plainCopy(hit);
+  const answer = answerScenario(rawScenario, scenario, options, scenarioJson).estimate;
+  estimateMemo.set(key, plainCopy(answer));
+  return answer;
 }
 
 /** An estimate with the engine's typed report and issues (what `estimate.engine` and its notes are made from). */
@@ -93,7 +104,17 @@ export function resolveEngineInput(scenario: Scenario, spec: ModelSpec): EngineI
  * (the CLI's comparisons, the web pages) instead of the JSON record's string keys.
  */
 export function estimateWithReport(rawScenario: unknown, options: EstimateOptions = {}): EstimateWithReport {
-  let scenario = parseScenario(rawScenario);
+  return answerScenario(rawScenario, parseScenario(rawScenario), options);
+}
+
+/** The answer to a parsed scenario; `parsedJson` is JSON.stringify(parsed) where the caller has it. */
+function answerScenario(
+  rawScenario: unknown,
+  parsed: Scenario,
+  options: EstimateOptions,
+  parsedJson?: string,
+): EstimateWithReport {
+  let scenario = parsed;
   const spec = resolveModelSpec(scenario, options.modelSpec);
   if (scenario.task === "training")
     return { estimate: estimateTraining(scenario, spec, MEMLENS_VERSION), report: null, issues: [] };
@@ -165,17 +186,20 @@ export function estimateWithReport(rawScenario: unknown, options: EstimateOption
     );
   } else notes.push("No GPU named (hardware.memoryBytes only): speed is not estimated.");
 
+  // Defaults filled in: the weight format and KV dtype the engine resolved (set on the fresh JSON
+  // copy: a key it has keeps its place, a new one goes last, as an object spread would).
+  const echoed =
+    parsedJson !== undefined && scenario === parsed
+      ? (JSON.parse(parsedJson) as Record<string, unknown>)
+      : scenarioToJson(scenario);
+  echoed.weights = weightFormatName(format);
+  echoed.kvCache =
+    mem.kvLayout.kDtype === mem.kvLayout.vDtype
+      ? mem.kvLayout.kDtype
+      : `${mem.kvLayout.kDtype}/${mem.kvLayout.vDtype}`;
   const answer: Estimate = {
     memlensVersion: MEMLENS_VERSION,
-    // Defaults filled in: the weight format and KV dtype the engine resolved.
-    scenario: {
-      ...scenarioToJson(scenario),
-      weights: weightFormatName(format),
-      kvCache:
-        mem.kvLayout.kDtype === mem.kvLayout.vDtype
-          ? mem.kvLayout.kDtype
-          : `${mem.kvLayout.kDtype}/${mem.kvLayout.vDtype}`,
-    },
+    scenario: echoed,
     model: estimateModel(spec),
     devices,
     engine: engine.toJson(mem.report),

@@ -54,6 +54,10 @@ export const uniformKvLayout = (dtype: KvDtype, recurrentDtypeBytes = 2): KvLayo
   recurrentDtypeBytes,
 });
 
+/** A string naming a layout exactly (memo keys). */
+export const kvLayoutKey = (o: KvLayoutOptions): string =>
+  `${o.kDtype}|${o.vDtype}|${o.mla}|${o.recurrent}|${o.recurrentDtypeBytes}`;
+
 export const isKvDtype = (s: string): s is KvDtype => (KV_DTYPES as readonly string[]).includes(s);
 
 /** Exact bytes of `elements` values of a KV dtype (ggml block types need whole blocks). */

@@ -1,6 +1,7 @@
 import { GGUF_FILE_TYPES, ggmlTensorBytes, lookupGgmlType, quantizedMatrixBytes } from "../catalog/dtypes.js";
 import { describeAllowed, MemlensError } from "../errors/memlens-error.js";
 import { countElements, type ModelSpec, type TensorRole, type TensorSpec } from "../models/model-spec.js";
+import { deepFreeze, OwnerMemo } from "../units/memo.js";
 
 /** How the weights are stored in memory. */
 export type WeightFormat =
@@ -114,6 +115,19 @@ export function parseWeightFormat(
  * that keep decoder layers in 16 bit, AWQ, GPTQ, ...) as `checkpoint`.
  */
 function nativeWeightFormat(spec: ModelSpec): WeightFormat {
+  let f = nativeFormats.get(spec);
+  if (!f) {
+    f = deepFreeze(computeNativeWeightFormat(spec));
+    nativeFormats.set(spec, f);
+  }
+  return f;
+}
+
+// What depends only on the model is memoised per ModelSpec (specs are read-only): the native
+// format scans every tensor, and every estimate asks for it.
+const nativeFormats = new WeakMap<ModelSpec, WeightFormat>();
+
+function computeNativeWeightFormat(spec: ModelSpec): WeightFormat {
   const q = spec.nativeQuantization;
   if (q?.appliedNote === undefined) {
     if (q?.method === "fp8") return { kind: "fp8", block: [128, 128] };
@@ -288,8 +302,23 @@ export interface WeightBreakdown {
   readonly byRole: Readonly<Partial<Record<TensorRole, number>>>;
 }
 
-/** Exact weight bytes of every tensor of `spec` stored as `format`. */
+const breakdowns = new OwnerMemo<ModelSpec, WeightBreakdown>(64);
+
+/**
+ * Exact weight bytes of every tensor of `spec` stored as `format`: memoised per model and format
+ * (at most 64 formats per model), frozen since it is shared.
+ */
 export function estimateWeights(spec: ModelSpec, format: WeightFormat): WeightBreakdown {
+  return breakdowns.get(spec, weightFormatKey(format), () => deepFreeze(computeWeights(spec, format)));
+}
+
+/**
+ * A string naming a format exactly (two formats with the same key store every tensor alike):
+ * its JSON, as every format is built with its fields in one order.
+ */
+export const weightFormatKey = (f: WeightFormat): string => JSON.stringify(f);
+
+function computeWeights(spec: ModelSpec, format: WeightFormat): WeightBreakdown {
   const baseDtype = computeDtypeOf(format, spec);
   const layerBytes = new Array<number>(spec.numLayers).fill(0);
   const byRole: Partial<Record<TensorRole, number>> = {};

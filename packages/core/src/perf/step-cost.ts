@@ -5,8 +5,14 @@
  * planner and the serving simulator all take their terms from here, so they cannot disagree on a
  * rule (e.g. that a sliding-window layer reads only its window's KV).
  */
-import { type KvLayoutOptions, layerKvBytesPerToken, tokensKeptByLayer } from "../estimate/kv-cache.js";
+import {
+  type KvLayoutOptions,
+  kvLayoutKey,
+  layerKvBytesPerToken,
+  tokensKeptByLayer,
+} from "../estimate/kv-cache.js";
 import { countElements, type LayerSpec, type ModelSpec } from "../models/model-spec.js";
+import { OwnerMemo } from "../units/memo.js";
 
 /**
  * What one engine iteration (one forward pass over the scheduled batch) computes. Prefill tokens
@@ -59,8 +65,20 @@ export interface StepCost {
   readonly bytes: number;
 }
 
+// Memoised per model (specs are read-only): the sum walks every tensor.
+const matmulFlops = new WeakMap<ModelSpec, number>();
+
 /** Matrix-multiply FLOPs per token: 2 per weight a token touches (Kaplan et al. 2020, C ≈ 2N). */
 export function matmulFlopsPerToken(spec: ModelSpec): number {
+  let f = matmulFlops.get(spec);
+  if (f === undefined) {
+    f = computeMatmulFlopsPerToken(spec);
+    matmulFlops.set(spec, f);
+  }
+  return f;
+}
+
+function computeMatmulFlopsPerToken(spec: ModelSpec): number {
   let embedding = 0;
   for (const t of spec.tensors)
     if (t.role === "embedding" || t.role === "position-embedding") embedding += countElements(t.shape);
@@ -132,12 +150,18 @@ export function prefillWeightBytesRead(x: WeightReadInput): number {
 /** Per layer, the KV bytes one token stores (K + V) and the layer (which says the window it keeps). */
 export type KvReadProfile = readonly { readonly bytesPerToken: number; readonly layer: LayerSpec }[];
 
-/** The KV a decode step reads, layer by layer, in a storage layout. */
+const kvProfiles = new OwnerMemo<ModelSpec, KvReadProfile>(64);
+
+/** The KV a decode step reads, layer by layer, in a storage layout (memoised per model and layout). */
 export function kvReadProfile(spec: ModelSpec, layout: KvLayoutOptions): KvReadProfile {
-  return spec.layers.map((l) => {
-    const { k, v } = layerKvBytesPerToken(l.mixer, layout);
-    return { bytesPerToken: k + v, layer: l };
-  });
+  return kvProfiles.get(spec, kvLayoutKey(layout), () =>
+    Object.freeze(
+      spec.layers.map((l) => {
+        const { k, v } = layerKvBytesPerToken(l.mixer, layout);
+        return { bytesPerToken: k + v, layer: l };
+      }),
+    ),
+  );
 }
 
 /**

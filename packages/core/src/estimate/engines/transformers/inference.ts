@@ -1,4 +1,6 @@
 import { MemlensError } from "../../../errors/memlens-error.js";
+import type { ModelSpec } from "../../../models/model-spec.js";
+import { OwnerMemo } from "../../../units/memo.js";
 import type { Bytes } from "../../../units/units.js";
 import { type AttentionImplementation, estimateInferenceActivations } from "../../activations.js";
 import { kvShareOfRank, splitWeights, stageOfLayers } from "../../devices.js";
@@ -6,11 +8,11 @@ import type { DeviceBytes, EngineInput } from "../../estimate-types.js";
 import {
   type KvDtype,
   type KvLayoutOptions,
+  kvLayoutKey,
   layerKvBytesPerToken,
   layerRecurrentStateBytes,
-  tokensKeptByLayer,
 } from "../../kv-cache.js";
-import { computeDtypeOf, isCheckpointWeightName } from "../../weights.js";
+import { computeDtypeOf, isCheckpointWeightName, weightFormatKey } from "../../weights.js";
 import { CUDA_CONTEXT_BYTES } from "../cuda-context.js";
 import type { Engine, EngineJson, EngineResult } from "../engine.js";
 
@@ -46,6 +48,196 @@ export function transformersKvLayout(input: EngineInput): KvLayoutOptions {
   };
 }
 
+/** Per layer, what its cache holds per token and per sequence (typed rows, for the searches' probes). */
+interface LayerKvRows {
+  readonly index: Int32Array;
+  /** K + V bytes one token adds. */
+  readonly kvBytesPerToken: Float64Array;
+  /** Tokens kept at most (sliding window), −1 for every token. */
+  readonly window: Float64Array;
+  /** 1 for an attention mixer (its KV heads split under tensor parallelism). */
+  readonly attention: Uint8Array;
+  /** Recurrent state bytes of one sequence. */
+  readonly stateBytes: Float64Array;
+}
+
+const kvRows = new OwnerMemo<ModelSpec, LayerKvRows>(16);
+
+/**
+ * The per-layer terms of the KV cache (layerKvBytesPerToken, tokensKeptByLayer,
+ * layerRecurrentStateBytes), memoised per model and layout: every probe of the context and batch
+ * searches recombines them with the same arithmetic, layer by layer.
+ */
+function layerKvRows(spec: ModelSpec, o: KvLayoutOptions): LayerKvRows {
+  return kvRows.get(spec, kvLayoutKey(o), () => {
+    const n = spec.layers.length;
+    const rows = {
+      index: new Int32Array(n),
+      kvBytesPerToken: new Float64Array(n),
+      window: new Float64Array(n),
+      attention: new Uint8Array(n),
+      stateBytes: new Float64Array(n),
+    };
+    spec.layers.forEach((l, i) => {
+      const { k, v } = layerKvBytesPerToken(l.mixer, o);
+      rows.index[i] = l.index;
+      rows.kvBytesPerToken[i] = k + v;
+      rows.window[i] =
+        l.mixer.kind === "attention" && l.mixer.slidingWindow !== null ? l.mixer.slidingWindow : -1;
+      rows.attention[i] = l.mixer.kind === "attention" ? 1 : 0;
+      rows.stateBytes[i] = layerRecurrentStateBytes(l.mixer, o);
+    });
+    return rows;
+  });
+}
+
+/** What memory() reads at every context and batch of one input. */
+interface Prepared {
+  readonly tp: number;
+  readonly pp: number;
+  readonly kvLayout: KvLayoutOptions;
+  readonly attention: AttentionImplementation;
+  readonly dtypeBytes: number;
+  readonly weights: readonly number[];
+  readonly stageOf: readonly number[];
+  readonly share: number;
+  readonly rows: LayerKvRows;
+  /** Per stage, the layer terms summed (null where the sums would not be exact). */
+  readonly stageSums: StageKvSums | null;
+}
+
+/**
+ * A stage's KV terms added up: K + V per token of attention layers keeping every token and of
+ * windowed ones by window (both × the rank's share of KV heads), of other layers (MLA, whole on
+ * every rank), and recurrent states per sequence.
+ */
+interface StageKvSums {
+  readonly stages: readonly {
+    readonly sharedBytesPerToken: number;
+    readonly windows: readonly { readonly window: number; readonly bytesPerToken: number }[];
+    readonly wholeBytesPerToken: number;
+    readonly stateBytes: number;
+  }[];
+  /** share × 2^shareBits is a whole number: every term is a whole multiple of 2^−shareBits. */
+  readonly shareBits: number;
+}
+
+/**
+ * The per-layer terms summed per stage. Each layer-by-layer term is a whole number times the
+ * share (a multiple of 2^−k when the share is m / 2^k: 1, 1/2, 3/8, ...), and a sum of such
+ * values is exact in any order while it stays below 2^(53−k); the probe checks that bound, so its
+ * closed form equals the layer-by-layer sum bit for bit. Null for shares such as 1/3.
+ */
+function stageKvSums(
+  rows: LayerKvRows,
+  stageOf: readonly number[],
+  pp: number,
+  share: number,
+): StageKvSums | null {
+  let shareBits = 0;
+  while (shareBits <= 16 && !Number.isInteger(share * 2 ** shareBits)) shareBits++;
+  if (shareBits > 16) return null;
+  const stages = Array.from({ length: pp }, () => ({
+    shared: 0,
+    windows: new Map<number, number>(),
+    whole: 0,
+    state: 0,
+  }));
+  for (let i = 0; i < rows.kvBytesPerToken.length; i++) {
+    const kv = rows.kvBytesPerToken[i]!;
+    const state = rows.stateBytes[i]!;
+    if (!Number.isSafeInteger(kv) || !Number.isSafeInteger(state)) return null;
+    const st = stages[stageOf[rows.index[i]!] ?? 0]!;
+    const w = rows.window[i]!;
+    if (rows.attention[i] !== 1) st.whole += kv;
+    else if (w < 0) st.shared += kv;
+    else st.windows.set(w, (st.windows.get(w) ?? 0) + kv);
+    st.state += state;
+  }
+  return {
+    stages: stages.map((st) => ({
+      sharedBytesPerToken: st.shared,
+      windows: [...st.windows].map(([window, bytesPerToken]) => ({ window, bytesPerToken })),
+      wholeBytesPerToken: st.whole,
+      stateBytes: st.state,
+    })),
+    shareBits,
+  };
+}
+
+/**
+ * KV bytes of each stage at `contextLength` tokens × `batch` sequences: each layer's K + V per
+ * token × tokens it keeps × batch (× the rank's share of KV heads for attention) plus its
+ * recurrent state × batch, added layer by layer.
+ */
+function kvBytesPerStage(p: Prepared, contextLength: number, batch: number): number[] {
+  const kvPerStage: number[] = [];
+  for (let s = 0; s < p.pp; s++) kvPerStage.push(0);
+  const sums = p.stageSums;
+  if (sums && Number.isInteger(contextLength) && Number.isInteger(batch) && batch >= 0) {
+    const limit = Number.MAX_SAFE_INTEGER / 2 ** sums.shareBits;
+    let exact = true;
+    for (let s = 0; s < sums.stages.length; s++) {
+      const st = sums.stages[s]!;
+      let sharedPerToken = st.sharedBytesPerToken * contextLength;
+      for (const w of st.windows) sharedPerToken += w.bytesPerToken * Math.min(contextLength, w.window);
+      const shared = sharedPerToken * batch;
+      const whole = st.wholeBytesPerToken * contextLength * batch + st.stateBytes * batch;
+      // Every partial sum of the layer-by-layer order is at most shared + whole (terms ≥ 0).
+      if (!(shared + whole <= limit)) exact = false;
+      kvPerStage[s] = shared * p.share + whole;
+    }
+    if (exact) return kvPerStage;
+    kvPerStage.fill(0);
+  }
+  const { rows, stageOf, share } = p;
+  for (let i = 0; i < rows.kvBytesPerToken.length; i++) {
+    const window = rows.window[i]!;
+    const kept = window < 0 ? contextLength : Math.min(contextLength, window);
+    const bytes = rows.kvBytesPerToken[i]! * kept * batch * (rows.attention[i] === 1 ? share : 1);
+    const state = rows.stateBytes[i]! * batch;
+    const s = stageOf[rows.index[i]!] ?? 0;
+    kvPerStage[s] = (kvPerStage[s] ?? 0) + bytes + state;
+  }
+  return kvPerStage;
+}
+
+// Memoised per input object (the searches probe one input many times), then per model and
+// everything else prepared() reads (later estimates of the same deployment at other contexts).
+const preparedInputs = new WeakMap<EngineInput, Prepared>();
+const preparedSpecs = new OwnerMemo<ModelSpec, Prepared>(64);
+
+function prepared(input: EngineInput): Prepared {
+  let p = preparedInputs.get(input);
+  if (p) return p;
+  const { spec, scenario } = input;
+  const tp = scenario.parallel.tensor;
+  // accelerate's device_map="auto" splits layers across all GPUs when no parallelism is asked for.
+  const pp = tp === 1 && scenario.parallel.pipeline === 1 ? input.deviceCount : scenario.parallel.pipeline;
+  const attention = scenario.engineOptions.attention ?? "sdpa";
+  const key = `${weightFormatKey(input.format)}|${scenario.kvCache}|${tp}|${pp}|${attention}`;
+  p = preparedSpecs.get(spec, key, () => {
+    const kvLayout = transformersKvLayout(input);
+    const stageOf = stageOfLayers(spec.numLayers, pp);
+    const share = kvShareOfRank(spec, tp);
+    const rows = layerKvRows(spec, kvLayout);
+    return {
+      tp,
+      pp,
+      kvLayout,
+      attention,
+      dtypeBytes: kvLayout.kDtype === "fp32" ? 4 : 2,
+      weights: splitWeights(spec, input.format, { tensor: tp, pipeline: pp }),
+      stageOf,
+      share,
+      rows,
+      stageSums: stageKvSums(rows, stageOf, pp, share),
+    };
+  });
+  preparedInputs.set(input, p);
+  return p;
+}
+
 /**
  * Hugging Face transformers `generate()`: weights as loaded, a DynamicCache grown to the full
  * context (sliding-window layers keep their window), the prefill forward pass's activations
@@ -63,32 +255,11 @@ export const transformersEngine: Engine<TransformersReport> = {
   // generate() runs the batch it is given: no scheduler, no sequence limit of its own.
   defaults: () => ({ maxNumSeqs: null, blockSize: 1, contextBytes: CUDA_CONTEXT_BYTES }),
   memory(input: EngineInput, contextLength: number, batch: number): EngineResult<TransformersReport> {
-    const { spec, scenario } = input;
-    const notes: string[] = [];
-    const tp = scenario.parallel.tensor;
-    // accelerate's device_map="auto" splits layers across all GPUs when no parallelism is asked for.
-    const pp = tp === 1 && scenario.parallel.pipeline === 1 ? input.deviceCount : scenario.parallel.pipeline;
-    if (pp > 1 && scenario.parallel.pipeline === 1)
-      notes.push(
-        `Layers split in order over ${pp} GPUs (accelerate device_map="auto"); one GPU works at a time.`,
-      );
-    const kvLayout = transformersKvLayout(input);
-    const attention = scenario.engineOptions.attention ?? "sdpa";
-    const dtypeBytes = kvLayout.kDtype === "fp32" ? 4 : 2;
-
-    const weights = splitWeights(spec, input.format, { tensor: tp, pipeline: pp });
+    const { spec } = input;
+    const p = prepared(input);
+    const { tp, pp, kvLayout, attention, dtypeBytes, weights } = p;
     // KV per pipeline stage (each stage holds its layers' cache), split by KV heads under TP.
-    const stageOf = stageOfLayers(spec.numLayers, pp);
-    const kvPerStage = new Array<number>(pp).fill(0);
-    const share = kvShareOfRank(spec, tp);
-    for (const l of spec.layers) {
-      const { k, v } = layerKvBytesPerToken(l.mixer, kvLayout);
-      const bytes =
-        (k + v) * tokensKeptByLayer(l, contextLength) * batch * (l.mixer.kind === "attention" ? share : 1);
-      const state = layerRecurrentStateBytes(l.mixer, kvLayout) * batch;
-      const s = stageOf[l.index] ?? 0;
-      kvPerStage[s] = (kvPerStage[s] ?? 0) + bytes + state;
-    }
+    const kvPerStage = kvBytesPerStage(p, contextLength, batch);
     // Prefill of the whole context in one forward pass: the activation peak of generate().
     const act = estimateInferenceActivations(spec, {
       batch,
@@ -100,6 +271,12 @@ export const transformersEngine: Engine<TransformersReport> = {
       mlaExpanded: true,
     });
     const actPerRank = Math.ceil(act.peakBytes / tp);
+    // Prose for estimate(): constant sentences but two (cheap to build at every probe).
+    const notes: string[] = [];
+    if (pp > 1 && input.scenario.parallel.pipeline === 1)
+      notes.push(
+        `Layers split in order over ${pp} GPUs (accelerate device_map="auto"); one GPU works at a time.`,
+      );
     if (attention === "eager" && act.attentionScoresBytes > 0)
       notes.push(
         `Eager attention materialises ${contextLength}×${contextLength} scores per head; SDPA or flash attention avoid it.`,
@@ -111,26 +288,31 @@ export const transformersEngine: Engine<TransformersReport> = {
       "Overhead is the CUDA context and kernels outside PyTorch's allocator (457 MiB, Ollama's per-GPU figure); PyTorch's caching allocator may reserve more than it allocates.",
     );
 
-    const devices: DeviceBytes[] = weights.map((w, i) => {
+    const devices: DeviceBytes[] = [];
+    let torchAllocatedPeakBytes = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < weights.length; i++) {
+      const w = weights[i]!;
       const stage = Math.floor(i / tp);
       const kv = Math.ceil((kvPerStage[stage] ?? 0) / 1);
       const overhead = CUDA_CONTEXT_BYTES;
-      return {
+      const total = w + kv + actPerRank + overhead;
+      devices.push({
         weights: w,
         kvCache: kv,
         activations: actPerRank,
         gradients: 0,
         optimizerStates: 0,
         overhead,
-        total: w + kv + actPerRank + overhead,
-      };
-    });
+        total,
+      });
+      torchAllocatedPeakBytes = Math.max(torchAllocatedPeakBytes, total - overhead);
+    }
     return {
       devices,
       report: {
         engine: "transformers",
         attention,
-        torchAllocatedPeakBytes: Math.max(...devices.map((d) => d.total - d.overhead)),
+        torchAllocatedPeakBytes,
         cudaContextBytes: CUDA_CONTEXT_BYTES,
       },
       issues: [],

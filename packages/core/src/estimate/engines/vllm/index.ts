@@ -4,7 +4,7 @@
  */
 import { GIB } from "../../../units/units.js";
 import type { DeviceBytes, EngineInput } from "../../estimate-types.js";
-import { uniformKvLayout } from "../../kv-cache.js";
+import { type KvLayoutOptions, uniformKvLayout } from "../../kv-cache.js";
 import { isCheckpointWeightName } from "../../weights.js";
 import type { Engine, EngineCapabilities, EngineIssue, EngineJson, EngineResult } from "../engine.js";
 import {
@@ -42,6 +42,41 @@ export const VLLM_CAPABILITIES: EngineCapabilities = {
   maxSequences: null,
   kvPool: true,
 };
+
+/**
+ * vLLM's memory() answer. Its prose is read once, by estimate(), and never by the searches'
+ * probes, so `notes` is built on first read (a getter on the class: an object literal with a
+ * getter costs as much to create as the sentences themselves).
+ */
+class VllmResult implements EngineResult<VllmReport> {
+  #notes: string[] | undefined;
+  constructor(
+    readonly devices: readonly DeviceBytes[],
+    readonly report: VllmReport,
+    readonly issues: readonly EngineIssue[],
+    readonly kvLayout: KvLayoutOptions,
+    readonly kvPoolTokens: number,
+    private readonly batch: number,
+  ) {}
+
+  get notes(): readonly string[] {
+    this.#notes ??= vllmNotes(this.report.startup, this.batch);
+    return this.#notes;
+  }
+}
+
+/** What estimate() says about vLLM's start-up: the KV budget's terms and the profile run. */
+function vllmNotes(s: VllmStartup, batch: number): string[] {
+  const notes = [
+    `vLLM ${s.behaviour.engine === "v0" ? "V0 engine" : `v${s.behaviour.version.replace(/^v/, "")}`} start-up: requested = ${(s.visibleMemoryBytes / GIB).toFixed(2)} GiB × gpu_memory_utilization ${s.gpuMemoryUtilization}; KV cache = requested − weights − activation peak − non-torch${s.behaviour.subtractsCudaGraphs ? " − CUDA graphs" : ""}.`,
+    `Activation peak = profile run over max_num_batched_tokens ${s.maxNumBatchedTokens} plus the sampler over max_num_seqs ${Math.min(batch, s.maxNumBatchedTokens)} (scenario batch); a default \`vllm serve\` uses max_num_seqs ${defaultMaxNumSeqs(s.maxNumBatchedTokens, s.behaviour.engine)} here.`,
+  ];
+  if (s.layout.groups.length > 1)
+    notes.push(
+      `Hybrid KV cache: ${s.layout.groups.length} groups of ${Math.max(...s.layout.groups.map((g) => g.layers.length))} layers sharing one pool (kv_cache_utils).`,
+    );
+  return notes;
+}
 
 /** "Maximum concurrency for N tokens per request: X" as vLLM's log line prints X (2 decimals). */
 export const vllmLoggedConcurrency = (s: VllmStartup): number => Math.round(s.maxConcurrency * 100) / 100;
@@ -84,26 +119,17 @@ export const vllmEngine: Engine<VllmReport> = {
           total: st.weightsBytes + st.poolBytes + st.activationPeakBytes + overhead,
         });
       }
-    const notes: string[] = [
-      `vLLM ${s.behaviour.engine === "v0" ? "V0 engine" : `v${s.behaviour.version.replace(/^v/, "")}`} start-up: requested = ${(s.visibleMemoryBytes / GIB).toFixed(2)} GiB × gpu_memory_utilization ${s.gpuMemoryUtilization}; KV cache = requested − weights − activation peak − non-torch${s.behaviour.subtractsCudaGraphs ? " − CUDA graphs" : ""}.`,
-      `Activation peak = profile run over max_num_batched_tokens ${s.maxNumBatchedTokens} plus the sampler over max_num_seqs ${Math.min(batch, s.maxNumBatchedTokens)} (scenario batch); a default \`vllm serve\` uses max_num_seqs ${defaultMaxNumSeqs(s.maxNumBatchedTokens, s.behaviour.engine)} here.`,
-    ];
-    if (s.layout.groups.length > 1)
-      notes.push(
-        `Hybrid KV cache: ${s.layout.groups.length} groups of ${Math.max(...s.layout.groups.map((g) => g.layers.length))} layers sharing one pool (kv_cache_utils).`,
-      );
     const issues: EngineIssue[] = s.refusal
       ? [{ code: "engine-refuses", engine: "vllm", reason: s.refusal }]
       : [];
-    const kvLayout = uniformKvLayout(s.kvDtype);
-    return {
+    return new VllmResult(
       devices,
-      report: { engine: "vllm", startup: s },
+      { engine: "vllm", startup: s },
       issues,
-      kvLayout,
-      notes,
-      kvPoolTokens: s.refusal ? 0 : Math.floor(s.maxConcurrency * contextLength),
-    };
+      uniformKvLayout(s.kvDtype),
+      s.refusal ? 0 : Math.floor(s.maxConcurrency * contextLength),
+      batch,
+    );
   },
   toJson({ startup: s }: VllmReport): EngineJson {
     const first = s.stages[0]!;

@@ -1,9 +1,11 @@
 import type { GpuSpec } from "../../../catalog/gpu-types.js";
 import { MemlensError } from "../../../errors/memlens-error.js";
+import type { ModelSpec } from "../../../models/model-spec.js";
+import { deepFreeze, OwnerMemo } from "../../../units/memo.js";
 import { type Bytes, bytes, GIB, MIB } from "../../../units/units.js";
 import type { EngineInput } from "../../estimate-types.js";
 import type { KvDtype } from "../../kv-cache.js";
-import { computeDtypeOf } from "../../weights.js";
+import { computeDtypeOf, weightFormatKey } from "../../weights.js";
 import { vllmActivationPeak } from "./activations.js";
 import { type VllmBehaviour, vllmBehaviour } from "./behaviour.js";
 import {
@@ -159,29 +161,98 @@ export interface VllmStartup {
   readonly refusal: string | null;
 }
 
+/** What vLLM's start-up decides before it looks at max_model_len (all but the per-request checks). */
+type StartupBase = Omit<VllmStartup, "maxConcurrency" | "refusal" | "maxNumSeqs"> & {
+  /** gpu_memory_utilization × total, unrounded (what the free-memory check compares). */
+  readonly requestedMemoryBytesExact: number;
+  /** Free memory when vLLM starts: total less the CUDA context (and NCCL). */
+  readonly freeBytes: number;
+};
+
+// The profile run and the pool do not depend on max_model_len (V1 budgets max_num_batched_tokens
+// whatever it is): the context search's probes, and later estimates of the same deployment at
+// other contexts, share them. Memoised per model (specs are read-only) and startupKey.
+const bases = new OwnerMemo<ModelSpec, StartupBase>(256);
+
+/** Everything startupBase reads besides the model: format, KV dtype, split, GPU, engine options. */
+function startupKey(input: EngineInput, mnbt: number, maxNumSeqs: number): string {
+  const sc = input.scenario;
+  const eo = sc.engineOptions;
+  return `${weightFormatKey(input.format)}|${sc.kvCache}|${sc.engine}|${sc.parallel.tensor}|${sc.parallel.pipeline}|${input.gpu?.id}|${"gpu" in sc.hardware}|${input.capacityBytes}|${eo.engineVersion}|${eo.gpuMemoryUtilization}|${eo.blockSize}|${eo.enforceEager}|${mnbt}|${maxNumSeqs}`;
+}
+
 /** vLLM's start-up for a scenario at `maxModelLen` tokens and `maxNumSeqs` sequences. */
 export function vllmStartup(input: EngineInput, maxModelLen: number, maxNumSeqs: number): VllmStartup {
-  const { spec, scenario } = input;
-  const eo = scenario.engineOptions;
+  const eo = input.scenario.engineOptions;
   const behaviour = vllmBehaviour(eo.engineVersion);
-  const tp = scenario.parallel.tensor;
-  const pp = scenario.parallel.pipeline;
-  const world = tp * pp;
   const visible = cudaVisibleMemory(input);
-  const gmu = eo.gpuMemoryUtilization ?? 0.9;
-  const requested = visible * gmu;
-  const blockSize = eo.blockSize ?? VLLM_BLOCK_SIZE;
-  const kvDtype = vllmKvDtype(input);
-  const modelDtype = computeDtypeOf(input.format, spec);
-  const dtypeBytes = modelDtype === "fp32" ? 4 : 2;
   // V0 without chunked prefill budgets a whole max_model_len prompt (SchedulerConfig).
   const mnbt =
     eo.maxNumBatchedTokens ??
     (behaviour.engine === "v0"
       ? Math.max(maxModelLen, 2048)
       : defaultMaxNumBatchedTokens(input.gpu, visible));
-  const requests = Math.min(maxNumSeqs, mnbt);
+  // Shared by every answer with this key: frozen, so no caller can change another's.
+  const base = bases.get(input.spec, startupKey(input, mnbt, maxNumSeqs), () =>
+    deepFreeze(startupBase(input, behaviour, visible, mnbt, maxNumSeqs)),
+  );
+  const { spec } = input;
+  const { layout, stages, numGpuBlocks: numBlocks, blockSize } = base;
+  const blocksPerRequest = vllmBlocksPerRequest(layout, maxModelLen, mnbt);
 
+  let refusal: string | null = null;
+  if (base.freeBytes < base.requestedMemoryBytesExact)
+    refusal = `free memory on device (${(base.freeBytes / GIB).toFixed(2)} GiB) is less than gpu_memory_utilization × total (${(base.requestedMemoryBytesExact / GIB).toFixed(2)} GiB)`;
+  else if (stages.some((st) => st.availableKvBytes <= 0))
+    refusal =
+      "No available memory for the cache blocks (weights and activations exceed gpu_memory_utilization)";
+  else if (stages.some((st) => st.groupSize * layout.pageBytes * blocksPerRequest > st.availableKvBytes))
+    refusal = `one request of max_model_len ${maxModelLen} needs more KV cache than is available`;
+  else if (spec.maxPositionEmbeddings !== null && maxModelLen > spec.maxPositionEmbeddings)
+    refusal = `max_model_len ${maxModelLen} is greater than the model's max_position_embeddings ${spec.maxPositionEmbeddings}`;
+
+  // V0 worker.py: num_gpu_blocks × block_size / max_model_len.
+  const concurrency =
+    behaviour.engine === "v0"
+      ? (numBlocks * blockSize) / maxModelLen
+      : vllmMaxConcurrency(layout, numBlocks, maxModelLen, mnbt);
+  return {
+    behaviour: base.behaviour,
+    visibleMemoryBytes: base.visibleMemoryBytes,
+    gpuMemoryUtilization: base.gpuMemoryUtilization,
+    requestedMemoryBytes: base.requestedMemoryBytes,
+    blockSize,
+    maxNumBatchedTokens: mnbt,
+    maxNumSeqs,
+    kvDtype: base.kvDtype,
+    layout,
+    stages,
+    numGpuBlocks: numBlocks,
+    kvCacheTokens: base.kvCacheTokens,
+    maxConcurrency: concurrency,
+    refusal,
+  };
+}
+
+function startupBase(
+  input: EngineInput,
+  behaviour: VllmBehaviour,
+  visible: Bytes,
+  mnbt: number,
+  maxNumSeqs: number,
+): StartupBase {
+  const { spec, scenario } = input;
+  const eo = scenario.engineOptions;
+  const tp = scenario.parallel.tensor;
+  const pp = scenario.parallel.pipeline;
+  const world = tp * pp;
+  const gmu = eo.gpuMemoryUtilization ?? 0.9;
+  const requested = visible * gmu;
+  const blockSize = eo.blockSize ?? VLLM_BLOCK_SIZE;
+  const kvDtype = vllmKvDtype(input);
+  const modelDtype = computeDtypeOf(input.format, spec);
+  const dtypeBytes = modelDtype === "fp32" ? 4 : 2;
+  const requests = Math.min(maxNumSeqs, mnbt);
   const weights = vllmRankWeights(spec, input.format, tp, pp);
   const stageOf = vllmStageOfLayers(spec.numLayers, pp);
   const layout = vllmKvLayout(spec, {
@@ -230,40 +301,21 @@ export function vllmStartup(input: EngineInput, maxModelLen: number, maxNumSeqs:
   for (const st of stages)
     numBlocks = Math.min(numBlocks, vllmNumBlocks(st.availableKvBytes, layout.pageBytes, st.groupSize));
   if (!Number.isFinite(numBlocks)) numBlocks = 0;
-  const blocksPerRequest = vllmBlocksPerRequest(layout, maxModelLen, mnbt);
-
-  let refusal: string | null = null;
-  const free = visible - cudaContextBytes(world);
-  if (free < requested)
-    refusal = `free memory on device (${(free / GIB).toFixed(2)} GiB) is less than gpu_memory_utilization × total (${(requested / GIB).toFixed(2)} GiB)`;
-  else if (stages.some((st) => st.availableKvBytes <= 0))
-    refusal =
-      "No available memory for the cache blocks (weights and activations exceed gpu_memory_utilization)";
-  else if (stages.some((st) => st.groupSize * layout.pageBytes * blocksPerRequest > st.availableKvBytes))
-    refusal = `one request of max_model_len ${maxModelLen} needs more KV cache than is available`;
-  else if (spec.maxPositionEmbeddings !== null && maxModelLen > spec.maxPositionEmbeddings)
-    refusal = `max_model_len ${maxModelLen} is greater than the model's max_position_embeddings ${spec.maxPositionEmbeddings}`;
 
   const tokens = behaviour.engine === "v0" ? numBlocks * blockSize : vllmKvTokens(layout, numBlocks);
-  // V0 worker.py: num_gpu_blocks × block_size / max_model_len.
-  const concurrency =
-    behaviour.engine === "v0"
-      ? (numBlocks * blockSize) / maxModelLen
-      : vllmMaxConcurrency(layout, numBlocks, maxModelLen, mnbt);
   return {
     behaviour,
     visibleMemoryBytes: visible,
     gpuMemoryUtilization: gmu,
     requestedMemoryBytes: Math.floor(requested),
+    requestedMemoryBytesExact: requested,
+    freeBytes: visible - cudaContextBytes(world),
     blockSize,
     maxNumBatchedTokens: mnbt,
-    maxNumSeqs,
     kvDtype,
     layout,
     stages: stages.map((st) => ({ ...st, poolBytes: numBlocks * layout.pageBytes * st.groupSize })),
     numGpuBlocks: numBlocks,
     kvCacheTokens: tokens,
-    maxConcurrency: concurrency,
-    refusal,
   };
 }

@@ -1,6 +1,6 @@
 import type { ModelSpec, TensorSpec } from "../../../models/model-spec.js";
 import { countElements } from "../../../models/model-spec.js";
-import { computeDtypeOf, tensorBytes, type WeightFormat } from "../../weights.js";
+import { computeDtypeOf, tensorBytes, type WeightFormat, weightFormatKey } from "../../weights.js";
 
 /**
  * Weights as vLLM loads them, per GPU: tensor-parallel sharding of every layer kind, pipeline
@@ -207,7 +207,7 @@ export function vllmRankWeights(
   pp: number,
   attentionTp: number = tp,
 ): VllmRankWeights {
-  const key = `${JSON.stringify(format)}|${tp}|${pp}|${attentionTp}`;
+  const key = `${weightFormatKey(format)}|${tp}|${pp}|${attentionTp}`;
   let perSpec = cache.get(spec);
   if (!perSpec) {
     perSpec = new Map();
