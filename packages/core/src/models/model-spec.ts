@@ -75,6 +75,13 @@ export interface MlaMixer {
    * cached beside the latent; absent on layers without an indexer.
    */
   readonly indexerHeadDim?: number;
+  /**
+   * DeepSeek-V4 compressed attention (one shared K=V latent of kvLoraRank + qkRopeHeadDim): every
+   * layer keeps the last `window` tokens' latents; `ratio` > 0 adds one compressed latent per
+   * `ratio` tokens (4: CSA, with the indexer's compressed key, indexerHeadDim; 128: HCA); 0: the
+   * window only. Absent on ordinary MLA layers, which keep one latent per token.
+   */
+  readonly compressed?: { readonly ratio: number; readonly window: number };
 }
 
 /** Selective state-space layer (Mamba 1 or 2): constant-size state per sequence. */

@@ -5,7 +5,12 @@
  * planner and the serving simulator all take their terms from here, so they cannot disagree on a
  * rule (e.g. that a sliding-window layer reads only its window's KV).
  */
-import { type KvLayoutOptions, layerKvBytesPerToken, tokensKeptByLayer } from "../estimate/kv-cache.js";
+import {
+  type KvLayoutOptions,
+  layerKvBytes,
+  layerKvBytesPerToken,
+  tokensKeptByLayer,
+} from "../estimate/kv-cache.js";
 import { countElements, type LayerSpec, type ModelSpec } from "../models/model-spec.js";
 
 /**
@@ -130,13 +135,20 @@ export function prefillWeightBytesRead(x: WeightReadInput): number {
 }
 
 /** Per layer, the KV bytes one token stores (K + V) and the layer (which says the window it keeps). */
-export type KvReadProfile = readonly { readonly bytesPerToken: number; readonly layer: LayerSpec }[];
+export type KvReadProfile = readonly {
+  readonly bytesPerToken: number;
+  readonly layer: LayerSpec;
+  /** DeepSeek-V4 compressed layers: the layout their window and entries are read in (kv-cache.ts layerKvBytes). */
+  readonly layout?: KvLayoutOptions;
+}[];
 
 /** The KV a decode step reads, layer by layer, in a storage layout. */
 export function kvReadProfile(spec: ModelSpec, layout: KvLayoutOptions): KvReadProfile {
   return spec.layers.map((l) => {
     const { k, v } = layerKvBytesPerToken(l.mixer, layout);
-    return { bytesPerToken: k + v, layer: l };
+    return l.mixer.kind === "mla" && l.mixer.compressed
+      ? { bytesPerToken: k + v, layer: l, layout }
+      : { bytesPerToken: k + v, layer: l };
   });
 }
 
@@ -147,8 +159,11 @@ export function kvReadProfile(spec: ModelSpec, layout: KvLayoutOptions): KvReadP
  */
 export function kvReadBytesPerContextToken(profile: KvReadProfile, context: number): number {
   let perToken = 0;
-  for (const { bytesPerToken, layer } of profile)
-    perToken += (bytesPerToken * tokensKeptByLayer(layer, context)) / context;
+  for (const { bytesPerToken, layer, layout } of profile)
+    perToken +=
+      layout !== undefined
+        ? layerKvBytes(layer, layout, context) / context
+        : (bytesPerToken * tokensKeptByLayer(layer, context)) / context;
   return perToken;
 }
 

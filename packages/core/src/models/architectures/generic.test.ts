@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import dsv4Text from "../../../../../../shared/fixtures/hf-configs-2026/deepseek-ai/DeepSeek-V4-Flash/config.json?raw";
 import minimaxM3Text from "../../../../../../shared/fixtures/hf-configs-2026/MiniMaxAI/MiniMax-M3/config.json?raw";
 import { findModelRow } from "../../catalog/models.js";
 import { MemlensError } from "../../errors/memlens-error.js";
@@ -72,7 +71,7 @@ describe("a model_type memlens does not know", () => {
 // qwen3_5, qwen3_5_moe, qwen3_vl, gemma4, mimo, mimo_v2_flash and step3p7 have builders of their
 // own now: arch-2026.test.ts checks that every one of their fixtures estimates with no
 // Approximate note (they measured -9.8%, -2.5%, +2.4%, -5.3% and +8.9% here before); so do
-// nemotron_h, glm_moe_dsa and minimax_m2 (arch-2026-b.test.ts).
+// nemotron_h, glm_moe_dsa and minimax_m2 (arch-2026-b.test.ts), deepseek_v4 (arch-2026-c.test.ts).
 const CASES = [
   // minimax_m3: block-sparse attention with an index, not modelled yet (M2.x is: minimax-m2.ts).
   {
@@ -81,14 +80,6 @@ const CASES = [
     published: null,
     error: null,
     unmodelled: /sparse_attention_config/,
-  },
-  // deepseek_v4: compressed sparse attention, hyper-connections and hash-routed layers, not modelled yet.
-  {
-    id: "deepseek-ai/DeepSeek-V4-Flash",
-    text: dsv4Text,
-    published: null,
-    error: null,
-    unmodelled: /compress_ratios/,
   },
 ] as const;
 

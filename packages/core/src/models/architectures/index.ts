@@ -1,6 +1,7 @@
 import { cohere } from "./cohere.js";
 import type { ArchitectureBuilder, MultimodalArchitecture } from "./common.js";
 import { deepseek } from "./deepseek.js";
+import { deepseekV4 } from "./deepseek-v4.js";
 import { falcon } from "./falcon.js";
 import { gemma, gemma2, gemma3, gemma3Text } from "./gemma.js";
 // 2026 families (issue 15): Qwen3.5/3.6, Qwen3-VL, Gemma 4, MiMo, Step-3.7.
@@ -41,6 +42,7 @@ export const TEXT_ARCHITECTURES: Readonly<Record<string, ArchitectureBuilder>> =
   deepseek_v2: deepseek,
   deepseek_v3: deepseek,
   deepseek_v32: deepseek,
+  deepseek_v4: deepseekV4,
   falcon,
   RefinedWeb: falcon,
   RefinedWebModel: falcon,

@@ -6,9 +6,8 @@ import type { DeviceBytes, EngineInput } from "../../estimate-types.js";
 import {
   type KvDtype,
   type KvLayoutOptions,
-  layerKvBytesPerToken,
+  layerKvBytes,
   layerRecurrentStateBytes,
-  tokensKeptByLayer,
 } from "../../kv-cache.js";
 import { computeDtypeOf, isCheckpointWeightName } from "../../weights.js";
 import { CUDA_CONTEXT_BYTES } from "../cuda-context.js";
@@ -82,9 +81,8 @@ export const transformersEngine: Engine<TransformersReport> = {
     const kvPerStage = new Array<number>(pp).fill(0);
     const share = kvShareOfRank(spec, tp);
     for (const l of spec.layers) {
-      const { k, v } = layerKvBytesPerToken(l.mixer, kvLayout);
       const bytes =
-        (k + v) * tokensKeptByLayer(l, contextLength) * batch * (l.mixer.kind === "attention" ? share : 1);
+        layerKvBytes(l, kvLayout, contextLength) * batch * (l.mixer.kind === "attention" ? share : 1);
       const state = layerRecurrentStateBytes(l.mixer, kvLayout) * batch;
       const s = stageOf[l.index] ?? 0;
       kvPerStage[s] = (kvPerStage[s] ?? 0) + bytes + state;

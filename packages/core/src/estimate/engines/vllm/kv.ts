@@ -47,6 +47,13 @@ export type VllmKvSpec =
       readonly headSize: number;
       readonly dtypeBytes: number;
       readonly indexerBytes: number;
+      /**
+       * DeepSeek-V4 (MLAAttentionSpec with compress_ratio, model_version "deepseek_v4"): a page
+       * holds `blockSize` compressed entries, one per `compressRatio` tokens; 0 = the layer keeps
+       * only its `window` (counted like a sliding window). Absent on ordinary MLA layers.
+       */
+      readonly compressRatio?: number;
+      readonly window?: number;
     }
   /** MambaSpec: one constant-size state per sequence, padded to the attention page. */
   | {
@@ -80,8 +87,13 @@ const cdiv = (a: number, b: number): number => Math.ceil(a / b);
 export function vllmMaxMemoryBytes(s: VllmKvSpec, maxModelLen: number, maxNumBatchedTokens: number): number {
   const page = vllmPageBytes(s);
   switch (s.kind) {
-    case "full":
     case "mla":
+      if (s.compressRatio === 0 && s.window !== undefined)
+        return (cdiv(Math.min(s.window - 1 + maxNumBatchedTokens, maxModelLen), s.blockSize) + 1) * page;
+      if (s.compressRatio !== undefined && s.compressRatio > 0)
+        return cdiv(cdiv(maxModelLen, s.compressRatio), s.blockSize) * page;
+      return cdiv(maxModelLen, s.blockSize) * page;
+    case "full":
       return cdiv(maxModelLen, s.blockSize) * page;
     case "sliding": {
       // SlidingWindowSpec: the window minus one plus a scheduled chunk, +1 block for alignment.
@@ -162,6 +174,7 @@ export function vllmLayerKvSpec(layer: LayerSpec, o: VllmKvOptions): VllmKvSpec 
         headSize: m.kvLoraRank + m.qkRopeHeadDim,
         dtypeBytes: o.dtypeBytes,
         indexerBytes: mlaIndexerKeyBytes(m),
+        ...(m.compressed ? { compressRatio: m.compressed.ratio, window: m.compressed.window } : {}),
       };
     case "mamba":
     case "linear-attention": {

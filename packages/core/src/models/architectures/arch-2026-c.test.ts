@@ -1,0 +1,136 @@
+import { describe, expect, it } from "vitest";
+import dsv4Flash from "../../../../../../shared/fixtures/hf-configs-2026/deepseek-ai/DeepSeek-V4-Flash/config.json?raw";
+import dsv4Pro from "../../../../../../shared/fixtures/hf-configs-2026/deepseek-ai/DeepSeek-V4-Pro/config.json?raw";
+import { sglangDsv4BytesPerFullToken } from "../../estimate/engines/sglang/startup.js";
+import { estimate } from "../../estimate/estimate.js";
+import { estimateKvCache, kvBytesPerToken, uniformKvLayout } from "../../estimate/kv-cache.js";
+import { parseConfigJson } from "../config-reader.js";
+import { modelSpecFromHfConfig } from "../from-hf-config.js";
+import { countElements, type ModelSpec } from "../model-spec.js";
+
+// Issue 15 item 1: deepseek_v4 built from transformers' modeling_deepseek_v4.py (configs from
+// /work/shared/fixtures/hf-configs-2026, SOURCES.md there).
+const bf16 = uniformKvLayout("bf16");
+const specOf = (text: string, id: string): ModelSpec => modelSpecFromHfConfig(parseConfigJson(text), id);
+const mtpOf = (s: ModelSpec): number =>
+  s.tensors.filter((t) => t.mtp === true).reduce((a, t) => a + countElements(t.shape), 0);
+const approximate = (s: ModelSpec) => s.notes.filter((n) => n.startsWith("Approximate"));
+
+describe("deepseek_v4 (DeepSeek-V4-Flash, DeepSeek-V4-Pro)", () => {
+  // Published: "DeepSeek-V4-Flash | 284B | 13B", "DeepSeek-V4-Pro | 1.6T | 49B" (the model card's
+  // table, https://huggingface.co/deepseek-ai/DeepSeek-V4-Flash, as transcribed in
+  // github.com/antirez/ds4 MODEL_CARD.md). Like DeepSeek-V3's 671B, the figures leave out the MTP
+  // block (Flash with it would be 290.9B). Band: the figure's own rounding (half a unit of its
+  // last digit: 0.5B of 284B, 0.05T of 1.6T).
+  it.each([
+    {
+      id: "deepseek-ai/DeepSeek-V4-Flash",
+      text: dsv4Flash,
+      published: 284e9,
+      band: 0.5e9 / 284e9,
+      main: 284_332_240_471,
+      active: 13e9,
+      activeBand: 0.5e9 / 13e9,
+    },
+    {
+      id: "deepseek-ai/DeepSeek-V4-Pro",
+      text: dsv4Pro,
+      published: 1.6e12,
+      band: 0.05e12 / 1.6e12,
+      main: 1_572_997_201_763,
+      active: 49e9,
+      activeBand: 0.5e9 / 49e9,
+    },
+  ])("$id: every tensor, within the published rounding", (c) => {
+    const s = specOf(c.text, c.id);
+    expect(approximate(s)).toEqual([]);
+    const main = s.parameters - mtpOf(s);
+    // Hand count (Flash, h 4096, 43 layers): see the derivation in deepseek-v4.ts's comments;
+    // the same sum in a 30-line script over the config gave 284,332,240,471 and, with the MTP
+    // block, 290,942,289,362.
+    expect(main).toBe(c.main);
+    expect(Math.abs(main / c.published - 1)).toBeLessThanOrEqual(c.band);
+    // Active: the published figure leaves out the input embedding lookup (Moonshot's and OpenAI's
+    // convention too): Flash 13.27B, Pro 48.85B.
+    const embed = s.tensors
+      .filter((t) => t.role === "embedding")
+      .reduce((a, t) => a + countElements(t.shape), 0);
+    expect(Math.abs(s.activeParameters - embed - c.active)).toBeLessThanOrEqual(c.activeBand * c.active);
+  });
+
+  it("lays out CSA (ratio 4, indexer), HCA (ratio 128) and window-only layers as compress_ratios says", () => {
+    const s = specOf(dsv4Flash, "deepseek-ai/DeepSeek-V4-Flash");
+    const ratios = s.layers.map((l) => (l.mixer.kind === "mla" ? l.mixer.compressed?.ratio : -1));
+    expect(ratios.slice(0, 4)).toEqual([0, 0, 4, 128]);
+    expect(ratios.filter((r) => r === 4)).toHaveLength(21);
+    expect(ratios.filter((r) => r === 128)).toHaveLength(20);
+    const l2 = s.layers[2]!.mixer;
+    expect(l2.kind === "mla" && l2.indexerHeadDim).toBe(128);
+    expect(
+      s.tensors.some((t) => t.name === "model.layers.2.self_attn.compressor.indexer.q_b_proj.weight"),
+    ).toBe(true);
+    expect(
+      s.tensors.some((t) => t.name === "model.layers.3.self_attn.compressor.indexer.q_b_proj.weight"),
+    ).toBe(false);
+    // Hash-routed layers (num_hash_layers 3) have no score correction bias.
+    expect(s.tensors.some((t) => t.name === "model.layers.2.mlp.gate.e_score_correction_bias")).toBe(false);
+    expect(s.tensors.some((t) => t.name === "model.layers.3.mlp.gate.e_score_correction_bias")).toBe(true);
+  });
+
+  it("KV per token, derived by hand", () => {
+    const s = specOf(dsv4Flash, "deepseek-ai/DeepSeek-V4-Flash");
+    // One shared K=V latent of head_dim 512 (448 nope + 64 rope), bf16: 1024 bytes.
+    // CSA layer (ratio 4): one entry per 4 tokens, the latent + the indexer key (128 FP8 + one FP32
+    // scale = 132 bytes): (1024 + 132) / 4 = 289 bytes per token. HCA (ratio 128): 1024 / 128 = 8.
+    // Window-only layers grow by 0. 21 × 289 + 20 × 8 = 6,069 + 160 = 6,229 bytes per token.
+    expect(kvBytesPerToken(s, bf16)).toBe(6229);
+    // Plus a fixed window on every layer: 43 × 128 × 1024 = 5,636,096 bytes per sequence.
+    // At 1M tokens: 5,636,096 + 21 × 262,144 × 1156 + 20 × 8,192 × 1024 = 6,537,216,000.
+    const ctx = 1 << 20;
+    const expected = 43 * 128 * 1024 + 21 * (ctx / 4) * 1156 + 20 * (ctx / 128) * 1024;
+    expect(estimateKvCache(s, ctx, 1, bf16).attentionBytes).toBe(expected);
+    expect(expected).toBe(6_537_216_000);
+  });
+
+  it("SGLang sizes its pools per full token as DSV4PoolConfigurator does", () => {
+    const s = specOf(dsv4Flash, "deepseek-ai/DeepSeek-V4-Flash");
+    // kv 448 + 2×64 + 8 = 584; indexer 132; swa ratio 0.8; c4 ring 8 of a 128 window, f32 state:
+    // 0.8×584×43 = 20,089.6; 584×(21/4 + 20/128) = 3,157.25; 132×21/4 = 693;
+    // 0.8×(8/128)×(4×512 + 4×128)×4×21 = 10,752. Sum 34,691.85 → 34,692.
+    expect(sglangDsv4BytesPerFullToken(s)).toBe(34692);
+  });
+});
+
+describe("deepseek_v4 through every inference engine", () => {
+  it.each(["vllm", "sglang", "transformers"] as const)("%s estimates V4-Flash on 8 × H200", (engine) => {
+    const s = specOf(dsv4Flash, "deepseek-ai/DeepSeek-V4-Flash");
+    const e = estimate(
+      {
+        model: { hfConfig: JSON.parse(dsv4Flash) },
+        engine,
+        hardware: { gpu: "H200", count: 8 },
+        parallel: { tensor: 8 },
+        contextLength: 65536,
+      },
+      { modelSpec: s },
+    );
+    expect(e.kvBytesPerToken).toBeGreaterThan(0);
+    expect(e.devices).toHaveLength(8);
+    expect(e.devices.every((d) => Number.isFinite(d.bytes.total))).toBe(true);
+  });
+
+  it("llama.cpp says it does not run it", () => {
+    const s = specOf(dsv4Flash, "deepseek-ai/DeepSeek-V4-Flash");
+    expect(() =>
+      estimate(
+        {
+          model: { hfConfig: JSON.parse(dsv4Flash) },
+          engine: "llama.cpp",
+          weights: "q4_k_m",
+          hardware: { gpu: "H200", count: 1 },
+        },
+        { modelSpec: s },
+      ),
+    ).toThrow(/llama\.cpp does not run this architecture: model_type "deepseek_v4"/);
+  });
+});
