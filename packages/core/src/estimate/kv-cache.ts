@@ -98,7 +98,9 @@ export function layerKvBytesPerToken(mixer: MixerSpec, o: KvLayoutOptions): { k:
     case "attention":
       // K: n_kv_heads × head_dim; V: n_kv_heads × v_head_dim (llama.cpp n_embd_k_gqa / n_embd_v_gqa).
       return {
-        k: kvElementsBytes(o.kDtype, mixer.numKvHeads * mixer.headDim),
+        k:
+          kvElementsBytes(o.kDtype, mixer.numKvHeads * mixer.headDim) +
+          (mixer.indexKeyDim ? kvElementsBytes(o.kDtype, mixer.indexKeyDim) : 0),
         v: kvElementsBytes(o.vDtype, mixer.numKvHeads * mixer.valueHeadDim),
       };
     case "mla": {

@@ -59,6 +59,12 @@ export interface AttentionMixer {
   readonly valueHeadDim: number;
   /** Tokens a layer attends to: null = all (global); a number = sliding window (or chunked local). */
   readonly slidingWindow: number | null;
+  /**
+   * Block-sparse attention with a lightning indexer (MiniMax-M3's sparse layers): the index key
+   * elements one token caches beside K/V, one per KV head (sparse_num_index_heads ×
+   * sparse_index_dim), in the KV dtype. Absent on ordinary layers.
+   */
+  readonly indexKeyDim?: number;
 }
 
 /** Multi-head latent attention (DeepSeek-V2/V3, Kimi K2): K/V compressed to a shared latent. */

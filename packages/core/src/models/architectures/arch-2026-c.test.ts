@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import dsv4Flash from "../../../../../../shared/fixtures/hf-configs-2026/deepseek-ai/DeepSeek-V4-Flash/config.json?raw";
 import dsv4Pro from "../../../../../../shared/fixtures/hf-configs-2026/deepseek-ai/DeepSeek-V4-Pro/config.json?raw";
+import minimaxM3 from "../../../../../../shared/fixtures/hf-configs-2026/MiniMaxAI/MiniMax-M3/config.json?raw";
 import { sglangDsv4BytesPerFullToken } from "../../estimate/engines/sglang/startup.js";
 import { estimate } from "../../estimate/estimate.js";
 import { estimateKvCache, kvBytesPerToken, uniformKvLayout } from "../../estimate/kv-cache.js";
@@ -132,5 +133,54 @@ describe("deepseek_v4 through every inference engine", () => {
         { modelSpec: s },
       ),
     ).toThrow(/llama\.cpp does not run this architecture: model_type "deepseek_v4"/);
+  });
+});
+
+describe("minimax_m3 (MiniMax-M3)", () => {
+  it("every tensor of the text backbone, against the published ~428B / ~23B", () => {
+    const s = specOf(minimaxM3, "MiniMaxAI/MiniMax-M3");
+    // "~428B parameters and ~23B activated parameters" (model card, huggingface.co/MiniMaxAI/
+    // MiniMax-M3, as mirrored at huggingface.co/unsloth/MiniMax-M3). The card counts the vision tower
+    // of this natively multimodal model, which the vendored config (no vision_config) lacks, and the
+    // MTP modules: the text stack alone comes to 426.31B, 0.4% under; band 1%.
+    // Hand count (h 6144, 60 layers, 64 heads / 4 KV heads of 128, vocab 200,064):
+    //   attention 6144×(64+2×4)×128 + 8192×6144 + q/k norms 2×128 + layer norms 2×6144
+    //   = 106,967,296 per layer,
+    //   + on the 57 sparse layers index q/k 2 × 6144 × 512 + 2×128 = 6,291,712;
+    //   dense MLP 3 × 6144 × 12,288 = 226,492,416 (layers 0–2);
+    //   MoE 128×6144 + 128 + 128×3×6144×3072 + 3×6144×3072 = 7,305,166,976 (layers 3–59);
+    //   embeddings 2 × 200,064 × 6144 + final norm 6144.
+    const layersSum =
+      60 * 106_967_296 + 57 * 6_291_712 + 3 * 226_492_416 + 57 * 7_305_166_976 + 2 * 200_064 * 6144 + 6144;
+    expect(s.parameters).toBe(layersSum);
+    expect(layersSum).toBe(426_309_052_800);
+    expect(Math.abs(s.parameters / 428e9 - 1)).toBeLessThanOrEqual(0.01);
+    // Active, both embedding tables left out (Zhipu's convention): 23.64B against "~23B" ± 0.5B plus
+    // the same 1% band.
+    const embeddings = 2 * 200_064 * 6144;
+    expect(Math.abs((s.activeParameters - embeddings) / 23e9 - 1)).toBeLessThanOrEqual(0.5 / 23 + 0.01);
+    expect(approximate(s).join(" ")).toMatch(/num_nextn_predict_layers/);
+  });
+
+  it("KV per token, derived by hand: full K/V on every layer, plus the index key on sparse layers", () => {
+    const s = specOf(minimaxM3, "MiniMaxAI/MiniMax-M3");
+    // bf16: K and V 2 × 4 heads × 128 × 2 = 2,048 bytes per layer; the 57 sparse layers add the
+    // index key 4 × 128 × 2 = 1,024. 3 × 2,048 + 57 × 3,072 = 181,248 bytes per token.
+    expect(kvBytesPerToken(s, bf16)).toBe(181_248);
+  });
+
+  it.each(["vllm", "sglang", "transformers"] as const)("%s estimates it on 8 × H200", (engine) => {
+    const e = estimate(
+      {
+        model: { hfConfig: JSON.parse(minimaxM3) },
+        engine,
+        hardware: { gpu: "H200", count: 8 },
+        parallel: { tensor: 8 },
+        contextLength: 65536,
+      },
+      { modelSpec: specOf(minimaxM3, "MiniMaxAI/MiniMax-M3") },
+    );
+    expect(e.kvBytesPerToken).toBeGreaterThan(0);
+    expect(e.devices.every((d) => Number.isFinite(d.bytes.total))).toBe(true);
   });
 });

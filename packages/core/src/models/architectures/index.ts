@@ -18,6 +18,7 @@ import { llama4, llama4Text } from "./llama4.js";
 import { mamba } from "./mamba.js";
 import { mimo, mimoV2Flash } from "./mimo.js";
 import { minimaxM2 } from "./minimax-m2.js";
+import { minimaxM3 } from "./minimax-m3.js";
 import { mistral, mistral3, mixtral } from "./mistral.js";
 import { nemotronH } from "./nemotron-h.js";
 import { nemotronNas } from "./nemotron-nas.js";
@@ -63,6 +64,7 @@ export const TEXT_ARCHITECTURES: Readonly<Record<string, ArchitectureBuilder>> =
   llama4_text: llama4Text,
   mamba,
   minimax_m2: minimaxM2,
+  minimax_m3: minimaxM3,
   mistral,
   mixtral,
   nemotron_h: nemotronH,

@@ -128,6 +128,11 @@ export function sglangStartup(input: EngineInput): SglangStartup {
     const heads = Math.max(1, Math.floor(first.numKvHeads / tp));
     kPerToken = heads * first.headDim * layers * e;
     vPerToken = heads * first.valueHeadDim * layers * e;
+    // MiniMax-M3's sparse layers also cache the indexer key per token (sparse_index_dim per KV
+    // head), in the KV dtype.
+    for (const l of spec.layers.slice(0, Math.ceil(spec.layers.length / pp)))
+      if (l.mixer.kind === "attention" && l.mixer.indexKeyDim)
+        kPerToken += heads * (l.mixer.indexKeyDim / l.mixer.numKvHeads) * e;
   }
   const cell = kPerToken + vPerToken;
   // rest = (free − weights) − free × (1 − mfs) = free × mfs − weights.

@@ -17,6 +17,11 @@ export type VllmKvSpec =
       readonly headSize: number;
       readonly headSizeV: number;
       readonly dtypeBytes: number;
+      /**
+       * MiniMax-M3 sparse layers: the indexer's side cache (MiniMaxM3Indexer, index heads per rank
+       * × sparse_index_dim in the KV dtype) counted in the layer's page; absent elsewhere.
+       */
+      readonly indexerBytes?: number;
     }
   /** SlidingWindowSpec: the last `window` tokens kept (Gemma 2/3, gpt-oss, Mistral v0.1). */
   | {
@@ -68,7 +73,7 @@ export function vllmPageBytes(s: VllmKvSpec): number {
   switch (s.kind) {
     case "full":
       // FullAttentionSpec.real_page_size_bytes: block × heads × (head_size + head_size_v) × dtype.
-      return s.blockSize * s.numKvHeads * (s.headSize + s.headSizeV) * s.dtypeBytes;
+      return s.blockSize * (s.numKvHeads * (s.headSize + s.headSizeV) * s.dtypeBytes + (s.indexerBytes ?? 0));
     case "sliding":
     case "chunked":
       // AttentionSpec.real_page_size_bytes: coefficient 2 (K and V) × block × heads × head_size.
@@ -164,6 +169,9 @@ export function vllmLayerKvSpec(layer: LayerSpec, o: VllmKvOptions): VllmKvSpec 
         headSize: m.headDim,
         headSizeV: m.valueHeadDim,
         dtypeBytes: o.dtypeBytes,
+        ...(m.indexKeyDim
+          ? { indexerBytes: heads * (m.indexKeyDim / m.numKvHeads) * o.dtypeBytes }
+          : {}),
       };
     }
     case "mla":
