@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import dsv4Flash from "../../../../../../shared/fixtures/hf-configs-2026/deepseek-ai/DeepSeek-V4-Flash/config.json?raw";
 import dsv4Pro from "../../../../../../shared/fixtures/hf-configs-2026/deepseek-ai/DeepSeek-V4-Pro/config.json?raw";
 import minimaxM3 from "../../../../../../shared/fixtures/hf-configs-2026/MiniMaxAI/MiniMax-M3/config.json?raw";
+import kimiK3 from "../../../../../../shared/fixtures/hf-configs-2026/moonshotai/Kimi-K3/config.json?raw";
 import { sglangDsv4BytesPerFullToken } from "../../estimate/engines/sglang/startup.js";
 import { estimate } from "../../estimate/estimate.js";
 import { estimateKvCache, kvBytesPerToken, uniformKvLayout } from "../../estimate/kv-cache.js";
@@ -181,6 +182,80 @@ describe("minimax_m3 (MiniMax-M3)", () => {
       { modelSpec: specOf(minimaxM3, "MiniMaxAI/MiniMax-M3") },
     );
     expect(e.kvBytesPerToken).toBeGreaterThan(0);
+    expect(e.devices.every((d) => Number.isFinite(d.bytes.total))).toBe(true);
+  });
+});
+
+describe("kimi_k3 / kimi_linear (Kimi-K3)", () => {
+  const text = (s: ModelSpec) =>
+    s.tensors.filter((t) => t.role !== "vision").reduce((a, t) => a + countElements(t.shape), 0);
+
+  it("every tensor of the text model, and the total against the Hub's count", () => {
+    const s = specOf(kimiK3, "moonshotai/Kimi-K3");
+    // Hand count of the text model (h 7168, 93 layers, vocab 163,840), from the config:
+    //   KDA layer (69; 96 heads × 128 = 12,288, conv 4, full-rank gate):
+    //     q/k/v 3 × 12,288 × 7168 + convs 3 × 12,288 × 4 + b 96 × 7168 + f_a 128 × 7168
+    //     + f_b 12,288 × 128 + g 12,288 × 7168 + A_log 128 + dt_bias 12,288 + o_norm 128
+    //     + o 7168 × 12,288 = 443,740,416;
+    //   MLA layer (24; 96 heads, q LoRA 1536, kv LoRA 512, nope 128, rope 64, v 128, output gate):
+    //     1536 × 7168 + 1536 + 18,432 × 1536 + 576 × 7168 + 512 + 24,576 × 512 + 7168 × 12,288
+    //     + 12,288 × 7168 = 232,196,096;
+    //   per layer 6 × 7168 norms and res projections = 43,008;
+    //   MoE layer (92; 896 experts at the latent 3584 wide, 3072 inner, 2 shared at 7168):
+    //     896 × 7168 + 896 + 896 × 3 × 3584 × 3072 + 3 × 7168 × 6144 + 3584 × 7168 + 3584
+    //     + 7168 × 3584 = 29,784,936,832 — layer 0 dense: 3 × 7168 × 33,792 = 726,663,168;
+    //   embeddings 2 × 163,840 × 7168, final norm + output res norm/proj 3 × 7168.
+    const expected =
+      69 * 443_740_416 +
+      24 * 232_196_096 +
+      93 * 43_008 +
+      92 * 29_784_936_832 +
+      726_663_168 +
+      2 * 163_840 * 7168 +
+      3 * 7168;
+    expect(text(s)).toBe(expected);
+    // The Hub's safetensors parameter count for moonshotai/Kimi-K3 is 2779.9B (as a public
+    // discovery log recorded it from the Hugging Face API: "moonshotai/Kimi-K3 | 2779.9B"); the
+    // text model plus the vision tower (counted approximately, ~0.4B) land within 0.05B of it.
+    expect(Math.abs(s.parameters - 2779.9e9)).toBeLessThanOrEqual(0.05e9);
+    expect(approximate(s).join(" ")).toMatch(/vision tower is counted with Kimi-K2\.5's MoonViT layout/);
+  });
+
+  it("lays out KDA and MLA layers from the 1-based lists", () => {
+    const s = specOf(kimiK3, "moonshotai/Kimi-K3");
+    const kinds = s.layers.map((l) => l.mixer.kind);
+    expect(kinds.filter((k) => k === "linear-attention")).toHaveLength(69);
+    expect(kinds.filter((k) => k === "mla")).toHaveLength(24);
+    // full_attn_layers [4, 8, …, 92, 93] → 0-based 3, 7, …, 91, 92; layer 0 (1-based 1) is KDA.
+    expect(kinds[0]).toBe("linear-attention");
+    expect(kinds[3]).toBe("mla");
+    expect(kinds[92]).toBe("mla");
+  });
+
+  it("KV per token and recurrent state, derived by hand", () => {
+    const s = specOf(kimiK3, "moonshotai/Kimi-K3");
+    // MLA latent 512 + rope 64 = 576 elements, bf16 1152 bytes, on 24 layers: 27,648 bytes/token.
+    expect(kvBytesPerToken(s, bf16)).toBe(27_648);
+    // KDA state per sequence and layer (HF layout, bf16): conv over q, k, v 3 × 12,288 × 4 =
+    // 147,456 plus 96 heads × 128 × 128 = 1,572,864, × 2 bytes = 3,440,640; × 69 = 237,404,160.
+    expect(estimateKvCache(s, 1000, 1, bf16).recurrentStateBytes).toBe(237_404_160);
+    expect(estimateKvCache(s, 1000, 1, bf16).attentionBytes).toBe(27_648_000);
+  });
+
+  it.each(["vllm", "sglang", "transformers"] as const)("%s estimates it on 8 × B200", (engine) => {
+    const e = estimate(
+      {
+        model: { hfConfig: JSON.parse(kimiK3) },
+        engine,
+        hardware: { gpu: "B200", count: 8 },
+        parallel: { tensor: 8 },
+        contextLength: 32768,
+      },
+      { modelSpec: specOf(kimiK3, "moonshotai/Kimi-K3") },
+    );
+    // vLLM and SGLang cache the MLA latent; transformers the expanded per-head K and V:
+    // 96 × (128 + 64) + 96 × 128 = 30,720 elements × 2 bytes × 24 layers = 1,474,560.
+    expect(e.kvBytesPerToken).toBe(engine === "transformers" ? 1_474_560 : 27_648);
     expect(e.devices.every((d) => Number.isFinite(d.bytes.total))).toBe(true);
   });
 });

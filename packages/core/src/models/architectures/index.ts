@@ -13,6 +13,7 @@ import { gpt2 } from "./gpt2.js";
 import { gptj } from "./gptj.js";
 import { jamba } from "./jamba.js";
 import { kimiK25 } from "./kimi-k25.js";
+import { kimiK3, kimiLinear } from "./kimi-linear.js";
 import { llama } from "./llama.js";
 import { llama4, llama4Text } from "./llama4.js";
 import { mamba } from "./mamba.js";
@@ -60,6 +61,7 @@ export const TEXT_ARCHITECTURES: Readonly<Record<string, ArchitectureBuilder>> =
   granite: llama,
   jamba,
   kimi_k2: deepseek,
+  kimi_linear: kimiLinear,
   llama,
   llama4_text: llama4Text,
   mamba,
@@ -95,6 +97,7 @@ export const TEXT_ARCHITECTURES: Readonly<Record<string, ArchitectureBuilder>> =
 export const MULTIMODAL_ARCHITECTURES: Readonly<Record<string, MultimodalArchitecture>> = {
   gemma3,
   kimi_k25: kimiK25,
+  kimi_k3: kimiK3,
   llama4,
   mistral3,
   // 2026 families (issue 15).

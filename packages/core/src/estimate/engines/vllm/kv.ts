@@ -169,9 +169,7 @@ export function vllmLayerKvSpec(layer: LayerSpec, o: VllmKvOptions): VllmKvSpec 
         headSize: m.headDim,
         headSizeV: m.valueHeadDim,
         dtypeBytes: o.dtypeBytes,
-        ...(m.indexKeyDim
-          ? { indexerBytes: heads * (m.indexKeyDim / m.numKvHeads) * o.dtypeBytes }
-          : {}),
+        ...(m.indexKeyDim ? { indexerBytes: heads * (m.indexKeyDim / m.numKvHeads) * o.dtypeBytes } : {}),
       };
     }
     case "mla":
