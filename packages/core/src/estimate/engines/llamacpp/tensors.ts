@@ -60,8 +60,6 @@ export const LLAMACPP_ARCH: Readonly<Record<string, string>> = {
 export const LLAMACPP_DOES_NOT_RUN: Readonly<Record<string, string>> = {
   mimo: "MiMoForCausalLM has no GGUF converter",
   minimax_m3: "no llama.cpp arch in src/llama-arch.cpp",
-  deepseek_v4:
-    "llama.cpp names LLM_ARCH_DEEPSEEK4 (src/llama-arch.cpp @ 00395eb2) but memlens does not lay out its GGUF tensors and compressed KV yet",
 };
 
 /** Architectures whose sliding-window layers llama.cpp keeps in a separate, window-sized cache. */
