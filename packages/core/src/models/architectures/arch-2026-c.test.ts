@@ -135,7 +135,9 @@ describe("deepseek_v4 through every inference engine", () => {
         },
         { modelSpec: s },
       ),
-    ).toThrow(/llama\.cpp layout for model_type "deepseek_v4" is not modelled; supported: llama/);
+    ).toThrow(
+      /llama\.cpp runs model_type "deepseek_v4" as its "deepseek4" architecture, but memlens does not lay out/,
+    );
   });
 });
 
