@@ -3,7 +3,6 @@ import { findModelRow } from "../../catalog/models.js";
 import { MemlensError } from "../../errors/memlens-error.js";
 import { kvBytesPerToken, uniformKvLayout } from "../../estimate/kv-cache.js";
 import { modelSpecFromHfConfig } from "../from-hf-config.js";
-import { textArchitecture } from "./index.js";
 
 const fp16 = uniformKvLayout("fp16");
 const configOf = (id: string) => {
