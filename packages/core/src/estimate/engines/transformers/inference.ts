@@ -54,6 +54,7 @@ export function transformersKvLayout(input: EngineInput): KvLayoutOptions {
 export const transformersEngine: Engine<TransformersReport> = {
   name: "transformers",
   label: "transformers",
+  fitCapacity: "reported",
   kvDtypes: ["auto", ...TRANSFORMERS_KV],
   acceptsWeights: isCheckpointWeightName,
   searchKvDtypes: ["auto"],
