@@ -17,7 +17,7 @@ export * from "./catalog/quality.js";
 export * from "./errors/memlens-error.js";
 export * from "./estimate/activations.js";
 export * from "./estimate/devices.js";
-export { CUDA_CONTEXT_BYTES } from "./estimate/engines/cuda-context.js";
+export { CUDA_CONTEXT_BYTES, reportedTotalBytes } from "./estimate/engines/cuda-context.js";
 export {
   ENGINES,
   type EngineCapabilities,

@@ -1,4 +1,5 @@
 import {
+  CUDA_CONTEXT_BYTES,
   findGpu,
   fitLlamaCpp,
   formatBinaryBytes,
@@ -10,6 +11,7 @@ import {
   ollamaLlamaServer,
   parseScenario,
   parseWeightFormat,
+  reportedTotalBytes,
   resolveEngineInput,
   resolveModelSpec,
 } from "@memlens/core";
@@ -67,7 +69,15 @@ export async function runFit(argv: readonly string[], io: CliIo): Promise<number
   const model = llamaCppModelOf({ spec, format });
   const hw = scenario.hardware;
   const gpu = "gpu" in hw ? findGpu(hw.gpu) : undefined;
-  const capacity = gpu ? gpu.memoryBytes : (hw as { memoryBytes: number }).memoryBytes;
+  // llama.cpp's --fit fits into the free memory the driver reports once its CUDA context exists:
+  // the reported total (catalog, sourced) less that context, where the catalog has the total.
+  const reported = gpu && !ollama ? reportedTotalBytes(gpu) : null;
+  const capacity =
+    reported !== null
+      ? reported - CUDA_CONTEXT_BYTES
+      : gpu
+        ? gpu.memoryBytes
+        : (hw as { memoryBytes: number }).memoryBytes;
   const gpuCount = scenario.engineOptions.backend === "cpu" ? 0 : hw.count;
   const settings = llamaCppSettings(scenario, model.hparams.nLayer, gpuCount);
   const engineLabel = ollama ? "ollama (llama-server)" : "llama.cpp";
@@ -108,6 +118,10 @@ export async function runFit(argv: readonly string[], io: CliIo): Promise<number
       : "CPU-only build: no GPU layers to choose.",
     `Largest context with every layer on the GPU${gpuCount > 1 ? "s" : ""}: ${r.maxContextLength === null ? "none fits" : `${r.maxContextLength.toLocaleString("en-US")} tokens per sequence`}`,
   ];
+  if (reported !== null && gpu)
+    lines.push(
+      `Device memory: the ${formatBinaryBytes(reported, 2)} the driver reports as total on the ${gpu.id} (not its ${formatBinaryBytes(gpu.memoryBytes)} marketed size), less the ${formatBinaryBytes(CUDA_CONTEXT_BYTES)} CUDA context: what llama.cpp sees free.`,
+    );
   io.stdout.write(`${lines.join("\n")}\n`);
   return 0;
 }

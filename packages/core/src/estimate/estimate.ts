@@ -14,6 +14,7 @@ import { kvReadBytesPerContextToken, kvReadProfile } from "../perf/step-cost.js"
 import { parseScenario, type Scenario, scenarioToJson } from "../scenario/scenario.js";
 import { plainCopy } from "../units/memo.js";
 import { bytes } from "../units/units.js";
+import { reportedTotalBytes } from "./engines/cuda-context.js";
 import {
   type Engine,
   type EngineIssue,
@@ -87,7 +88,15 @@ export interface EstimateWithReport {
 export function resolveEngineInput(scenario: Scenario, spec: ModelSpec): EngineInput {
   const hw = scenario.hardware;
   const gpu: GpuSpec | undefined = "gpu" in hw ? findGpu(hw.gpu) : undefined;
-  const capacityBytes = gpu ? gpu.memoryBytes : bytes((hw as { memoryBytes: number }).memoryBytes);
+  // Engines that fit against what the driver reports (llama.cpp, transformers) get the GPU's
+  // reported total where the catalog has it; the others, and GPUs without one, its marketed size.
+  const reported =
+    gpu && scenario.task === "inference" && engineOf(scenario.engine).fitCapacity === "reported"
+      ? reportedTotalBytes(gpu)
+      : null;
+  const capacityBytes = gpu
+    ? (reported ?? gpu.memoryBytes)
+    : bytes((hw as { memoryBytes: number }).memoryBytes);
   const { tensor, pipeline } = scenario.parallel;
   if (tensor * pipeline > hw.count)
     throw new MemlensError(
@@ -156,6 +165,8 @@ function answerScenario(
   const ctx = scenario.contextLength;
   // Prose only here, at the edge: the engine's notes, then its issues.
   const notes = [...spec.notes, ...mem.notes, ...mem.issues.map(issueText)];
+  if (gpu && capacityBytes !== gpu.memoryBytes)
+    notes.push(reportedCapacityNote(engine.label, gpu, capacityBytes));
   // What the checkpoint's quantization keeps in 16 bit: always for the checkpoint's own format; for
   // an FP8 checkpoint read as plain fp8, when its config names the modules it keeps (Qwen3-FP8).
   const q = spec.nativeQuantization;
@@ -211,6 +222,16 @@ function answerScenario(
     notes,
   };
   return { estimate: answer, report: mem.report, issues: mem.issues };
+}
+
+/** Why a device's capacity is below its marketed size (the driver's reported total). */
+function reportedCapacityNote(engine: string, gpu: GpuSpec, capacity: number): string {
+  const gib = (b: number) => (b / 2 ** 30).toFixed(2);
+  const how =
+    engine === "llama.cpp"
+      ? "llama.cpp fits its buffers into the free memory the driver reports"
+      : `${engine} runs in the reported total less what is already in use`;
+  return `Capacity per GPU is the ${gib(capacity)} GiB the driver reports as total on the ${gpu.id}, not its ${gib(gpu.memoryBytes)} GiB marketed size: ${how}.`;
 }
 
 /** Pool-sizing engines (vLLM, SGLang) fit a context only when their KV pool holds one sequence of it. */

@@ -102,11 +102,19 @@ export function layerKvBytesPerToken(mixer: MixerSpec, o: KvLayoutOptions): { k:
     case "attention":
       // K: n_kv_heads × head_dim; V: n_kv_heads × v_head_dim (llama.cpp n_embd_k_gqa / n_embd_v_gqa).
       return {
-        k: kvElementsBytes(o.kDtype, mixer.numKvHeads * mixer.headDim),
+        k:
+          kvElementsBytes(o.kDtype, mixer.numKvHeads * mixer.headDim) +
+          (mixer.indexKeyDim ? kvElementsBytes(o.kDtype, mixer.indexKeyDim) : 0),
         v: kvElementsBytes(o.vDtype, mixer.numKvHeads * mixer.valueHeadDim),
       };
     case "mla": {
       const id = mixer.indexerHeadDim ?? 0;
+      if (mixer.compressed) {
+        // DeepSeek-V4: what one token adds over a long context, the compressed entries (one per
+        // `ratio` tokens); the window's latents are a fixed amount (compressedWindowBytes).
+        const r = mixer.compressed.ratio;
+        return { k: r === 0 ? 0 : Math.ceil(compressedEntryBytes(mixer, o) / r), v: 0 };
+      }
       if (o.mla === "latent")
         // DeepSeek-V2 paper §2.1.2: cache c_KV (kv_lora_rank) and k_R (qk_rope_head_dim), one "head";
         // plus the DSA indexer key (mlaIndexerKeyBytes).
@@ -127,6 +135,41 @@ export function layerKvBytesPerToken(mixer: MixerSpec, o: KvLayoutOptions): { k:
     case "none":
       return { k: 0, v: 0 };
   }
+}
+
+/**
+ * DeepSeek-V4: bytes of one compressed entry of a layer (its latent, plus on CSA layers the
+ * indexer's compressed key). "latent" (vLLM, SGLang): the latent in the KV dtype and the indexer
+ * key as FP8 with its scales (mlaIndexerKeyBytes); "expanded" (transformers' DeepseekV4CSACache /
+ * DeepseekV4HCACache): both in the model dtype (the KV dtype here).
+ */
+export function compressedEntryBytes(mixer: MlaMixer, o: KvLayoutOptions): number {
+  const latent = kvElementsBytes(o.kDtype, mixer.kvLoraRank + mixer.qkRopeHeadDim);
+  const id = mixer.indexerHeadDim ?? 0;
+  if (id === 0) return latent;
+  return latent + (o.mla === "latent" ? mlaIndexerKeyBytes(mixer) : kvElementsBytes(o.kDtype, id));
+}
+
+/** DeepSeek-V4: bytes of one token's latent in a layer's sliding window (K and V share it). */
+export const compressedWindowBytes = (mixer: MlaMixer, o: KvLayoutOptions): number =>
+  kvElementsBytes(o.kDtype, mixer.kvLoraRank + mixer.qkRopeHeadDim);
+
+/**
+ * K/V bytes one sequence of `contextLength` tokens holds in one layer: per-token bytes × the
+ * tokens the layer keeps (its window, if any); a DeepSeek-V4 layer keeps its window's latents plus
+ * one compressed entry per `ratio` tokens. 0 for recurrent layers.
+ */
+export function layerKvBytes(layer: LayerSpec, o: KvLayoutOptions, contextLength: number): number {
+  const m = layer.mixer;
+  if (m.kind === "mla" && m.compressed) {
+    const { ratio, window } = m.compressed;
+    const entries = ratio === 0 ? 0 : Math.floor(contextLength / ratio);
+    return (
+      compressedWindowBytes(m, o) * Math.min(contextLength, window) + compressedEntryBytes(m, o) * entries
+    );
+  }
+  const { k, v } = layerKvBytesPerToken(m, o);
+  return (k + v) * tokensKeptByLayer(layer, contextLength);
 }
 
 /** Recurrent state bytes one sequence holds in one layer (0 for attention layers). */
@@ -199,8 +242,7 @@ export function estimateKvCache(
   let recurrent = 0;
   let windowed = 0;
   for (const l of spec.layers) {
-    const { k, v } = layerKvBytesPerToken(l.mixer, o);
-    attention += (k + v) * tokensKeptByLayer(l, contextLength);
+    attention += layerKvBytes(l, o, contextLength);
     recurrent += layerRecurrentStateBytes(l.mixer, o);
     if (l.mixer.kind === "attention" && l.mixer.slidingWindow !== null) windowed++;
   }

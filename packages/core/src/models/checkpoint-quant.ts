@@ -222,13 +222,15 @@ export function checkpointQuantPlan(root: ConfigReader, hfQuantConfig?: unknown)
       );
     return modeloptPlan(body, "hf_quant_config.json", root.child("quantization_config"));
   }
-  const q = root.child("quantization_config");
+  const q = quantizationConfigOf(root);
   if (!q) return null;
   const method = (q.str("quant_method") ?? "").toLowerCase();
-  const source = "config.json quantization_config";
+  const source = root.has("quantization_config")
+    ? "config.json quantization_config"
+    : "config.json text_config.quantization_config";
   switch (method) {
     case "fp8":
-      return fp8Plan(q, source);
+      return fp8Plan(q, source, root.str("expert_dtype"));
     case "mxfp4":
       return plan(
         { method: "mxfp4", description: "MXFP4 experts (32 FP4 values share one E8M0 scale)", source },
@@ -249,6 +251,14 @@ export function checkpointQuantPlan(root: ConfigReader, hfQuantConfig?: unknown)
     default:
       return null;
   }
+}
+
+/**
+ * config.json `quantization_config`, or a multimodal wrapper's `text_config.quantization_config`
+ * where only the text model carries one (Kimi-K2.5, Kimi-K3: their experts' INT4 / MXFP4 scheme).
+ */
+export function quantizationConfigOf(root: ConfigReader): ConfigReader | undefined {
+  return root.child("quantization_config") ?? root.child("text_config")?.child("quantization_config");
 }
 
 function plan(
@@ -285,7 +295,12 @@ function signedInt(q: ConfigReader, key: string, fallback: number): number {
   return v;
 }
 
-function fp8Plan(q: ConfigReader, source: string): CheckpointQuantPlan {
+/**
+ * FP8 (block-wise or per-tensor); DeepSeek-V4's `expert_dtype: "fp4"` stores the routed experts
+ * as FP4 E2M1 with UE8M0 scales (DeepSeek's inference/model.py: torch.float4_e2m1fn_x2 experts),
+ * which vLLM runs as MXFP4 (VllmMxfp4MoEMethod when expert_dtype == "fp4").
+ */
+function fp8Plan(q: ConfigReader, source: string, expertDtype?: string): CheckpointQuantPlan {
   const block = q.intArray("weight_block_size");
   if (block && block.length !== 2)
     throw new MemlensError(
@@ -296,14 +311,23 @@ function fp8Plan(q: ConfigReader, source: string): CheckpointQuantPlan {
   const storage: TensorStorage = block
     ? { scheme: "fp8", options: { scaleGranularity: "block", blockShape: [block[0]!, block[1]!] } }
     : { scheme: "fp8", options: { scaleGranularity: "tensor" } };
-  const description = block
+  let description = block
     ? `FP8 E4M3 weights with FP32 scales per ${block.join("×")} block`
     : "FP8 E4M3 weights with one FP32 scale per tensor";
+  const rules: { match: ModuleMatcher; storage: TensorStorage | null }[] = [];
+  if (expertDtype === "fp4") {
+    rules.push({
+      match: new ModuleMatcher(["re:.*\\.experts\\..*"], "config.expert_dtype"),
+      storage: { scheme: "mxfp4", options: {} },
+    });
+    description += ", routed experts in FP4 (expert_dtype fp4, MXFP4 layout)";
+  }
   return plan(
     { method: "fp8", description, source },
     storage,
     DECODER_LINEAR,
     excludeOf(q, ["modules_to_not_convert", "ignored_layers"]),
+    rules,
   );
 }
 
@@ -448,7 +472,12 @@ function compressedTensorsStorage(w: ConfigReader, format: string): TensorStorag
     }
     return { scheme: "fp8", options: { scaleGranularity: strategy === "channel" ? "channel" : "tensor" } };
   }
-  if (type === "float" && bits === 4) return { scheme: "nvfp4", options: {} };
+  // FP4 with a group of 32 and a uint8 (E8M0) scale is MXFP4 (compressed-tensors
+  // "mxfp4-pack-quantized", Kimi-K3); NVFP4 groups 16 values under an FP8 scale.
+  if (type === "float" && bits === 4)
+    return format.startsWith("mxfp4") || (group === 32 && w.str("scale_dtype") === "torch.uint8")
+      ? { scheme: "mxfp4", options: {} }
+      : { scheme: "nvfp4", options: {} };
   // naive-quantized / int-quantized keep each value in its own int8 (no packing).
   if (type === "int" && bits <= 8 && format !== "pack-quantized")
     return { scheme: "w8a8", options: { scaleGranularity: strategy === "tensor" ? "tensor" : "channel" } };

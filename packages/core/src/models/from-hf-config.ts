@@ -8,7 +8,7 @@ import {
   textArchitecture,
   type VisionDims,
 } from "./architectures/index.js";
-import { applyCheckpointQuant, checkpointQuantPlan } from "./checkpoint-quant.js";
+import { applyCheckpointQuant, checkpointQuantPlan, quantizationConfigOf } from "./checkpoint-quant.js";
 import { ConfigReader } from "./config-reader.js";
 import {
   type CheckpointDtype,
@@ -133,7 +133,7 @@ function checkpointDtypeOf(root: ConfigReader, text: ConfigReader, notes: string
 }
 
 function nativeQuantizationOf(root: ConfigReader): NativeQuantization | null {
-  const q = root.child("quantization_config");
+  const q = quantizationConfigOf(root);
   if (!q) return null;
   const method = q.str("quant_method") ?? "unknown";
   if (method === "fp8") {

@@ -59,6 +59,12 @@ export interface AttentionMixer {
   readonly valueHeadDim: number;
   /** Tokens a layer attends to: null = all (global); a number = sliding window (or chunked local). */
   readonly slidingWindow: number | null;
+  /**
+   * Block-sparse attention with a lightning indexer (MiniMax-M3's sparse layers): the index key
+   * elements one token caches beside K/V, one per KV head (sparse_num_index_heads ×
+   * sparse_index_dim), in the KV dtype. Absent on ordinary layers.
+   */
+  readonly indexKeyDim?: number;
 }
 
 /** Multi-head latent attention (DeepSeek-V2/V3, Kimi K2): K/V compressed to a shared latent. */
@@ -75,6 +81,13 @@ export interface MlaMixer {
    * cached beside the latent; absent on layers without an indexer.
    */
   readonly indexerHeadDim?: number;
+  /**
+   * DeepSeek-V4 compressed attention (one shared K=V latent of kvLoraRank + qkRopeHeadDim): every
+   * layer keeps the last `window` tokens' latents; `ratio` > 0 adds one compressed latent per
+   * `ratio` tokens (4: CSA, with the indexer's compressed key, indexerHeadDim; 128: HCA); 0: the
+   * window only. Absent on ordinary MLA layers, which keep one latent per token.
+   */
+  readonly compressed?: { readonly ratio: number; readonly window: number };
 }
 
 /** Selective state-space layer (Mamba 1 or 2): constant-size state per sequence. */

@@ -8,6 +8,7 @@
 import {
   type KvLayoutOptions,
   kvLayoutKey,
+  layerKvBytes,
   layerKvBytesPerToken,
   tokensKeptByLayer,
 } from "../estimate/kv-cache.js";
@@ -148,7 +149,12 @@ export function prefillWeightBytesRead(x: WeightReadInput): number {
 }
 
 /** Per layer, the KV bytes one token stores (K + V) and the layer (which says the window it keeps). */
-export type KvReadProfile = readonly { readonly bytesPerToken: number; readonly layer: LayerSpec }[];
+export type KvReadProfile = readonly {
+  readonly bytesPerToken: number;
+  readonly layer: LayerSpec;
+  /** DeepSeek-V4 compressed layers: the layout their window and entries are read in (kv-cache.ts layerKvBytes). */
+  readonly layout?: KvLayoutOptions;
+}[];
 
 const kvProfiles = new OwnerMemo<ModelSpec, KvReadProfile>(64);
 
@@ -158,7 +164,9 @@ export function kvReadProfile(spec: ModelSpec, layout: KvLayoutOptions): KvReadP
     Object.freeze(
       spec.layers.map((l) => {
         const { k, v } = layerKvBytesPerToken(l.mixer, layout);
-        return { bytesPerToken: k + v, layer: l };
+        return l.mixer.kind === "mla" && l.mixer.compressed
+          ? { bytesPerToken: k + v, layer: l, layout }
+          : { bytesPerToken: k + v, layer: l };
       }),
     ),
   );
@@ -171,8 +179,11 @@ export function kvReadProfile(spec: ModelSpec, layout: KvLayoutOptions): KvReadP
  */
 export function kvReadBytesPerContextToken(profile: KvReadProfile, context: number): number {
   let perToken = 0;
-  for (const { bytesPerToken, layer } of profile)
-    perToken += (bytesPerToken * tokensKeptByLayer(layer, context)) / context;
+  for (const { bytesPerToken, layer, layout } of profile)
+    perToken +=
+      layout !== undefined
+        ? layerKvBytes(layer, layout, context) / context
+        : (bytesPerToken * tokensKeptByLayer(layer, context)) / context;
   return perToken;
 }
 

@@ -1,4 +1,5 @@
-import { type Bytes, mib } from "../../units/units.js";
+import type { GpuSpec } from "../../catalog/gpu-types.js";
+import { type Bytes, bytes, mib } from "../../units/units.js";
 
 /**
  * CUDA context, kernels and cuBLAS workspace outside PyTorch's allocator. No engine publishes
@@ -6,3 +7,14 @@ import { type Bytes, mib } from "../../units/units.js";
  * see docs/research/anchors.md §B3) and memlens uses the same figure.
  */
 export const CUDA_CONTEXT_BYTES: Bytes = mib(457);
+
+/**
+ * The device memory the driver reports as total on a catalog GPU: CUDA's (cudaMemGetInfo /
+ * cudaDeviceProp.totalGlobalMem, what PyTorch and vLLM print) or ROCm's, from the GPU row's
+ * sourced `reportedTotals`; null where the catalog has no such figure (nvidia-smi's total, a few
+ * hundred MiB higher, is not used).
+ */
+export function reportedTotalBytes(gpu: GpuSpec): Bytes | null {
+  const t = gpu.reportedTotals?.find((r) => r.reportedBy === "cuda" || r.reportedBy === "rocm-smi");
+  return t ? bytes(Math.floor(t.bytes)) : null;
+}

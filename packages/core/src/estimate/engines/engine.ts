@@ -110,6 +110,14 @@ export interface Engine<R = unknown> extends EngineCapabilities {
    * planner's default search skips such an engine: its candidates are the base engine's.
    */
   readonly variantOf?: InferenceEngine;
+  /**
+   * How the engine's fit is measured on a catalog GPU: "reported" = against the memory the driver
+   * reports as total (`reportedTotalBytes`: llama.cpp fits what the driver reports free,
+   * transformers what is left of the reported total), where the catalog has that figure;
+   * omitted = against the board's marketed size (engines that size a pool from the reported
+   * total themselves, vLLM and SGLang, report it in their own start-up figures).
+   */
+  readonly fitCapacity?: "reported";
   defaults(gpu: GpuSpec | undefined, deviceCount: number): EngineDefaults;
   /**
    * Tokens per sequence the engine runs when the scenario names no contextLength (ollama picks

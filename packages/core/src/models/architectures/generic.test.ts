@@ -1,11 +1,8 @@
 import { describe, expect, it } from "vitest";
-import dsv4Text from "../../../../../../shared/fixtures/hf-configs-2026/deepseek-ai/DeepSeek-V4-Flash/config.json?raw";
-import minimaxM3Text from "../../../../../../shared/fixtures/hf-configs-2026/MiniMaxAI/MiniMax-M3/config.json?raw";
 import { findModelRow } from "../../catalog/models.js";
 import { MemlensError } from "../../errors/memlens-error.js";
 import { kvBytesPerToken, uniformKvLayout } from "../../estimate/kv-cache.js";
 import { modelSpecFromHfConfig } from "../from-hf-config.js";
-import { textArchitecture } from "./index.js";
 
 const fp16 = uniformKvLayout("fp16");
 const configOf = (id: string) => {
@@ -65,47 +62,7 @@ describe("a model_type memlens does not know", () => {
   });
 });
 
-// 2025–2026 configs (verbatim in shared/fixtures/hf-configs-2026) whose model_type memlens has no
-// builder for. `published` is the count in the checkpoint's name; `error` is what the generic path
-// gives today (generic / published - 1, measured, not derived): a check that it stays where it is
-// and a record of how far off each is. `unmodelled` is what the notes must name.
-// qwen3_5, qwen3_5_moe, qwen3_vl, gemma4, mimo, mimo_v2_flash and step3p7 have builders of their
-// own now: arch-2026.test.ts checks that every one of their fixtures estimates with no
-// Approximate note (they measured -9.8%, -2.5%, +2.4%, -5.3% and +8.9% here before); so do
-// nemotron_h, glm_moe_dsa and minimax_m2 (arch-2026-b.test.ts).
-const CASES = [
-  // minimax_m3: block-sparse attention with an index, not modelled yet (M2.x is: minimax-m2.ts).
-  {
-    id: "MiniMaxAI/MiniMax-M3",
-    text: minimaxM3Text,
-    published: null,
-    error: null,
-    unmodelled: /sparse_attention_config/,
-  },
-  // deepseek_v4: compressed sparse attention, hyper-connections and hash-routed layers, not modelled yet.
-  {
-    id: "deepseek-ai/DeepSeek-V4-Flash",
-    text: dsv4Text,
-    published: null,
-    error: null,
-    unmodelled: /compress_ratios/,
-  },
-] as const;
-
-describe("2025–2026 configs of model_types memlens does not know", () => {
-  it.each(CASES)("$id estimates as approximate, naming what it read and what it could not model", (c) => {
-    const cfg = JSON.parse(c.text) as Record<string, unknown>;
-    expect(textArchitecture(String(cfg.model_type))).toBeUndefined();
-    const spec = modelSpecFromHfConfig(cfg, c.id);
-    const notes = approximateNotes(spec.notes).join("\n");
-    expect(notes).toMatch(/estimated as a Llama-like decoder from config(\.text_config)? fields hidden_size/);
-    expect(notes).toMatch(c.unmodelled);
-    expect(kvBytesPerToken(spec, fp16)).toBeGreaterThan(0);
-    if (c.published !== null && c.error !== null) {
-      const error = spec.parameters / c.published - 1;
-      console.log(`${c.id}: ${spec.parameters} vs ${c.published} published: ${(error * 100).toFixed(1)}%`);
-      expect(error).toBeGreaterThanOrEqual(c.error[0]);
-      expect(error).toBeLessThanOrEqual(c.error[1]);
-    } else console.log(`${c.id}: ${spec.parameters} (no count in its name)`);
-  });
-});
+// Every 2025–2026 config in shared/fixtures/hf-configs-2026 has a builder of its own now (they
+// measured -9.8% to +8.9% on this generic path before): arch-2026.test.ts (qwen3_5, qwen3_5_moe,
+// qwen3_vl, gemma4, mimo, mimo_v2_flash, step3p7), arch-2026-b.test.ts (nemotron_h, glm_moe_dsa,
+// minimax_m2) and arch-2026-c.test.ts (deepseek_v4, minimax_m3, kimi_k3) check that each estimates.

@@ -1,6 +1,7 @@
 import { cohere } from "./cohere.js";
 import type { ArchitectureBuilder, MultimodalArchitecture } from "./common.js";
 import { deepseek } from "./deepseek.js";
+import { deepseekV4 } from "./deepseek-v4.js";
 import { falcon } from "./falcon.js";
 import { gemma, gemma2, gemma3, gemma3Text } from "./gemma.js";
 // 2026 families (issue 15): Qwen3.5/3.6, Qwen3-VL, Gemma 4, MiMo, Step-3.7.
@@ -12,11 +13,13 @@ import { gpt2 } from "./gpt2.js";
 import { gptj } from "./gptj.js";
 import { jamba } from "./jamba.js";
 import { kimiK25 } from "./kimi-k25.js";
+import { kimiK3, kimiLinear } from "./kimi-linear.js";
 import { llama } from "./llama.js";
 import { llama4, llama4Text } from "./llama4.js";
 import { mamba } from "./mamba.js";
 import { mimo, mimoV2Flash } from "./mimo.js";
 import { minimaxM2 } from "./minimax-m2.js";
+import { minimaxM3 } from "./minimax-m3.js";
 import { mistral, mistral3, mixtral } from "./mistral.js";
 import { nemotronH } from "./nemotron-h.js";
 import { nemotronNas } from "./nemotron-nas.js";
@@ -41,6 +44,7 @@ export const TEXT_ARCHITECTURES: Readonly<Record<string, ArchitectureBuilder>> =
   deepseek_v2: deepseek,
   deepseek_v3: deepseek,
   deepseek_v32: deepseek,
+  deepseek_v4: deepseekV4,
   falcon,
   RefinedWeb: falcon,
   RefinedWebModel: falcon,
@@ -57,10 +61,12 @@ export const TEXT_ARCHITECTURES: Readonly<Record<string, ArchitectureBuilder>> =
   granite: llama,
   jamba,
   kimi_k2: deepseek,
+  kimi_linear: kimiLinear,
   llama,
   llama4_text: llama4Text,
   mamba,
   minimax_m2: minimaxM2,
+  minimax_m3: minimaxM3,
   mistral,
   mixtral,
   nemotron_h: nemotronH,
@@ -91,6 +97,7 @@ export const TEXT_ARCHITECTURES: Readonly<Record<string, ArchitectureBuilder>> =
 export const MULTIMODAL_ARCHITECTURES: Readonly<Record<string, MultimodalArchitecture>> = {
   gemma3,
   kimi_k25: kimiK25,
+  kimi_k3: kimiK3,
   llama4,
   mistral3,
   // 2026 families (issue 15).

@@ -159,6 +159,7 @@ function tooManySequences(gpuCount: number, batch: number): EngineResult<LlamaCp
 export const llamaCppEngine: Engine<LlamaCppReport> = {
   name: "llama.cpp",
   label: "llama.cpp",
+  fitCapacity: "reported",
   kvDtypes: LLAMACPP_CACHE_TYPES,
   acceptsWeights: (format) => PLAIN_WEIGHTS.has(format.toLowerCase()) || GGUF_NAMES.has(format.toLowerCase()),
   searchKvDtypes: ["fp16", "q8_0", "q4_0"],

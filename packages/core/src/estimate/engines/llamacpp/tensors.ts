@@ -62,6 +62,33 @@ export const LLAMACPP_DOES_NOT_RUN: Readonly<Record<string, string>> = {
   minimax_m3: "no llama.cpp arch in src/llama-arch.cpp",
 };
 
+/**
+ * model_types llama.cpp has an architecture for (LLM_ARCH_NAMES in src/llama-arch.cpp @ 00395eb2,
+ * matched by name) whose GGUF tensors and caches memlens does not lay out yet: a GGUF file of one
+ * is read from its own header; from a config.json, estimates refuse and say so.
+ */
+export const LLAMACPP_ARCH_NOT_LAID_OUT: Readonly<Record<string, string>> = {
+  qwen3_5: "qwen35",
+  qwen3_5_text: "qwen35",
+  qwen3_5_moe: "qwen35moe",
+  qwen3_5_moe_text: "qwen35moe",
+  qwen3_vl: "qwen3vl",
+  qwen3_vl_text: "qwen3vl",
+  qwen3_vl_moe: "qwen3vlmoe",
+  qwen3_vl_moe_text: "qwen3vlmoe",
+  gemma4: "gemma4",
+  gemma4_text: "gemma4",
+  deepseek_v4: "deepseek4",
+  deepseek_v32: "deepseek32",
+  glm_moe_dsa: "glm-dsa",
+  nemotron_h: "nemotron_h / nemotron_h_moe",
+  "nemotron-nas": "deci",
+  minimax_m2: "minimax-m2",
+  mimo_v2_flash: "mimo2",
+  kimi_linear: "kimi-linear",
+  kimi_k3: "kimi-linear",
+};
+
 /** Architectures whose sliding-window layers llama.cpp keeps in a separate, window-sized cache. */
 const SWA_ARCHS = new Set(["gemma2", "gemma3", "gpt-oss", "cohere2", "llama4"]);
 
@@ -376,6 +403,14 @@ export function llamaCppModelFromSpec(
       "unsupported-architecture",
       `llama.cpp does not run this architecture: model_type "${spec.architecture}" (${notRun}); use engine vllm, sglang or transformers`,
       "model",
+    );
+  const notLaidOut = LLAMACPP_ARCH_NOT_LAID_OUT[spec.architecture];
+  if (!arch && notLaidOut)
+    throw new MemlensError(
+      "unsupported-architecture",
+      `llama.cpp runs model_type "${spec.architecture}" as its "${notLaidOut}" architecture, but memlens does not lay out that GGUF's tensors and cache yet; give a .gguf file of it, or use engine vllm, sglang or transformers`,
+      "model",
+      Object.keys(LLAMACPP_ARCH),
     );
   if (!arch)
     throw new MemlensError(

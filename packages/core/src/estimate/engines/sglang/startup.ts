@@ -109,6 +109,50 @@ export interface SglangStartup {
   readonly vSizeBytes: number;
 }
 
+/** SGLang's default `--swa-full-tokens-ratio` (server_args.py ServerArgs.swa_full_tokens_ratio). */
+export const SGLANG_SWA_FULL_TOKENS_RATIO = 0.8;
+
+/**
+ * DeepSeek-V4 in SGLang: bytes per "full" token of the four pools and the c4 compress state, as
+ * DSV4PoolConfigurator._get_bytes_per_full_token sums them (python/sglang/srt/model_executor/
+ * pool_configurator.py, its fp8 path, no speculative decoding, no HiSparse):
+ *   kv = qk_nope + 2 × qk_rope + 8 (FP8 nope, BF16 rope, scales: 584 for head_dim 512),
+ *   indexer = index_head_dim + index_head_dim / 128 × 4 (132);
+ *   swa_ratio × kv × layers + kv × (c4 / 4 + c128 / 128) + indexer × c4 / 4
+ *   + swa_ratio × (c4 ring 8 / window) × (4 × head_dim + 4 × index_head_dim) × 4 × c4
+ * with the compress state in float32 (SGLANG_DSV4_COMPRESS_STATE_DTYPE; taken as its float32
+ * default) and swa_ratio SGLang's default 0.8. The c128 state is per request, not per token.
+ * Layers of the first pipeline stage (`pp` equal stages). Rounded up to whole bytes.
+ */
+export function sglangDsv4BytesPerFullToken(spec: EngineInput["spec"], pp = 1): number {
+  const stage = spec.layers.slice(0, Math.ceil(spec.layers.length / pp));
+  let layers = 0;
+  let c4 = 0;
+  let c128 = 0;
+  let kv = 0;
+  let indexer = 0;
+  let indexerHeadDim = 0;
+  let headDim = 0;
+  let window = 1;
+  for (const l of stage) {
+    const m = l.mixer;
+    if (m.kind !== "mla" || !m.compressed) continue;
+    layers++;
+    kv = m.qkNopeHeadDim + 2 * m.qkRopeHeadDim + 8;
+    headDim = m.qkNopeHeadDim + m.qkRopeHeadDim;
+    window = m.compressed.window;
+    if (m.compressed.ratio === 4) {
+      c4++;
+      indexer = mlaIndexerKeyBytes(m);
+      indexerHeadDim = m.indexerHeadDim ?? 0;
+    } else if (m.compressed.ratio === 128) c128++;
+  }
+  const swa = SGLANG_SWA_FULL_TOKENS_RATIO;
+  const c4RingPerWindow = 8 / window;
+  const state = swa * c4RingPerWindow * (4 * headDim + 4 * indexerHeadDim) * 4 * c4;
+  return Math.ceil(swa * kv * layers + kv * (c4 / 4 + c128 / 128) + (indexer * c4) / 4 + state);
+}
+
 /** SGLang's start-up split for a scenario (one GPU of the first pipeline stage). */
 export function sglangStartup(input: EngineInput): SglangStartup {
   const { spec, scenario } = input;
@@ -136,7 +180,8 @@ export function sglangStartup(input: EngineInput): SglangStartup {
   const layers = Math.ceil(attentionLayers / pp);
   let kPerToken = 0;
   let vPerToken = 0;
-  if (first?.kind === "mla")
+  if (first?.kind === "mla" && first.compressed) kPerToken = sglangDsv4BytesPerFullToken(spec, pp);
+  else if (first?.kind === "mla")
     // DSA models add the indexer key per layer (sglang's pool configurator: "Add indexer KV cache
     // overhead for NSA models", index_head_dim + index_head_dim // 128 × 4 uint8 bytes, all layers).
     kPerToken = ((first.kvLoraRank + first.qkRopeHeadDim) * e + mlaIndexerKeyBytes(first)) * layers;
@@ -145,6 +190,11 @@ export function sglangStartup(input: EngineInput): SglangStartup {
     const heads = Math.max(1, Math.floor(first.numKvHeads / tp));
     kPerToken = heads * first.headDim * layers * e;
     vPerToken = heads * first.valueHeadDim * layers * e;
+    // MiniMax-M3's sparse layers also cache the indexer key per token (sparse_index_dim per KV
+    // head), in the KV dtype.
+    for (const l of spec.layers.slice(0, Math.ceil(spec.layers.length / pp)))
+      if (l.mixer.kind === "attention" && l.mixer.indexKeyDim)
+        kPerToken += heads * (l.mixer.indexKeyDim / l.mixer.numKvHeads) * e;
   }
   const cell = kPerToken + vPerToken;
   // model_runner.profile_max_num_token: rest_memory = available_gpu_memory − total_gpu_memory ×

@@ -9,6 +9,7 @@ import {
   type KvDtype,
   type KvLayoutOptions,
   kvLayoutKey,
+  layerKvBytes,
   layerKvBytesPerToken,
   layerRecurrentStateBytes,
 } from "../../kv-cache.js";
@@ -170,9 +171,21 @@ function stageKvSums(
  * token × tokens it keeps × batch (× the rank's share of KV heads for attention) plus its
  * recurrent state × batch, added layer by layer.
  */
-function kvBytesPerStage(p: Prepared, contextLength: number, batch: number): number[] {
+function kvBytesPerStage(p: Prepared, spec: ModelSpec, contextLength: number, batch: number): number[] {
   const kvPerStage: number[] = [];
   for (let s = 0; s < p.pp; s++) kvPerStage.push(0);
+  // DeepSeek-V4's compressed layers keep a window plus one entry per `ratio` tokens: not a per-token
+  // product, so neither shortcut below applies; sum them layer by layer (kv-cache.ts layerKvBytes).
+  if (spec.layers.some((l) => l.mixer.kind === "mla" && l.mixer.compressed)) {
+    for (const l of spec.layers) {
+      const bytes =
+        layerKvBytes(l, p.kvLayout, contextLength) * batch * (l.mixer.kind === "attention" ? p.share : 1);
+      const state = layerRecurrentStateBytes(l.mixer, p.kvLayout) * batch;
+      const s = p.stageOf[l.index] ?? 0;
+      kvPerStage[s] = (kvPerStage[s] ?? 0) + bytes + state;
+    }
+    return kvPerStage;
+  }
   const sums = p.stageSums;
   if (sums && Number.isInteger(contextLength) && Number.isInteger(batch) && batch >= 0) {
     const limit = Number.MAX_SAFE_INTEGER / 2 ** sums.shareBits;
@@ -247,6 +260,7 @@ function prepared(input: EngineInput): Prepared {
 export const transformersEngine: Engine<TransformersReport> = {
   name: "transformers",
   label: "transformers",
+  fitCapacity: "reported",
   kvDtypes: ["auto", ...TRANSFORMERS_KV],
   acceptsWeights: isCheckpointWeightName,
   searchKvDtypes: ["auto"],
@@ -259,7 +273,7 @@ export const transformersEngine: Engine<TransformersReport> = {
     const p = prepared(input);
     const { tp, pp, kvLayout, attention, dtypeBytes, weights } = p;
     // KV per pipeline stage (each stage holds its layers' cache), split by KV heads under TP.
-    const kvPerStage = kvBytesPerStage(p, contextLength, batch);
+    const kvPerStage = kvBytesPerStage(p, spec, contextLength, batch);
     // Prefill of the whole context in one forward pass: the activation peak of generate().
     const act = estimateInferenceActivations(spec, {
       batch,

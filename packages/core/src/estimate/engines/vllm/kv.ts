@@ -17,6 +17,11 @@ export type VllmKvSpec =
       readonly headSize: number;
       readonly headSizeV: number;
       readonly dtypeBytes: number;
+      /**
+       * MiniMax-M3 sparse layers: the indexer's side cache (MiniMaxM3Indexer, index heads per rank
+       * × sparse_index_dim in the KV dtype) counted in the layer's page; absent elsewhere.
+       */
+      readonly indexerBytes?: number;
     }
   /** SlidingWindowSpec: the last `window` tokens kept (Gemma 2/3, gpt-oss, Mistral v0.1). */
   | {
@@ -47,6 +52,13 @@ export type VllmKvSpec =
       readonly headSize: number;
       readonly dtypeBytes: number;
       readonly indexerBytes: number;
+      /**
+       * DeepSeek-V4 (MLAAttentionSpec with compress_ratio, model_version "deepseek_v4"): a page
+       * holds `blockSize` compressed entries, one per `compressRatio` tokens; 0 = the layer keeps
+       * only its `window` (counted like a sliding window). Absent on ordinary MLA layers.
+       */
+      readonly compressRatio?: number;
+      readonly window?: number;
     }
   /** MambaSpec: one constant-size state per sequence, padded to the attention page. */
   | {
@@ -61,7 +73,7 @@ export function vllmPageBytes(s: VllmKvSpec): number {
   switch (s.kind) {
     case "full":
       // FullAttentionSpec.real_page_size_bytes: block × heads × (head_size + head_size_v) × dtype.
-      return s.blockSize * s.numKvHeads * (s.headSize + s.headSizeV) * s.dtypeBytes;
+      return s.blockSize * (s.numKvHeads * (s.headSize + s.headSizeV) * s.dtypeBytes + (s.indexerBytes ?? 0));
     case "sliding":
     case "chunked":
       // AttentionSpec.real_page_size_bytes: coefficient 2 (K and V) × block × heads × head_size.
@@ -80,8 +92,13 @@ const cdiv = (a: number, b: number): number => Math.ceil(a / b);
 export function vllmMaxMemoryBytes(s: VllmKvSpec, maxModelLen: number, maxNumBatchedTokens: number): number {
   const page = vllmPageBytes(s);
   switch (s.kind) {
-    case "full":
     case "mla":
+      if (s.compressRatio === 0 && s.window !== undefined)
+        return (cdiv(Math.min(s.window - 1 + maxNumBatchedTokens, maxModelLen), s.blockSize) + 1) * page;
+      if (s.compressRatio !== undefined && s.compressRatio > 0)
+        return cdiv(cdiv(maxModelLen, s.compressRatio), s.blockSize) * page;
+      return cdiv(maxModelLen, s.blockSize) * page;
+    case "full":
       return cdiv(maxModelLen, s.blockSize) * page;
     case "sliding": {
       // SlidingWindowSpec: the window minus one plus a scheduled chunk, +1 block for alignment.
@@ -152,6 +169,7 @@ export function vllmLayerKvSpec(layer: LayerSpec, o: VllmKvOptions): VllmKvSpec 
         headSize: m.headDim,
         headSizeV: m.valueHeadDim,
         dtypeBytes: o.dtypeBytes,
+        ...(m.indexKeyDim ? { indexerBytes: heads * (m.indexKeyDim / m.numKvHeads) * o.dtypeBytes } : {}),
       };
     }
     case "mla":
@@ -162,6 +180,7 @@ export function vllmLayerKvSpec(layer: LayerSpec, o: VllmKvOptions): VllmKvSpec 
         headSize: m.kvLoraRank + m.qkRopeHeadDim,
         dtypeBytes: o.dtypeBytes,
         indexerBytes: mlaIndexerKeyBytes(m),
+        ...(m.compressed ? { compressRatio: m.compressed.ratio, window: m.compressed.window } : {}),
       };
     case "mamba":
     case "linear-attention": {

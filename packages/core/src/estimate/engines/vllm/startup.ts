@@ -6,6 +6,7 @@ import { type Bytes, bytes, GIB, MIB } from "../../../units/units.js";
 import type { EngineInput } from "../../estimate-types.js";
 import type { KvDtype } from "../../kv-cache.js";
 import { computeDtypeOf, weightFormatKey } from "../../weights.js";
+import { reportedTotalBytes } from "../cuda-context.js";
 import { vllmActivationPeak } from "./activations.js";
 import { type VllmBehaviour, vllmBehaviour } from "./behaviour.js";
 import {
@@ -67,8 +68,7 @@ const DRIVER_RESERVE_FRACTION = 1 - 79.19 / 80;
 
 /** Memory `torch.cuda.mem_get_info()` reports on a catalog GPU (`total_memory` in vLLM's logs). */
 export function gpuVisibleMemory(gpu: GpuSpec): Bytes {
-  const cuda = gpu.reportedTotals?.find((t) => t.reportedBy === "cuda");
-  return bytes(Math.floor(cuda?.bytes ?? gpu.memoryBytes * (1 - DRIVER_RESERVE_FRACTION)));
+  return reportedTotalBytes(gpu) ?? bytes(Math.floor(gpu.memoryBytes * (1 - DRIVER_RESERVE_FRACTION)));
 }
 
 /** Device memory vLLM sees (`total_memory` in its logs). */
