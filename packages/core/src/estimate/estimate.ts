@@ -4,6 +4,7 @@ import { catalogModelSpec } from "../catalog/models.js";
 import { MemlensError } from "../errors/memlens-error.js";
 import { modelSpecFromHfConfig } from "../models/from-hf-config.js";
 import type { ModelSpec } from "../models/model-spec.js";
+import { parallelCommunication } from "../perf/communication.js";
 import {
   DEFAULT_EFFICIENCY,
   type Efficiency,
@@ -226,7 +227,9 @@ export function scenarioPerformance(
   const weights = estimateWeights(spec, format);
   // Average KV bytes a decode step reads per token of context, with sliding windows applied.
   const kvReadPerToken = kvReadBytesPerContextToken(kvReadProfile(spec, kvLayout), contextLength);
+  const communication = parallelCommunication(spec, gpu.interconnect, input.scenario.parallel);
   return estimatePerformance({
+    ...(communication && { communication }),
     spec,
     gpu,
     format,
