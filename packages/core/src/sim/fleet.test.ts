@@ -18,9 +18,9 @@ const arb = fc.record({
   replicas: fc.integer({ min: 1, max: 6 }),
 });
 
-function options(
-  c: fc.RecordValue<typeof arb extends fc.Arbitrary<infer T> ? T : never>,
-): SimulateServingOptions {
+type FleetCase = typeof arb extends fc.Arbitrary<infer T> ? T : never;
+
+function options(c: FleetCase): SimulateServingOptions {
   return {
     workload: generateWorkload({
       requests: c.requests,
