@@ -59,6 +59,8 @@ export * from "./models/model-spec.js";
 export * from "./models/safetensors.js";
 export * from "./perf/roofline.js";
 export * from "./perf/step-cost.js";
+export * from "./perf/communication.js";
+export * from "./perf/speculative.js";
 export * from "./plan/index.js";
 export * from "./scenario/scenario.js";
 export * from "./units/units.js";

@@ -10,7 +10,9 @@ import {
   type Efficiency,
   estimatePerformance,
   type PerformanceEstimate,
+  type RooflineInput,
 } from "../perf/roofline.js";
+import { type SpeculativeOptions, speculativePerformance } from "../perf/speculative.js";
 import { kvReadBytesPerContextToken, kvReadProfile } from "../perf/step-cost.js";
 import { parseScenario, type Scenario, scenarioToJson } from "../scenario/scenario.js";
 import { bytes } from "../units/units.js";
@@ -37,6 +39,8 @@ export interface EstimateOptions {
   readonly efficiency?: Efficiency;
   /** Prompt length for time to first token; defaults to the scenario's contextLength. */
   readonly promptTokens?: number;
+  /** Speculative decoding (perf/speculative.ts): adds `speculative` to the answer. */
+  readonly speculative?: SpeculativeOptions;
 }
 
 /** The ModelSpec a scenario names: a catalog id or an inline config.json. */
@@ -165,6 +169,26 @@ export function estimateWithReport(rawScenario: unknown, options: EstimateOption
       `Speed is a roofline at ${Math.round((options.efficiency ?? DEFAULT_EFFICIENCY).compute * 100)}% of peak ${p.computeDtype} FLOP/s and ${Math.round((options.efficiency ?? DEFAULT_EFFICIENCY).memory * 100)}% of memory bandwidth; decode is measured at a full ${ctx}-token context.`,
     );
   } else notes.push("No GPU named (hardware.memoryBytes only): speed is not estimated.");
+  let speculative: Estimate["speculative"];
+  if (options.speculative) {
+    if (!gpu)
+      throw new MemlensError(
+        "invalid-value",
+        "speculative decoding speed needs a GPU from the catalog",
+        "hardware.gpu",
+      );
+    const x = scenarioRooflineInput(input, mem.kvLayout, scenario.batch, ctx, options);
+    const sp = speculativePerformance(x, options.speculative);
+    const tp = scenario.parallel.tensor;
+    speculative = {
+      ...sp,
+      draftWeightBytesPerDevice: Math.ceil(sp.draftWeightBytes / tp),
+      draftKvBytesPerTokenPerDevice: Math.ceil(sp.draftKvBytesPerToken / tp),
+    };
+    notes.push(
+      `Speculative decoding (${sp.method}, k = ${sp.numSpeculativeTokens}, acceptance ${sp.acceptanceRate}): ${sp.expectedTokensPerStep.toFixed(2)} tokens per sequence per step (Leviathan et al. 2023), ${sp.decodeTokensPerSecond.toFixed(1)} tokens/s against ${performance.decodeTokensPerSecond.toFixed(1)} without. The drafter's weights and KV (speculative.draft*) are not yet taken from the devices' totals or the KV pool.`,
+    );
+  }
 
   const answer: Estimate = {
     memlensVersion: MEMLENS_VERSION,
@@ -185,6 +209,7 @@ export function estimateWithReport(rawScenario: unknown, options: EstimateOption
     maxContextLength,
     maxConcurrentSequences,
     kvBytesPerToken: kvPerToken,
+    ...(speculative && { speculative }),
     notes,
   };
   return { estimate: answer, report: mem.report, issues: mem.issues };
@@ -222,13 +247,24 @@ export function scenarioPerformance(
   contextLength: number,
   options: Pick<EstimateOptions, "efficiency" | "promptTokens"> = {},
 ): PerformanceEstimate {
+  return estimatePerformance(scenarioRooflineInput(input, kvLayout, batch, contextLength, options));
+}
+
+/** The roofline inputs of a scenario's engine input (what `scenarioPerformance` prices). */
+export function scenarioRooflineInput(
+  input: EngineInput,
+  kvLayout: KvLayoutOptions,
+  batch: number,
+  contextLength: number,
+  options: Pick<EstimateOptions, "efficiency" | "promptTokens"> = {},
+): RooflineInput {
   const { spec, format, gpu } = input;
   if (!gpu) throw new MemlensError("invalid-value", "speed needs a GPU from the catalog", "hardware.gpu");
   const weights = estimateWeights(spec, format);
   // Average KV bytes a decode step reads per token of context, with sliding windows applied.
   const kvReadPerToken = kvReadBytesPerContextToken(kvReadProfile(spec, kvLayout), contextLength);
   const communication = parallelCommunication(spec, gpu.interconnect, input.scenario.parallel);
-  return estimatePerformance({
+  return {
     ...(communication && { communication }),
     spec,
     gpu,
@@ -242,5 +278,5 @@ export function scenarioPerformance(
     promptTokens: options.promptTokens ?? contextLength,
     tensorParallel: input.scenario.parallel.tensor,
     efficiency: options.efficiency ?? DEFAULT_EFFICIENCY,
-  });
+  };
 }
