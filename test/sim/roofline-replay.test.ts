@@ -111,12 +111,14 @@ describe("the datasheet roofline replays both recorded vLLM runs", () => {
   });
 });
 
-describe("tensor parallelism over PCIe: the known gap", () => {
+describe("tensor parallelism over PCIe: the remaining gap", () => {
   // Qwen3-32B on two RTX PRO 6000 Blackwell (no NVLink) with TP2, vLLM 0.19.0, its own 300-request
-  // ShareGPT workload. Core's step time has no all-reduce term (two per layer) and no per-step
-  // overhead, so it is about 36% fast here; asserted so that the README's figure stays true and a
-  // communication model shows up as a change to this test.
-  it("median TTFT, TPOT and E2E come out 30–42% short", async () => {
+  // ShareGPT workload. Without communication core's step was about 36% fast here (-37.3%, -36.3%,
+  // -36.1%). perf/communication.ts now charges two all-reduces per layer by NCCL's own cost model
+  // over the catalog's PCIe 5.0 x16 link, nothing fitted to this run: 21-26% short. What is left is
+  // not modelled: no per-step scheduling overhead (none sourced for vLLM 0.19), no loss of GEMM
+  // efficiency at half width, vLLM's custom all-reduce instead of NCCL for small messages.
+  it("median TTFT, TPOT and E2E come out 15–30% short", async () => {
     const dir = join(here, "data/rtxpro6000-qwen3-32b-tp2-vllm-0.19");
     const measured = parseMeasuredRequests(readFileSync(join(dir, "requests.jsonl"), "utf8"));
     const m = (
@@ -148,14 +150,14 @@ describe("tensor parallelism over PCIe: the known gap", () => {
     ];
     expect(errs.map(pct)).toMatchInlineSnapshot(`
       [
-        "-37.3%",
-        "-36.3%",
-        "-36.1%",
+        "-20.8%",
+        "-25.5%",
+        "-22.4%",
       ]
     `);
     for (const e of errs) {
-      expect(e).toBeLessThan(-0.3);
-      expect(e).toBeGreaterThan(-0.42);
+      expect(e).toBeLessThan(-0.15);
+      expect(e).toBeGreaterThan(-0.3);
     }
   });
 });

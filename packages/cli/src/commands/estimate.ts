@@ -8,10 +8,11 @@ import {
   formatSeconds,
   looksLikeOllamaTag,
   MemlensError,
+  type SpeculativeOptions,
 } from "@memlens/core";
-import { intFlag, parseFlags } from "../args.js";
+import { intFlag, numberFlag, parseFlags } from "../args.js";
 import { type CliIo, parseJsonText, readJsonFile, readStdin, styler } from "../io.js";
-import { modelFieldOf, resolveScenarioModel } from "./model-ref.js";
+import { modelFieldOf, resolveModelFlag, resolveScenarioModel } from "./model-ref.js";
 
 const HELP = `memlens estimate: memory per GPU, whether it fits, max context and concurrency, and speed
 
@@ -19,6 +20,11 @@ const HELP = `memlens estimate: memory per GPU, whether it fits, max context and
   memlens estimate --model ID|CONFIG.json|FILE.gguf|org/name[:QUANT] [--engine transformers] [--weights bf16|fp8|gptq|nf4|Q4_K_M...]
                    [--kv-cache auto|fp16|fp8|q8_0] [--ctx 8192] [--batch 1] [--gpu H100-SXM-80GB]
                    [--gpus 1] [--tp 1] [--pp 1] [--json]
+                   [--speculative draft:ID|eagle|mtp|ngram --num-speculative-tokens K --acceptance-rate A]
+
+--speculative adds "speculative" to the answer: expected tokens per step (1-A^(K+1))/(1-A)
+(Leviathan et al. 2023), the verify and draft time per step, decode tokens/s with speculation, and
+the drafter's weights and KV per token per GPU.
 
 Flags override the same fields of --scenario. The scenario format is docs SCENARIO.md.
 A Hub id (org/name, org/name@rev, org/name-GGUF:Q4_K_M) is read from the Hugging Face Hub and cached:
@@ -142,14 +148,84 @@ export async function scenarioFromArgs(
   return { scenario: s, json: v.json === true, help: v.help === true };
 }
 
+const SPECULATIVE_FLAGS = ["speculative", "num-speculative-tokens", "acceptance-rate"] as const;
+type SpeculativeFlag = (typeof SPECULATIVE_FLAGS)[number];
+
+/** Takes --speculative, --num-speculative-tokens and --acceptance-rate (and their values) out of argv. */
+function takeSpeculativeFlags(argv: readonly string[]): {
+  rest: string[];
+  given: Partial<Record<SpeculativeFlag, string>>;
+} {
+  const rest: string[] = [];
+  const given: Partial<Record<SpeculativeFlag, string>> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const name = SPECULATIVE_FLAGS.find((f) => a === `--${f}` || a.startsWith(`--${f}=`));
+    if (name === undefined) {
+      rest.push(a);
+      continue;
+    }
+    const eq = a.indexOf("=");
+    const value = eq >= 0 ? a.slice(eq + 1) : argv[++i];
+    if (value === undefined) throw new MemlensError("missing-field", `--${name} needs a value`, `--${name}`);
+    given[name] = value;
+  }
+  return { rest, given };
+}
+
+/** The speculative-decoding options the flags name, or undefined without --speculative. */
+async function speculativeFromFlags(
+  given: Partial<Record<SpeculativeFlag, string>>,
+  io: CliIo,
+): Promise<SpeculativeOptions | undefined> {
+  const m = given.speculative;
+  if (m === undefined) {
+    const stray = SPECULATIVE_FLAGS.find((f) => given[f] !== undefined);
+    if (stray)
+      throw new MemlensError("invalid-value", `--${stray} applies only with --speculative`, `--${stray}`);
+    return undefined;
+  }
+  const k = intFlag(given["num-speculative-tokens"], "--num-speculative-tokens", 1, 16);
+  if (k === undefined)
+    throw new MemlensError(
+      "missing-field",
+      "--num-speculative-tokens K (draft tokens per step, 1-16) is needed with --speculative",
+      "--num-speculative-tokens",
+    );
+  const a = numberFlag(given["acceptance-rate"], "--acceptance-rate", 0, 1);
+  if (a === undefined)
+    throw new MemlensError(
+      "missing-field",
+      "--acceptance-rate A (probability each draft token is accepted, 0-1) is needed with --speculative",
+      "--acceptance-rate",
+    );
+  if (m.startsWith("draft:")) {
+    const { spec } = await resolveModelFlag(m.slice("draft:".length), io, "--speculative");
+    return { method: "draft", draft: spec, numSpeculativeTokens: k, acceptanceRate: a };
+  }
+  if (m === "eagle" || m === "mtp" || m === "ngram")
+    return { method: m, numSpeculativeTokens: k, acceptanceRate: a };
+  throw new MemlensError(
+    "invalid-value",
+    `--speculative must be one of draft:ID, eagle, mtp, ngram, got "${m}"`,
+    "--speculative",
+    ["draft:ID", "eagle", "mtp", "ngram"],
+  );
+}
+
 export async function runEstimate(argv: readonly string[], io: CliIo): Promise<number> {
-  const { scenario, json, help } = await scenarioFromArgs(argv, io);
+  const { rest, given } = takeSpeculativeFlags(argv);
+  const { scenario, json, help } = await scenarioFromArgs(rest, io);
   if (help) {
     io.stdout.write(HELP);
     return 0;
   }
   const spec = await resolveScenarioModel(scenario, io);
-  const est = estimate(scenario, spec ? { modelSpec: spec } : {});
+  const speculative = await speculativeFromFlags(given, io);
+  const est = estimate(scenario, {
+    ...(spec ? { modelSpec: spec } : {}),
+    ...(speculative ? { speculative } : {}),
+  });
   io.stdout.write(json ? `${JSON.stringify(est, null, 2)}\n` : renderEstimate(est, io));
   return 0;
 }

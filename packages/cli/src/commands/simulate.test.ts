@@ -340,6 +340,11 @@ describe("memlens simulate: KV policy and disaggregation flags (in process)", ()
       "--disaggregate",
       "vllm",
     ],
+    [["--dp", "0"], "--dp", "from 1 to 4096"],
+    [["--dp", "2", "--router", "random"], "--router", "round-robin, least-requests, prefix-aware"],
+    [["--router", "least-requests"], "--router", "--dp above 1"],
+    [["--dp", "2", "--disaggregate", "--transfer-bytes-per-second", "1e9"], "--dp", "--disaggregate"],
+    [["--dp", "2", "--router", "prefix-aware", "--engine", "static"], "--router", "vllm"],
   ])("bad input %j exits 2 naming %s", async (extra, field, hint) => {
     const r = await run([...small, ...extra, "--json"]);
     expect(r.code).toBe(2);
@@ -350,5 +355,19 @@ describe("memlens simulate: KV policy and disaggregation flags (in process)", ()
     const plain = await run([...small, ...extra]);
     expect(plain.code).toBe(2);
     expect(plain.err.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("--dp 2 --router least-requests: the fleet's metrics and each replica's, requests and tokens adding up", async () => {
+    const r = await run([...small, "--dp", "2", "--router", "least-requests", "--json"]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.fleet.dp).toBe(2);
+    expect(j.fleet.router).toBe("least-requests");
+    const reps = j.fleet.replicas as { completedRequests: number; outputTokens: number }[];
+    expect(reps).toHaveLength(2);
+    expect(reps[0]!.completedRequests + reps[1]!.completedRequests).toBe(40);
+    expect(reps[0]!.outputTokens + reps[1]!.outputTokens).toBe(j.metrics.outputTokens);
+    expect(j.metrics.completedRequests).toBe(40);
+    expect(j.notes.some((n: string) => n.startsWith("Data parallel: 2 replicas of 1× RTX-4090"))).toBe(true);
   });
 });

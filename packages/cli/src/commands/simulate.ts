@@ -19,6 +19,9 @@ import {
   type LinearStepCoefficients,
   linearStepTime,
   modelStepTime,
+  parseRouter,
+  type ReplicaMetrics,
+  type Router,
   type ServingMetrics,
   type SimulationResult,
   servingSetup,
@@ -53,6 +56,8 @@ prefix caching); throughput and TTFT / TPOT / end-to-end latency
 Engine:
   --engine vllm|static          vLLM v1 continuous batching (default) or static batching
   --tp N                        tensor-parallel GPUs (default 1)
+  --dp N                        data-parallel replicas of --tp GPUs each, its own scheduler and KV pool (default 1)
+  --router round-robin|least-requests|prefix-aware   how requests reach the replicas (default round-robin)
   --max-num-seqs N              (default 256; static: the batch size)
   --max-num-batched-tokens N    token budget per step (default: vLLM's for the GPU)
   --max-model-len N             longer requests are rejected (default: the model's context)
@@ -126,6 +131,12 @@ export interface SimulateReport {
     | StepTimeSummary
     | { readonly kind: "linear"; readonly coefficients: LinearStepCoefficients; readonly source: string };
   readonly metrics: ServingMetrics;
+  /** With --dp above 1: the replicas, the router and each replica's metrics (same names as `metrics`). */
+  readonly fleet?: {
+    readonly dp: number;
+    readonly router: Router;
+    readonly replicas: readonly ReplicaMetrics[];
+  };
   /** Thinned series (≤ 256 points): time (s), KV usage (0–1), running and waiting requests. */
   readonly timeSeries: SimulationResult["timeSeries"];
   readonly notes: readonly string[];
@@ -146,6 +157,9 @@ export async function simulateFromArgs(
   const { spec, ref } = await resolveModelFlag(v.model, io);
   const engine = oneOf(v.engine, "--engine", SIMULATE_ENGINES) ?? "vllm";
   const tp = intFlag(v.tp, "--tp", 1, 1024) ?? 1;
+  const dp = intFlag(v.dp, "--dp", 1, 4096) ?? 1;
+  const router = v.router === undefined ? "round-robin" : withFlag(() => parseRouter(v.router, "--router"));
+  onlyWith(v, ["router"], dp > 1, "--dp above 1");
   const maxNumSeqs = intFlag(v["max-num-seqs"], "--max-num-seqs", 1, 1 << 20) ?? 256;
   const mnbtFlag = intFlag(v["max-num-batched-tokens"], "--max-num-batched-tokens", 1, 2 ** 24);
   const maxModelLen =
@@ -182,6 +196,10 @@ export async function simulateFromArgs(
     );
   onlyWith(v, ["kivi-residual-tokens"], manager === "paged", "--kv-manager paged");
   const disaggregation = disaggregationFromFlags(v, engine, tp);
+  if (dp > 1 && disaggregation)
+    throw new MemlensError("invalid-value", "--dp above 1 and --disaggregate cannot be combined yet", "--dp");
+  if (router === "prefix-aware" && engine !== "vllm")
+    throw new MemlensError("invalid-value", "--router prefix-aware needs --engine vllm", "--router");
   const longPrefill = intFlag(
     v["long-prefill-token-threshold"],
     "--long-prefill-token-threshold",
@@ -196,6 +214,10 @@ export async function simulateFromArgs(
   if (eviction.kind !== "none" && v["no-enable-prefix-caching"] !== true)
     notes.push(
       `Prefix caching is off under --kv-eviction ${eviction.kind}: retained tokens differ per request.`,
+    );
+  if (dp > 1)
+    notes.push(
+      `Data parallel: ${dp} replicas of ${tp}× ${gpu.id} (${dp * tp} GPUs), each its own scheduler and KV pool of the size below; --router ${router}. metrics are the fleet's, fleet.replicas each replica's.`,
     );
   if (disaggregation)
     notes.push(
@@ -248,7 +270,10 @@ export async function simulateFromArgs(
   const summary = stepTimeSummary(setup.step);
   if (calibration) notes.push(`Step time: linear model fitted elsewhere (--calibration ${v.calibration}).`);
   else {
-    if (tp > 1) notes.push("Tensor-parallel all-reduce time is not in the step time (roofline per GPU).");
+    if (tp > 1)
+      notes.push(
+        `Tensor-parallel all-reduces (two per layer) are in the step time: NCCL's ring cost model over the ${gpu.interconnect.kind} link.`,
+      );
     notes.push(
       `Step time: roofline at ${summary.computeEfficiency} of peak ${summary.computeDtype} FLOP/s and ${summary.memoryEfficiency} of bandwidth, no fixed per-step overhead; real engines add scheduling and launch time.`,
     );
@@ -265,6 +290,7 @@ export async function simulateFromArgs(
       enableChunkedPrefill: v["no-enable-chunked-prefill"] !== true,
       ...(longPrefill !== undefined ? { longPrefillTokenThreshold: longPrefill } : {}),
       kvCache: setup.kvCache,
+      ...(dp > 1 ? { replicas: dp, router } : {}),
       ...(disaggregation
         ? {
             disaggregation: {
@@ -307,6 +333,7 @@ export async function simulateFromArgs(
       ? { kind: "linear", coefficients: calibration, source: v.calibration ?? "" }
       : summary,
     metrics: result.metrics,
+    ...(result.replicas ? { fleet: { dp, router, replicas: result.replicas } } : {}),
     timeSeries: result.timeSeries,
     notes,
   };

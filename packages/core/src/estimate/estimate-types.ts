@@ -1,6 +1,7 @@
 import type { GpuSpec } from "../catalog/gpu-types.js";
 import type { ModelSpec } from "../models/model-spec.js";
 import type { PerformanceEstimate } from "../perf/roofline.js";
+import type { SpeculativeEstimate } from "../perf/speculative.js";
 import type { Scenario } from "../scenario/scenario.js";
 import type { Bytes } from "../units/units.js";
 import type { WeightFormat } from "./weights.js";
@@ -49,6 +50,14 @@ export interface Estimate {
   /** Most sequences of `contextLength` that fit together; 0 when one does not. */
   readonly maxConcurrentSequences: number;
   readonly kvBytesPerToken: number;
+  /**
+   * With speculative decoding (EstimateOptions.speculative; CLI --speculative): tokens per step,
+   * the verify and draft times, decode speed with speculation, and the drafter's memory.
+   */
+  readonly speculative?: SpeculativeEstimate & {
+    readonly draftWeightBytesPerDevice: number;
+    readonly draftKvBytesPerTokenPerDevice: number;
+  };
   readonly notes: readonly string[];
 }
 

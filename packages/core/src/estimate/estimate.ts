@@ -4,12 +4,15 @@ import { catalogModelSpec } from "../catalog/models.js";
 import { MemlensError } from "../errors/memlens-error.js";
 import { modelSpecFromHfConfig } from "../models/from-hf-config.js";
 import type { ModelSpec } from "../models/model-spec.js";
+import { parallelCommunication } from "../perf/communication.js";
 import {
   DEFAULT_EFFICIENCY,
   type Efficiency,
   estimatePerformance,
   type PerformanceEstimate,
+  type RooflineInput,
 } from "../perf/roofline.js";
+import { type SpeculativeOptions, speculativePerformance } from "../perf/speculative.js";
 import { kvReadBytesPerContextToken, kvReadProfile } from "../perf/step-cost.js";
 import { parseScenario, type Scenario, scenarioToJson } from "../scenario/scenario.js";
 import { plainCopy } from "../units/memo.js";
@@ -39,6 +42,8 @@ export interface EstimateOptions {
   readonly efficiency?: Efficiency;
   /** Prompt length for time to first token; defaults to the scenario's contextLength. */
   readonly promptTokens?: number;
+  /** Speculative decoding (perf/speculative.ts): adds `speculative` to the answer. */
+  readonly speculative?: SpeculativeOptions;
 }
 
 /** The ModelSpec a scenario names: a catalog id or an inline config.json. */
@@ -196,6 +201,26 @@ function answerScenario(
       `Speed is a roofline at ${Math.round((options.efficiency ?? DEFAULT_EFFICIENCY).compute * 100)}% of peak ${p.computeDtype} FLOP/s and ${Math.round((options.efficiency ?? DEFAULT_EFFICIENCY).memory * 100)}% of memory bandwidth; decode is measured at a full ${ctx}-token context.`,
     );
   } else notes.push("No GPU named (hardware.memoryBytes only): speed is not estimated.");
+  let speculative: Estimate["speculative"];
+  if (options.speculative) {
+    if (!gpu)
+      throw new MemlensError(
+        "invalid-value",
+        "speculative decoding speed needs a GPU from the catalog",
+        "hardware.gpu",
+      );
+    const x = scenarioRooflineInput(input, mem.kvLayout, scenario.batch, ctx, options);
+    const sp = speculativePerformance(x, options.speculative);
+    const tp = scenario.parallel.tensor;
+    speculative = {
+      ...sp,
+      draftWeightBytesPerDevice: Math.ceil(sp.draftWeightBytes / tp),
+      draftKvBytesPerTokenPerDevice: Math.ceil(sp.draftKvBytesPerToken / tp),
+    };
+    notes.push(
+      `Speculative decoding (${sp.method}, k = ${sp.numSpeculativeTokens}, acceptance ${sp.acceptanceRate}): ${sp.expectedTokensPerStep.toFixed(2)} tokens per sequence per step (Leviathan et al. 2023), ${sp.decodeTokensPerSecond.toFixed(1)} tokens/s against ${performance.decodeTokensPerSecond.toFixed(1)} without. The drafter's weights and KV (speculative.draft*) are not yet taken from the devices' totals or the KV pool.`,
+    );
+  }
 
   // Defaults filled in: the weight format and KV dtype the engine resolved (set on the fresh JSON
   // copy: a key it has keeps its place, a new one goes last, as an object spread would).
@@ -219,6 +244,7 @@ function answerScenario(
     maxContextLength,
     maxConcurrentSequences,
     kvBytesPerToken: kvPerToken,
+    ...(speculative && { speculative }),
     notes,
   };
   return { estimate: answer, report: mem.report, issues: mem.issues };
@@ -266,12 +292,25 @@ export function scenarioPerformance(
   contextLength: number,
   options: Pick<EstimateOptions, "efficiency" | "promptTokens"> = {},
 ): PerformanceEstimate {
+  return estimatePerformance(scenarioRooflineInput(input, kvLayout, batch, contextLength, options));
+}
+
+/** The roofline inputs of a scenario's engine input (what `scenarioPerformance` prices). */
+export function scenarioRooflineInput(
+  input: EngineInput,
+  kvLayout: KvLayoutOptions,
+  batch: number,
+  contextLength: number,
+  options: Pick<EstimateOptions, "efficiency" | "promptTokens"> = {},
+): RooflineInput {
   const { spec, format, gpu } = input;
   if (!gpu) throw new MemlensError("invalid-value", "speed needs a GPU from the catalog", "hardware.gpu");
   const weights = estimateWeights(spec, format);
   // Average KV bytes a decode step reads per token of context, with sliding windows applied.
   const kvReadPerToken = kvReadBytesPerContextToken(kvReadProfile(spec, kvLayout), contextLength);
-  return estimatePerformance({
+  const communication = parallelCommunication(spec, gpu.interconnect, input.scenario.parallel);
+  return {
+    ...(communication && { communication }),
     spec,
     gpu,
     format,
@@ -284,5 +323,5 @@ export function scenarioPerformance(
     promptTokens: options.promptTokens ?? contextLength,
     tensorParallel: input.scenario.parallel.tensor,
     efficiency: options.efficiency ?? DEFAULT_EFFICIENCY,
-  });
+  };
 }

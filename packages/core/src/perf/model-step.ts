@@ -1,13 +1,15 @@
 /**
  * The serving simulator's step time for a real model on a real GPU: the roofline terms per GPU
  * (weights read once per step, 2 FLOPs per active weight per token, attention per query·key
- * pair, KV bytes per token), split by tensor parallelism. All-reduce time is not modelled. MoE
+ * pair, KV bytes per token), split by tensor parallelism, plus the all-reduces between the GPUs
+ * (`communication.ts`). MoE
  * steps read only the experts their tokens touch. The result is plain data, so a Web Worker can
  * receive it and build the step-time function itself (`modelStepTime`).
  */
 import type { GpuSpec } from "../catalog/gpu-types.js";
 import { estimateWeights, type WeightFormat } from "../estimate/weights.js";
 import type { ModelSpec } from "../models/model-spec.js";
+import { parallelCommunication } from "./communication.js";
 import {
   computeRoofOf,
   DEFAULT_EFFICIENCY,
@@ -57,6 +59,7 @@ export function modelStep(x: ModelStepInput): ModelStep {
   const denseBytes = Math.max(0, x.weightBytesPerGpu - embeddingUnread - expertBytesPerGpu);
   const roof = computeRoofOf(x.format, x.gpu);
   const efficiency = x.efficiency ?? DEFAULT_EFFICIENCY;
+  const communication = parallelCommunication(spec, x.gpu.interconnect, { tensor: tp });
   return {
     params: {
       weightBytes: denseBytes + expertBytesPerGpu,
@@ -68,6 +71,7 @@ export function modelStep(x: ModelStepInput): ModelStep {
       flopsPerSecond: roof.flops,
       computeEfficiency: efficiency.compute,
       memoryEfficiency: efficiency.memory,
+      ...(communication && { communication }),
     },
     expertBytesPerGpu,
     moe: moeRoutingOf(spec),

@@ -6,6 +6,7 @@
 import type { GpuSpec } from "../catalog/gpu-types.js";
 import type { WeightFormat } from "../estimate/weights.js";
 import type { ModelSpec } from "../models/model-spec.js";
+import { communicationSeconds, type StepCommunication } from "./communication.js";
 import {
   type BatchStepTerms,
   batchStepCost,
@@ -49,6 +50,8 @@ export interface RooflineInput {
   /** GPUs that split each layer (tensor parallel): bandwidth and FLOP/s add up. */
   readonly tensorParallel: number;
   readonly efficiency: Efficiency;
+  /** Collectives between the GPUs (`communication.ts`), added to each step; absent on one GPU. */
+  readonly communication?: StepCommunication;
 }
 
 export interface PerformanceEstimate {
@@ -146,8 +149,11 @@ export function estimatePerformance(x: RooflineInput): PerformanceEstimate {
   const roof = effectiveRoof(x.gpu, x.format, x.tensorParallel, x.efficiency);
   const decode = decodeStepCost(x, x.batch, x.contextTokens);
   const d = rooflineTermsOf(decode, roof);
-  const decodeStepSeconds = rooflineSeconds(d, IDEAL_EFFICIENCY);
-  const ttft = rooflineSeconds(rooflineTermsOf(prefillStepCost(x, x.promptTokens), roof), IDEAL_EFFICIENCY);
+  const c = x.communication;
+  const decodeStepSeconds = rooflineSeconds(d, IDEAL_EFFICIENCY) + (c ? communicationSeconds(c, x.batch) : 0);
+  const ttft =
+    rooflineSeconds(rooflineTermsOf(prefillStepCost(x, x.promptTokens), roof), IDEAL_EFFICIENCY) +
+    (c ? communicationSeconds(c, x.promptTokens) : 0);
   return {
     prefillTokensPerSecond: x.promptTokens / ttft,
     decodeTokensPerSecond: x.batch / decodeStepSeconds,
@@ -170,6 +176,8 @@ export interface RooflineStepParams extends BatchStepTerms, StepOverheads {
   readonly computeEfficiency?: number;
   /** Fraction of peak bandwidth reached (default DEFAULT_EFFICIENCY.memory). */
   readonly memoryEfficiency?: number;
+  /** Collectives per step between GPUs (`communication.ts`); absent on one GPU. */
+  readonly communication?: StepCommunication;
 }
 
 /** Roofline terms of one simulated step at peak: FLOPs / FLOP/s and bytes / bandwidth. */
@@ -191,7 +199,11 @@ export function rooflineStepTime(p: RooflineStepParams): StepTimeModel {
     compute: p.computeEfficiency ?? DEFAULT_EFFICIENCY.compute,
     memory: p.memoryEfficiency ?? DEFAULT_EFFICIENCY.memory,
   };
-  return (b) => rooflineSeconds(rooflineTerms(p, b), e, p, b.prefillSeqs + b.decodeSeqs);
+  const c = p.communication;
+  if (c === undefined) return (b) => rooflineSeconds(rooflineTerms(p, b), e, p, b.prefillSeqs + b.decodeSeqs);
+  return (b) =>
+    rooflineSeconds(rooflineTerms(p, b), e, p, b.prefillSeqs + b.decodeSeqs) +
+    communicationSeconds(c, b.prefillTokens + b.decodeSeqs);
 }
 
 /**

@@ -9,6 +9,11 @@ import type { EngineInput, Estimate } from "../estimate/estimate-types.js";
 import { estimateWeights, parseWeightFormat } from "../estimate/weights.js";
 import type { ModelSpec } from "../models/model-spec.js";
 import {
+  communicationSeconds,
+  parallelCommunication,
+  type StepCommunication,
+} from "../perf/communication.js";
+import {
   DEFAULT_EFFICIENCY,
   effectiveRoof,
   IDEAL_EFFICIENCY,
@@ -93,6 +98,8 @@ interface Config {
   readonly kvRead: KvReadProfile;
   /** Peak FLOP/s and bandwidth over the TP group, times DEFAULT_EFFICIENCY. */
   readonly roof: Roof;
+  /** All-reduces and stage sends between the GPUs (perf/communication.ts); undefined on one GPU. */
+  readonly communication: StepCommunication | undefined;
   /** Matmul FLOPs per token (perf/step-cost.ts matmulFlopsPerToken); attention FLOPs depend on the context. */
   readonly matmulFlopsPerToken: number;
   readonly perplexityDelta: number | null;
@@ -185,7 +192,9 @@ export function planDeployment(req: PlanRequest): PlanResult {
           bytes: weightBytesRead(c.weightRead, b) + kvReadPerToken * tokens,
           flops: b * flopsPerSequence,
         };
-        const step = rooflineSeconds(rooflineTermsOf(cost, c.roof), IDEAL_EFFICIENCY);
+        const step =
+          rooflineSeconds(rooflineTermsOf(cost, c.roof), IDEAL_EFFICIENCY) +
+          (c.communication ? communicationSeconds(c.communication, b) : 0);
         candidates.push({
           engine: c.engine,
           weights: c.weights,
@@ -355,6 +364,7 @@ function buildConfig(
     },
     kvRead: kvReadProfile(spec, layout),
     roof: effectiveRoof(gpu, format, tp, DEFAULT_EFFICIENCY),
+    communication: parallelCommunication(spec, gpu.interconnect, { tensor: tp, pipeline: pp }),
     matmulFlopsPerToken: matmulFlopsPerToken(spec),
     perplexityDelta: qualityCostOf(weights)?.perplexityDelta ?? null,
     pool,

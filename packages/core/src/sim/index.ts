@@ -26,6 +26,14 @@ export {
 export { ContiguousKvManager, type ContiguousReservation } from "./contiguous-kv-manager.js";
 export type { Engine, EngineHooks, KvCost } from "./engine.js";
 export { EventQueue } from "./event-queue.js";
+export {
+  makeRouter,
+  parseRouter,
+  type ReplicaMetrics,
+  ROUTERS,
+  type Router,
+  replicaMetrics,
+} from "./fleet.js";
 export type { AllocateOptions, KvManager, KvManagerStats } from "./kv-manager.js";
 export {
   blocksForTokens,

@@ -2,6 +2,7 @@ import { MemlensError } from "../errors/memlens-error.js";
 import { ContiguousKvManager, type ContiguousReservation } from "./contiguous-kv-manager.js";
 import type { Engine, EngineHooks, KvCost } from "./engine.js";
 import { EventQueue } from "./event-queue.js";
+import { makeRouter, parseRouter, type ReplicaMetrics, type Router, replicaMetrics } from "./fleet.js";
 import type { KvManager } from "./kv-manager.js";
 import { blocksForTokens, type KvEviction, type KvStorage, kvStorageSizes } from "./kv-policy.js";
 import { type LatencySummary, SeriesSampler, summarize } from "./metrics.js";
@@ -92,6 +93,10 @@ export interface SimulateServingOptions {
   readonly kvCache: KvCacheOptions;
   /** Split prefill and decode onto two engines. CLI: `--disaggregate`. */
   readonly disaggregation?: DisaggregationOptions;
+  /** Data-parallel replicas, each its own scheduler and KV pool (default 1). CLI: `--dp`. */
+  readonly replicas?: number;
+  /** How arriving requests are spread over the replicas (default round-robin). CLI: `--router`. */
+  readonly router?: Router;
   /** Points kept in each time series (default 256). */
   readonly timeSeriesPoints?: number;
   /** Keep per-request timings in the result (default false). */
@@ -187,6 +192,8 @@ export interface SimulationResult {
     readonly usedSlotsAtEnd: number;
   }[];
   readonly requests?: readonly RequestTiming[];
+  /** Each replica's share, with more than one replica (`replicas`). */
+  readonly replicas?: readonly ReplicaMetrics[];
 }
 
 const positiveInt = (v: number, field: string, min = 1): number => {
@@ -342,6 +349,16 @@ export function simulateServing(
   const total = reqs.length;
   const progressEvery = Math.max(1, Math.floor(total / 100));
   const disagg = options.disaggregation;
+  const replicas = positiveInt(options.replicas ?? 1, "replicas");
+  const router = parseRouter(options.router ?? "round-robin");
+  if (replicas > 1 && disagg)
+    throw new MemlensError(
+      "unsupported",
+      "replicas: disaggregation runs one prefill/decode pair",
+      "replicas",
+    );
+  if (router === "prefix-aware" && scheduler !== "vllm")
+    throw new MemlensError("unsupported", "router prefix-aware needs the vllm scheduler", "router");
 
   const hooks = (engineIndex: number): EngineHooks => ({
     onToken: (req, now) => {
@@ -408,7 +425,9 @@ export function simulateServing(
       "decode",
       "disaggregation.decodeKvCache",
     );
-  } else makeEngine(options.kvCache, options.stepTime, "both", "kvCache");
+  } else for (let i = 0; i < replicas; i++) makeEngine(options.kvCache, options.stepTime, "both", "kvCache");
+  const route = makeRouter(router, engines, cfg.maxNumSeqs);
+  const replicaOf: number[] = [];
 
   // Intake: vLLM rejects prompt + max_tokens > max_model_len; a request needing more KV than a whole
   // pool could never finish (it would preempt itself forever), so it is rejected too.
@@ -489,11 +508,14 @@ export function simulateServing(
     const now = ev.time;
     const item = ev.item;
     switch (item.kind) {
-      case "arrival":
-        engines[0]!.enqueue(item.req);
+      case "arrival": {
+        const e = disagg ? 0 : route(item.req);
+        replicaOf[next - 1] = e;
+        engines[e]!.enqueue(item.req);
         pushNextArrival();
-        kick(0, now);
+        kick(e, now);
         break;
+      }
       case "step-end":
         engines[item.engine]!.finishStep(now);
         busy[item.engine] = 0;
@@ -622,5 +644,6 @@ export function simulateServing(
       usedSlotsAtEnd: b.kv.usedSlots(),
     })),
     ...(options.recordRequests ? { requests: timings } : {}),
+    ...(replicas > 1 ? { replicas: replicaMetrics(accepted, replicaOf, engines, duration) } : {}),
   };
 }

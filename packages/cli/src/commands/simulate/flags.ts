@@ -23,6 +23,8 @@ export const FLAGS = {
   gpu: { type: "string" },
   engine: { type: "string" },
   tp: { type: "string" },
+  dp: { type: "string" },
+  router: { type: "string" },
   "max-num-seqs": { type: "string" },
   "max-num-batched-tokens": { type: "string" },
   "max-model-len": { type: "string" },
