@@ -9,4 +9,5 @@
 
 export * from "./element-dtypes.js";
 export * from "./ggml-types.js";
+export * from "./ggml-types-ik.js";
 export * from "./quant-schemes.js";

@@ -7,6 +7,7 @@
 import { MemlensError } from "../errors/memlens-error.js";
 import { assertCount } from "./counts.js";
 import { GGML, GGUF_PY, LLAMA_QUANT, OCP_MX } from "./dtype-sources.js";
+import { IK_LLAMA_GGML_TYPES } from "./ggml-types-ik.js";
 
 // ---------------------------------------------------------------------------------------------
 // ggml tensor types
@@ -25,6 +26,8 @@ export interface GgmlType {
   readonly typeSizeBytes: number;
   /** type_traits[].is_quantized. */
   readonly isQuantized: boolean;
+  /** Bytes stored once per row ahead of its blocks (ik_llama.cpp's row_meta_size; absent = 0). */
+  readonly rowMetaBytes?: number;
   readonly source: string;
 }
 
@@ -339,12 +342,22 @@ export const GGML_REMOVED_TYPE_IDS: readonly {
 ];
 
 const ggmlByName = new Map<string, GgmlType>();
-for (const t of GGML_TYPES) {
+// ik_llama.cpp's own types (ggml-types-ik.ts) are looked up too, so its GGUF files are read; the
+// "allowed" lists in errors stay upstream's.
+for (const t of [...GGML_TYPES, ...IK_LLAMA_GGML_TYPES]) {
   ggmlByName.set(t.name.toLowerCase(), t);
   ggmlByName.set(t.ggmlName.toLowerCase(), t);
   ggmlByName.set(t.name, t);
 }
-const ggmlById = new Map<number, GgmlType>(GGML_TYPES.map((t) => [t.id, t]));
+const ggmlById = new Map<number, GgmlType>([...GGML_TYPES, ...IK_LLAMA_GGML_TYPES].map((t) => [t.id, t]));
+
+/**
+ * Bytes of one row of `rowLength` values (ggml_row_size; ik_llama.cpp adds row_meta_size). The
+ * caller checks rowLength is a multiple of the block size.
+ */
+export function ggmlRowBytes(t: GgmlType, rowLength: number): number {
+  return (t.rowMetaBytes ?? 0) + (rowLength / t.blockSize) * t.typeSizeBytes;
+}
 
 /** Case-insensitive lookup by name ("Q4_K", "q4_k"); throws naming the allowed values. */
 export function lookupGgmlType(name: string): GgmlType {
@@ -384,6 +397,11 @@ export function ggmlTypeById(id: number): GgmlType {
 export function ggmlTensorBytes(typeName: string, elements: number): number {
   const t = lookupGgmlType(typeName);
   assertCount("element count", elements);
+  if ((t.rowMetaBytes ?? 0) > 0)
+    throw new MemlensError(
+      "invalid-value",
+      `${t.name} stores ${t.rowMetaBytes} bytes per row besides its blocks; its size needs the tensor's shape`,
+    );
   if (elements % t.blockSize !== 0) {
     throw new MemlensError(
       "invalid-value",
@@ -411,7 +429,7 @@ export function ggmlTensorBytesForShape(typeName: string, ne: readonly number[])
   }
   let rows = 1;
   for (let i = 1; i < ne.length; i++) rows *= ne[i] ?? 1;
-  const total = (row / t.blockSize) * t.typeSizeBytes * rows;
+  const total = ggmlRowBytes(t, row) * rows;
   if (!Number.isSafeInteger(total))
     throw new MemlensError(
       "invalid-value",

@@ -51,9 +51,10 @@ describe("ollama tags", () => {
       weights: "Q8_0",
     });
     expect(findOllamaTag("qwen2.5:7b").model).toBe("Qwen/Qwen2.5-7B-Instruct");
-    expect(() => findOllamaTag("gemma3:12b-it-q8_0")).toThrow(
-      /google\/gemma-3-12b-it, which the catalog does not have yet/,
-    );
+    expect(findOllamaTag("gemma3:12b-it-q8_0")).toMatchObject({
+      model: "google/gemma-3-12b-it",
+      weights: "Q8_0",
+    });
     expect(() => findOllamaTag("qwen3-coder:30b")).toThrow(/Qwen\/Qwen3-Coder-30B-A3B-Instruct/);
   });
 

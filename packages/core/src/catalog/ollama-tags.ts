@@ -110,6 +110,13 @@ export const OLLAMA_TAGS: readonly OllamaTag[] = [
     source: `https://github.com/ollama/ollama/issues/16416 (ollama 0.30, gpt-oss:120b: general.file_type 4, "detected Ollama-format gpt-oss GGUF", ROCm0 model buffer 61223 MiB); ${GPT_OSS_LAYOUT}`,
   },
   {
+    tag: "gemma3:12b-it-q8_0",
+    model: "google/gemma-3-12b-it",
+    weights: "Q8_0",
+    source:
+      "issue 14 names the tag; its own name says the model: gemma3, 12b, -it (the instruction-tuned release, google/gemma-3-12b-it), -q8_0 (Q8_0)",
+  },
+  {
     tag: "mistral:7b-instruct-v0.3-fp16",
     model: "mistralai/Mistral-7B-Instruct-v0.3",
     weights: "F16",
@@ -127,12 +134,6 @@ export const OLLAMA_TAGS_MISSING_MODEL: readonly {
   readonly hubModel: string;
   readonly source: string;
 }[] = [
-  {
-    tag: "gemma3:12b-it-q8_0",
-    hubModel: "google/gemma-3-12b-it",
-    source:
-      "issue 14 names the tag; its own name says the model: gemma3, 12b, -it (the instruction-tuned release, google/gemma-3-12b-it), -q8_0 (Q8_0)",
-  },
   {
     tag: "qwen3-coder:30b",
     hubModel: "Qwen/Qwen3-Coder-30B-A3B-Instruct",

@@ -173,6 +173,31 @@ function vocabSize(meta: Meta, tensors: readonly { name: string; ne: readonly nu
   );
 }
 
+/**
+ * A DeepSeek GGUF's attention tensors must match its keys: llama.cpp takes MLA from the
+ * key_length_mla / value_length_mla keys and then needs attn_k_b / attn_v_b, while a pre-MLA
+ * conversion (no such keys) needs the unsplit attn_kv_b (src/models/deepseek2.cpp @ 59b9e36f:
+ * `is_mla` from n_embd_head_k_mla / n_embd_head_v_mla; wk_b in the MLA branch, wkv_b otherwise).
+ * A file with neither (one shard of a split model) is not judged.
+ */
+function checkDeepseekAttention(mla: boolean, tensors: readonly { name: string }[]): void {
+  const has = (suffix: string) => tensors.some((t) => t.name.endsWith(suffix));
+  const split = has(".attn_k_b.weight");
+  const fused = has(".attn_kv_b.weight");
+  if (mla && fused && !split)
+    throw new MemlensError(
+      "malformed-file",
+      "GGUF: deepseek2 attention.key_length_mla says MLA, but the file has attn_kv_b instead of attn_k_b/attn_v_b (llama.cpp cannot load it); reconvert it, or use a file converted before MLA support",
+      "gguf",
+    );
+  if (!mla && split && !fused)
+    throw new MemlensError(
+      "malformed-file",
+      "GGUF: deepseek2 has attn_k_b/attn_v_b but no attention.key_length_mla / value_length_mla keys (llama.cpp cannot load it without attn_kv_b)",
+      "gguf",
+    );
+}
+
 /** Reads llama.cpp's hyper-parameters from GGUF metadata. */
 export function llamaCppHparamsFromMetadata(
   metadata: ReadonlyMap<string, GgufValue>,
@@ -246,6 +271,8 @@ export function llamaCppHparamsFromMetadata(
           nEmbdHeadVMla: m.int("attention.value_length_mla"),
         }
       : null;
+
+  if (arch === "deepseek2") checkDeepseekAttention(mla !== null, tensors);
 
   return {
     arch,

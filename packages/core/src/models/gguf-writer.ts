@@ -4,7 +4,7 @@
  * (a sparse file of the full size needs only the header bytes), and it documents the format the
  * parser reads.
  */
-import { lookupGgmlType } from "../catalog/dtypes.js";
+import { ggmlRowBytes, lookupGgmlType } from "../catalog/dtypes.js";
 import { MemlensError } from "../errors/memlens-error.js";
 import { GGUF_VALUE_TYPES, type GgufValueType } from "./gguf.js";
 
@@ -208,7 +208,7 @@ export function writeGgufHeader(file: {
     w.u64(offset);
     offsets.push(offset);
     const rows = t.ne.slice(1).reduce((a, b) => a * b, 1);
-    const bytes = (t.ne[0]! / type.blockSize) * type.typeSizeBytes * rows;
+    const bytes = ggmlRowBytes(type, t.ne[0]!) * rows;
     end = offset + bytes;
     offset = pad(end, align);
   }

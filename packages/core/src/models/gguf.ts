@@ -10,7 +10,7 @@
  * duplicate keys and tensor names, ≤ 4 dims, non-negative ne, alignment a power of two, tensor data
  * contiguous in info order with each tensor padded to the alignment).
  */
-import { GGML_REMOVED_TYPE_IDS, type GgmlType, ggmlTypeById } from "../catalog/dtypes.js";
+import { GGML_REMOVED_TYPE_IDS, type GgmlType, ggmlRowBytes, ggmlTypeById } from "../catalog/dtypes.js";
 import { MemlensError } from "../errors/memlens-error.js";
 import type { HeaderLimits, HeaderParseResult } from "./file-header.js";
 
@@ -420,7 +420,7 @@ function parse(bytes: Uint8Array, lim: typeof DEFAULTS & GgufParseLimits): GgufH
     const row = ne[0]!;
     if (row % type.blockSize !== 0)
       malformed(`${label}: ne[0] = ${row} is not a multiple of ${type.name}'s block size ${type.blockSize}`);
-    const bytesPerRow = (row / type.blockSize) * type.typeSizeBytes;
+    const bytesPerRow = ggmlRowBytes(type, row);
     const bytes = row === 0 ? 0 : (elements / row) * bytesPerRow;
     if (!Number.isSafeInteger(bytes)) malformed(`${label} is too large to count exactly`);
     // gguf.cpp: each tensor starts where the previous one ended, padded to the alignment.
