@@ -19,6 +19,7 @@ import {
   formatSeconds,
   GPU_LIST,
   type KvDtype,
+  MODEL_ROWS,
   modelSpecFromHfConfig,
 } from "@memlens/core";
 import { describe, expect, it } from "vitest";
@@ -153,6 +154,25 @@ describe("navigation", () => {
       await page.locator("article[data-article=kv-cache]").waitFor();
       await page.goto(`${site.url}#/t/no-such-topic`);
       await page.getByText("There is no page at").waitFor();
+      expect(o.errors).toEqual([]);
+      await o.context.close();
+    },
+    SLOW,
+  );
+
+  it(
+    "the model picker lists every catalog model, read from the catalog chunk after the entry chunk",
+    async () => {
+      const o = await site.open("/t/kv-cache?model=zai-org%2FGLM-5.2");
+      const page = o.page;
+      await page.locator("article[data-article=kv-cache]").waitFor();
+      const picker = page.locator("#model-picker");
+      expect(await picker.inputValue()).toBe("zai-org/GLM-5.2");
+      const listed = await picker
+        .locator("option")
+        .evaluateAll((os) => os.map((x) => (x as HTMLOptionElement).value));
+      expect(listed).toEqual(expect.arrayContaining(MODEL_ROWS.map((r) => r.id)));
+      expect(listed).toEqual(expect.arrayContaining(["nvidia/NVIDIA-Nemotron-3-Ultra-550B-A55B-NVFP4"]));
       expect(o.errors).toEqual([]);
       await o.context.close();
     },
