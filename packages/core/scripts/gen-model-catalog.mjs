@@ -14,7 +14,24 @@ const DROP = new Set([
   "label2id",
   "task_specific_params",
   "quantization_config_original",
+  // Mamba-2's dt clamp (Nemotron-H writes it as [0.0, Infinity]): a runtime bound, no tensor.
+  "time_step_limit",
 ]);
+
+/**
+ * JSON.parse that also takes Python json.dump's bare Infinity / -Infinity (Nemotron-H configs);
+ * the value becomes 1e999 (= Infinity). Every key that carries one must be in DROP: the
+ * generated file is JSON, which has no Infinity.
+ */
+function parseConfig(text, id) {
+  const config = JSON.parse(text.replace(/(?<=[[,:]\s*)(-?)Infinity(?=\s*[\],}])/g, "$11e999"));
+  for (const k of Object.keys(config)) if (DROP.has(k)) delete config[k];
+  JSON.stringify(config, (key, v) => {
+    if (typeof v === "number" && !Number.isFinite(v)) throw new Error(`${id}: ${key} is not a finite number`);
+    return v;
+  });
+  return config;
+}
 
 const sources = new Map();
 for (const line of readFileSync(join(dataDir, "SOURCES.md"), "utf8").split("\n")) {
@@ -39,18 +56,19 @@ for (const org of readdirSync(dataDir).sort()) {
   for (const name of readdirSync(orgDir).sort()) {
     const file = join(orgDir, name, "config.json");
     const id = `${org}/${name}`;
-    const config = JSON.parse(readFileSync(file, "utf8"));
-    for (const k of Object.keys(config)) if (DROP.has(k)) delete config[k];
+    const config = parseConfig(readFileSync(file, "utf8"), id);
     const src = sources.get(id);
     if (!src) throw new Error(`${id}: no row in data/hf-configs/SOURCES.md`);
     const pub = published.get(id);
     // ModelOpt checkpoints (NVFP4, FP8) keep their quantization in hf_quant_config.json beside
     // config.json; it travels with the row so the catalog builds the spec as the CLI does from files.
-    // Newer exports also write it into config.json's quantization_config: then the file adds
-    // nothing and is left out (catalog-quant.test.ts checks both give the same bytes).
+    // Newer exports also write it into config.json's quantization_config (with a quant_method):
+    // then the file adds nothing and is left out (catalog-quant.test.ts checks both give the same
+    // bytes). A quantization_config without quant_method (Qwen3-32B-FP8-Static-PerTensor) is not
+    // one core reads, so the file travels with the row.
     const quantFile = join(orgDir, name, "hf_quant_config.json");
     const hfQuantConfig =
-      existsSync(quantFile) && !config.quantization_config
+      existsSync(quantFile) && !config.quantization_config?.quant_method
         ? JSON.parse(readFileSync(quantFile, "utf8"))
         : undefined;
     rows.push({

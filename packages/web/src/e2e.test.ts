@@ -19,6 +19,7 @@ import {
   formatSeconds,
   GPU_LIST,
   type KvDtype,
+  MODEL_ROWS,
   modelSpecFromHfConfig,
 } from "@memlens/core";
 import { describe, expect, it } from "vitest";
@@ -53,16 +54,22 @@ import { CONTEXTS } from "./widgets/four-piles.js";
 import { engineForKv, KV_CONTEXTS } from "./widgets/kv-calculator.js";
 
 const BUDGET_BYTES = 300 * 1024;
-const TOTAL_BUDGET_BYTES = 450 * 1024;
+// The model catalog is a chunk of its own (catalog-chunk.ts: assets/catalog-<hash>.js, loaded once by
+// the page and by the simulator worker). Before it moved (124 models + 10 aliases, inside both the
+// entry chunk and the worker): entry 292.6 KB, all JS ~440 KB gz. After (158 models + 11 aliases):
+// entry 256.6 KB, catalog chunk 77.9 KB, all JS 446.3 KB gz. The total budget grows by the catalog
+// chunk's size, 450 + 78 = 528 KB, so the catalog can grow without crowding the code.
+const TOTAL_BUDGET_BYTES = 528 * 1024;
 const SLOW = 120_000;
 
 const site = siteUnderTest(DIST);
 
 describe("production bundle", () => {
   // What every page downloads first (index.html's entry chunk) stays under 300 KB gzipped; the
-  // simulator/"What runs" worker and the lazy chunks (tokenizers, GGUF reader, Hub resolver) load
-  // only on the pages that use them, so they count in a second budget for everything shipped.
-  it("loads under 300 KB of gzipped JavaScript first, and ships under 450 KB in all", () => {
+  // catalog chunk, the simulator/"What runs" worker and the lazy chunks (tokenizers, GGUF reader,
+  // Hub resolver) load after it or only on the pages that use them, so they count in a second
+  // budget for everything shipped.
+  it("loads under 300 KB of gzipped JavaScript first, and ships under 528 KB in all", () => {
     const dir = join(DIST, "assets");
     const js = readdirSync(dir).filter((f) => f.endsWith(".js"));
     const gzOf = (f: string) => gzipSync(readFileSync(join(dir, f)), { level: 9 }).length;
@@ -73,6 +80,13 @@ describe("production bundle", () => {
     console.log(`entry ${(gzOf(entry!) / 1024).toFixed(1)} KB gz; all JS ${(total / 1024).toFixed(1)} KB gz`);
     expect(gzOf(entry!)).toBeLessThan(BUDGET_BYTES);
     expect(total).toBeLessThan(TOTAL_BUDGET_BYTES);
+    // The catalog rows ship once, in their own chunk: neither the entry chunk nor the worker holds them.
+    const catalog = js.filter((f) => /^catalog-[0-9a-f]+\.js$/.test(f));
+    expect(catalog).toHaveLength(1);
+    const row = `"id":"${MODEL_ROWS[0]!.id}"`;
+    expect(readFileSync(join(dir, catalog[0]!), "utf8")).toContain(row);
+    for (const f of js.filter((f) => !catalog.includes(f)))
+      expect(readFileSync(join(dir, f), "utf8").includes(row), f).toBe(false);
   });
 
   it("loads nothing from another origin (works offline)", () => {
@@ -153,6 +167,25 @@ describe("navigation", () => {
       await page.locator("article[data-article=kv-cache]").waitFor();
       await page.goto(`${site.url}#/t/no-such-topic`);
       await page.getByText("There is no page at").waitFor();
+      expect(o.errors).toEqual([]);
+      await o.context.close();
+    },
+    SLOW,
+  );
+
+  it(
+    "the model picker lists every catalog model, read from the catalog chunk after the entry chunk",
+    async () => {
+      const o = await site.open("/t/kv-cache?model=zai-org%2FGLM-5.2");
+      const page = o.page;
+      await page.locator("article[data-article=kv-cache]").waitFor();
+      const picker = page.locator("#model-picker");
+      expect(await picker.inputValue()).toBe("zai-org/GLM-5.2");
+      const listed = await picker
+        .locator("option")
+        .evaluateAll((os) => os.map((x) => (x as HTMLOptionElement).value));
+      expect(listed).toEqual(expect.arrayContaining(MODEL_ROWS.map((r) => r.id)));
+      expect(listed).toEqual(expect.arrayContaining(["nvidia/NVIDIA-Nemotron-3-Ultra-550B-A55B-NVFP4"]));
       expect(o.errors).toEqual([]);
       await o.context.close();
     },

@@ -4,6 +4,7 @@ import llama70bFp8Quant from "../../../../test/quant/fixtures/nvidia/Llama-3.1-7
 import qwen235Nvfp4Config from "../../../../test/quant/fixtures/nvidia/Qwen3-235B-A22B-NVFP4/config.json?raw";
 import qwen235Nvfp4Quant from "../../../../test/quant/fixtures/nvidia/Qwen3-235B-A22B-NVFP4/hf_quant_config.json?raw";
 import { estimateWeights, parseWeightFormat } from "../estimate/weights.js";
+import { parseConfigJson } from "../models/config-reader.js";
 import { modelSpecFromHfConfig } from "../models/from-hf-config.js";
 import type { ModelSpec } from "../models/model-spec.js";
 import { catalogModelSpec, MODEL_ROWS } from "./models.js";
@@ -72,7 +73,10 @@ describe("catalog checkpoints with an hf_quant_config.json", () => {
   it.each(DATA)(
     "$id (data/hf-configs): catalog bytes and storage equal its two files'",
     ({ id, config, quant }) => {
-      const fromFiles = modelSpecFromHfConfig(JSON.parse(config), id, { hfQuantConfig: JSON.parse(quant) });
+      // parseConfigJson, as the CLI reads a config.json: Nemotron-H files carry Python's bare Infinity.
+      const fromFiles = modelSpecFromHfConfig(parseConfigJson(config), id, {
+        hfQuantConfig: JSON.parse(quant),
+      });
       const fromCatalog = catalogModelSpec(id);
       expect(bytesOf(fromCatalog)).toBe(bytesOf(fromFiles));
       expect(fromCatalog.tensors.map((t) => t.stored ?? null)).toEqual(

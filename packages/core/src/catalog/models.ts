@@ -7,16 +7,37 @@ import { MODEL_ALIASES, MODEL_ROWS } from "./models.generated.js";
 export type { CatalogModelAlias, CatalogModelRow };
 export { MODEL_ALIASES, MODEL_ROWS };
 
-const byLowerId = new Map(MODEL_ROWS.map((r) => [r.id.toLowerCase(), r]));
-const aliasByLowerId = new Map(MODEL_ALIASES.map((a) => [a.id.toLowerCase(), a]));
-/** Every id the catalog answers to: its models, then its aliases. */
-const knownIds = [...MODEL_ROWS.map((r) => r.id), ...MODEL_ALIASES.map((a) => a.id)];
+/**
+ * Lookup tables over the rows, built on first use and rebuilt if the arrays grow: the web site
+ * loads the catalog data in a chunk of its own after the page starts (packages/web/catalog-chunk.ts
+ * fills these same arrays), so nothing here may read them at module load.
+ */
+let index:
+  | {
+      readonly size: number;
+      readonly byLowerId: Map<string, CatalogModelRow>;
+      readonly aliasByLowerId: Map<string, CatalogModelAlias>;
+      /** Every id the catalog answers to: its models, then its aliases. */
+      readonly knownIds: readonly string[];
+    }
+  | undefined;
+function catalogIndex(): NonNullable<typeof index> {
+  const size = MODEL_ROWS.length + MODEL_ALIASES.length;
+  if (index?.size !== size)
+    index = {
+      size,
+      byLowerId: new Map(MODEL_ROWS.map((r) => [r.id.toLowerCase(), r])),
+      aliasByLowerId: new Map(MODEL_ALIASES.map((a) => [a.id.toLowerCase(), a])),
+      knownIds: [...MODEL_ROWS.map((r) => r.id), ...MODEL_ALIASES.map((a) => a.id)],
+    };
+  return index;
+}
 const specCache = new Map<string, ModelSpec>();
 
 /** Finds a catalog model by Hugging Face id (case-insensitive; the org may be left out). */
 export function findModelRow(id: string): CatalogModelRow | undefined {
   const k = id.trim().toLowerCase();
-  const exact = byLowerId.get(k);
+  const exact = catalogIndex().byLowerId.get(k);
   if (exact) return exact;
   const byName = MODEL_ROWS.filter((r) => r.id.toLowerCase().endsWith(`/${k}`));
   return byName.length === 1 ? byName[0] : undefined;
@@ -29,7 +50,7 @@ export function findModelRow(id: string): CatalogModelRow | undefined {
  */
 export function findModelAlias(id: string): CatalogModelAlias | undefined {
   const k = id.trim().toLowerCase();
-  const exact = aliasByLowerId.get(k);
+  const exact = catalogIndex().aliasByLowerId.get(k);
   if (exact) return exact;
   const byName = MODEL_ALIASES.filter((a) => a.id.toLowerCase().endsWith(`/${k}`));
   return byName.length === 1 ? byName[0] : undefined;
@@ -48,7 +69,7 @@ export function catalogModelSpec(id: string, field = "model.id"): ModelSpec {
       "unknown-model",
       `${field} "${id}" is not in the catalog${near.length ? `; did you mean ${near.join(", ")}?` : ""} (run \`memlens models\` for all ${MODEL_ROWS.length})`,
       field,
-      knownIds,
+      catalogIndex().knownIds,
     );
   }
   // An alias is its base model's config.json under the alias's own id (the JSON `model.name`).
@@ -68,8 +89,8 @@ export function suggestModels(id: string): string[] {
     .split(/[^a-z0-9.]+/)
     .filter((w) => w.length > 0);
   if (words.length === 0) return [];
-  return knownIds
-    .map((known) => ({
+  return catalogIndex()
+    .knownIds.map((known) => ({
       id: known,
       score: words.filter((w) => known.toLowerCase().includes(w)).length,
     }))

@@ -34,11 +34,16 @@ type SweepState =
 
 const CONTEXTS = ["2048", "4096", "8192", "16384", "32768", "65536", "131072"] as const;
 const FLOORS = ["0", "5", "10", "20", "50"] as const;
-/** "all", then every catalog family (core's modelFamily) in alphabetical order. */
-const FAMILIES: readonly string[] = [
-  "all",
-  ...[...new Set(MODEL_ROWS.map((r) => modelFamily(r.id)))].sort((a, b) => a.localeCompare(b)),
-];
+/**
+ * "all", then every catalog family (core's modelFamily) in alphabetical order. Built on first
+ * render, not at module load: the catalog rows arrive with the catalog chunk (main.tsx).
+ */
+let families: readonly string[] | undefined;
+const familyChoices = (): readonly string[] =>
+  (families ??= [
+    "all",
+    ...[...new Set(MODEL_ROWS.map((r) => modelFamily(r.id)))].sort((a, b) => a.localeCompare(b)),
+  ]);
 
 /** WebGPU's adapter info, where the browser exposes one; null otherwise. */
 async function detectAdapter(): Promise<AdapterInfo | null> {
@@ -111,7 +116,7 @@ export function FitsPage() {
   );
   const [floor, setFloor] = useEnumParam<(typeof FLOORS)[number]>("f.min", "0", FLOORS);
   const [count, setCount] = useIntParam("f.n", 1, 1, 8);
-  const [family, setFamily] = useEnumParam("f.fam", "all", FAMILIES);
+  const [family, setFamily] = useEnumParam("f.fam", "all", familyChoices());
   const [sort, setSort] = useState<{ key: FitsSortKey; desc: boolean }>({ key: "rank", desc: false });
   const [client, setClient] = useState<SimClient | null>(null);
   const [state, setState] = useState<SweepState>({ kind: "running", fraction: 0 });
@@ -224,7 +229,7 @@ export function FitsPage() {
           id="fits-family"
           label="Family"
           value={family}
-          options={FAMILIES.map((f) => ({ value: f, label: f === "all" ? "every family" : f }))}
+          options={familyChoices().map((f) => ({ value: f, label: f === "all" ? "every family" : f }))}
           onChange={setFamily}
         />
         <Select
