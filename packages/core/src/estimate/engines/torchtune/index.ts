@@ -39,6 +39,13 @@ export const torchtuneFramework: TrainingFramework = {
       autocast: false,
       normUpcast: true,
       loss: "materialized",
+      lossUpcast: true,
+      lossChunkTokens: 0,
+      headQuantized: false,
+      nf4DoubleQuant: true,
+      checkpointsOffloaded: false,
+      quantizesAdaptedOnly: true,
+      quantizedSavesInput: false,
       fusedSwiGlu: false,
       // torchtune's attention repeats K/V heads before SDPA (expands GQA).
       sdpaExpandsKv: true,
