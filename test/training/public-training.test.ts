@@ -63,32 +63,32 @@ describe("public training measurements, rebuilt per framework", () => {
         `| ${r.framework} | ${r.id} | ${r.quantity} | ${fmt(r.measured)} | ${fmt(r.predicted)} | ${err(r)} |`,
     );
     expect(lines.join("\n")).toMatchInlineSnapshot(`
-      "| litgpt | litgpt-confighub-gemma-2b-lora-1xa10g | peak bytes | 12,620,000,000 | 9,886,208,000 | -21.7% |
-      | litgpt | litgpt-confighub-gemma-2b-qlora-1xa10g | peak bytes | 11,580,000,000 | 7,098,257,408 | -38.7% |
-      | litgpt | litgpt-confighub-gemma-7b-lora-1xa10g | outcome | OOM | 22,523,207,507 | mismatch |
-      | litgpt | litgpt-confighub-gemma-7b-qlora-1xa10g | peak bytes | 17,180,000,000 | 10,833,254,400 | -36.9% |
-      | litgpt | litgpt-confighub-gemma2-2b-lora-1xa10g | peak bytes | 14,310,000,000 | 10,764,386,816 | -24.8% |
-      | litgpt | litgpt-confighub-gemma2-2b-qlora-1xa10g | peak bytes | 13,520,000,000 | 7,919,772,160 | -41.4% |
+      "| litgpt | litgpt-confighub-gemma-2b-lora-1xa10g | peak bytes | 12,620,000,000 | 10,414,690,304 | -17.5% |
+      | litgpt | litgpt-confighub-gemma-2b-qlora-1xa10g | peak bytes | 11,580,000,000 | 8,457,211,904 | -27.0% |
+      | litgpt | litgpt-confighub-gemma-7b-lora-1xa10g | outcome | OOM | 23,237,115,706 | mismatch |
+      | litgpt | litgpt-confighub-gemma-7b-qlora-1xa10g | peak bytes | 17,180,000,000 | 12,462,741,504 | -27.5% |
+      | litgpt | litgpt-confighub-gemma2-2b-lora-1xa10g | peak bytes | 14,310,000,000 | 11,370,988,032 | -20.5% |
+      | litgpt | litgpt-confighub-gemma2-2b-qlora-1xa10g | peak bytes | 13,520,000,000 | 9,371,525,632 | -30.7% |
       | litgpt | litgpt-confighub-gemma2-9b-lora-1xa10g | outcome | OOM | OOM | match |
-      | litgpt | litgpt-confighub-gemma2-9b-qlora-1xa10g | peak bytes | 20,920,000,000 | 13,279,656,960 | -36.5% |
-      | litgpt | litgpt-confighub-llama-2-7b-lora-1xa10g | peak bytes | 19,770,000,000 | 18,330,820,608 | -7.3% |
-      | litgpt | litgpt-confighub-llama-2-7b-qlora-1xa10g | peak bytes | 13,680,000,000 | 10,353,582,080 | -24.3% |
-      | litgpt | litgpt-confighub-llama-3-8b-lora-1xa10g | peak bytes | 19,730,000,000 | 19,100,475,392 | -3.2% |
-      | litgpt | litgpt-confighub-llama-3-8b-qlora-1xa10g | peak bytes | 17,410,000,000 | 13,732,618,240 | -21.1% |
-      | litgpt | litgpt-confighub-llama-3.1-8b-lora-1xa10g | peak bytes | 19,730,000,000 | 19,100,475,392 | -3.2% |
-      | litgpt | litgpt-confighub-llama-3.1-8b-qlora-1xa10g | peak bytes | 17,410,000,000 | 13,732,618,240 | -21.1% |
-      | litgpt | litgpt-confighub-llama-3.2-1B-lora-1xa10g | peak bytes | 4,490,000,000 | 3,531,345,920 | -21.4% |
-      | litgpt | litgpt-confighub-llama-3.2-1B-qlora-1xa10g | peak bytes | 5,530,000,000 | 3,509,325,824 | -36.5% |
-      | litgpt | litgpt-confighub-llama-3.2-3B-lora-1xa10g | peak bytes | 9,670,000,000 | 8,315,754,496 | -14.0% |
-      | litgpt | litgpt-confighub-llama-3.2-3B-qlora-1xa10g | peak bytes | 10,300,000,000 | 6,856,202,240 | -33.4% |
-      | litgpt | litgpt-confighub-mistral-7b-lora-1xa10g | peak bytes | 20,660,000,000 | 19,972,890,624 | -3.3% |
-      | litgpt | litgpt-confighub-mistral-7b-qlora-1xa10g | peak bytes | 14,290,000,000 | 11,490,238,464 | -19.6% |
-      | litgpt | litgpt-confighub-phi-2-lora-1xa10g | peak bytes | 13,980,000,000 | 11,819,325,440 | -15.5% |
-      | litgpt | litgpt-confighub-phi-2-qlora-1xa10g | peak bytes | 14,270,000,000 | 8,275,466,240 | -42.0% |
-      | litgpt | litgpt-confighub-phi-3-lora-1xa10g | peak bytes | 19,750,000,000 | 16,761,377,792 | -15.1% |
-      | litgpt | litgpt-confighub-phi-3-qlora-1xa10g | peak bytes | 19,130,000,000 | 11,607,458,816 | -39.3% |
-      | litgpt | litgpt-confighub-tiny-llama-lora-1xa10g | peak bytes | 13,500,000,000 | 11,106,422,784 | -17.7% |
-      | litgpt | litgpt-confighub-tiny-llama-qlora-1xa10g | peak bytes | 16,240,000,000 | 9,750,515,712 | -40.0% |
+      | litgpt | litgpt-confighub-gemma2-9b-qlora-1xa10g | peak bytes | 20,920,000,000 | 15,162,375,168 | -27.5% |
+      | litgpt | litgpt-confighub-llama-2-7b-lora-1xa10g | peak bytes | 19,770,000,000 | 18,465,038,336 | -6.6% |
+      | litgpt | litgpt-confighub-llama-2-7b-qlora-1xa10g | peak bytes | 13,680,000,000 | 10,756,235,264 | -21.4% |
+      | litgpt | litgpt-confighub-llama-3-8b-lora-1xa10g | peak bytes | 19,730,000,000 | 19,167,584,256 | -2.9% |
+      | litgpt | litgpt-confighub-llama-3-8b-qlora-1xa10g | peak bytes | 17,410,000,000 | 14,135,271,424 | -18.8% |
+      | litgpt | litgpt-confighub-llama-3.1-8b-lora-1xa10g | peak bytes | 19,730,000,000 | 19,167,584,256 | -2.9% |
+      | litgpt | litgpt-confighub-llama-3.1-8b-qlora-1xa10g | peak bytes | 17,410,000,000 | 14,135,271,424 | -18.8% |
+      | litgpt | litgpt-confighub-llama-3.2-1B-lora-1xa10g | peak bytes | 4,490,000,000 | 3,548,123,136 | -21.0% |
+      | litgpt | litgpt-confighub-llama-3.2-1B-qlora-1xa10g | peak bytes | 5,530,000,000 | 3,609,989,120 | -34.7% |
+      | litgpt | litgpt-confighub-llama-3.2-3B-lora-1xa10g | peak bytes | 9,670,000,000 | 8,359,794,688 | -13.5% |
+      | litgpt | litgpt-confighub-llama-3.2-3B-qlora-1xa10g | peak bytes | 10,300,000,000 | 7,120,443,392 | -30.9% |
+      | litgpt | litgpt-confighub-mistral-7b-lora-1xa10g | peak bytes | 20,660,000,000 | 20,107,108,352 | -2.7% |
+      | litgpt | litgpt-confighub-mistral-7b-qlora-1xa10g | peak bytes | 14,290,000,000 | 11,892,891,648 | -16.8% |
+      | litgpt | litgpt-confighub-phi-2-lora-1xa10g | peak bytes | 13,980,000,000 | 12,993,730,560 | -7.1% |
+      | litgpt | litgpt-confighub-phi-2-qlora-1xa10g | peak bytes | 14,270,000,000 | 11,798,681,600 | -17.3% |
+      | litgpt | litgpt-confighub-phi-3-lora-1xa10g | peak bytes | 19,750,000,000 | 17,902,228,480 | -9.4% |
+      | litgpt | litgpt-confighub-phi-3-qlora-1xa10g | peak bytes | 19,130,000,000 | 15,030,010,880 | -21.4% |
+      | litgpt | litgpt-confighub-tiny-llama-lora-1xa10g | peak bytes | 13,500,000,000 | 12,721,229,824 | -5.8% |
+      | litgpt | litgpt-confighub-tiny-llama-qlora-1xa10g | peak bytes | 16,240,000,000 | 13,487,640,576 | -16.9% |
       | torchtune | torchtune-readme-optflags-llama3.2-3b-packed | peak bytes | 64,424,509,440 | 65,410,697,216 | +1.5% |
       | torchtune | torchtune-readme-optflags-llama3.2-3b-compile | peak bytes | 54,760,833,024 | 48,004,368,384 | -12.3% |
       | torchtune | torchtune-readme-optflags-llama3.2-3b-chunked-ce | peak bytes | 46,063,524,250 | 42,488,334,336 | -7.8% |
@@ -106,9 +106,9 @@ describe("public training measurements, rebuilt per framework", () => {
       | unsloth | unsloth-readme-llama3.1-8b-qlora-maxctx-8gb-unsloth | max context | 2,972 | 5,888 | +98.1% |
       | transformers | unsloth-readme-llama3.1-8b-qlora-maxctx-8gb-hf-fa2 | max context | OOM | OOM | match |
       | unsloth | unsloth-readme-llama3.1-8b-qlora-maxctx-12gb-unsloth | max context | 21,848 | 24,576 | +12.5% |
-      | transformers | unsloth-readme-llama3.1-8b-qlora-maxctx-12gb-hf-fa2 | max context | 932 | 1,316 | +41.2% |
+      | transformers | unsloth-readme-llama3.1-8b-qlora-maxctx-12gb-hf-fa2 | max context | 932 | 1,353 | +45.2% |
       | unsloth | unsloth-readme-llama3.1-8b-qlora-maxctx-16gb-unsloth | max context | 40,724 | 43,227 | +6.1% |
-      | transformers | unsloth-readme-llama3.1-8b-qlora-maxctx-16gb-hf-fa2 | max context | 2,551 | 3,401 | +33.3% |
+      | transformers | unsloth-readme-llama3.1-8b-qlora-maxctx-16gb-hf-fa2 | max context | 2,551 | 3,437 | +34.7% |
       | unsloth | unsloth-readme-llama3.1-8b-qlora-maxctx-24gb-unsloth | max context | 78,475 | 80,640 | +2.8% |
       | transformers | unsloth-readme-llama3.1-8b-qlora-maxctx-24gb-hf-fa2 | max context | 5,789 | 7,552 | +30.5% |
       | unsloth | unsloth-readme-llama3.1-8b-qlora-maxctx-40gb-unsloth | max context | 153,977 | 155,392 | +0.9% |
@@ -116,9 +116,9 @@ describe("public training measurements, rebuilt per framework", () => {
       | unsloth | unsloth-readme-llama3.1-8b-qlora-maxctx-48gb-unsloth | max context | 191,728 | 192,768 | +0.5% |
       | transformers | unsloth-readme-llama3.1-8b-qlora-maxctx-48gb-hf-fa2 | max context | 15,502 | 19,968 | +28.8% |
       | unsloth | unsloth-readme-llama3.1-8b-qlora-maxctx-80gb-unsloth | max context | 342,733 | 342,089 | -0.2% |
-      | transformers | unsloth-readme-llama3.1-8b-qlora-maxctx-80gb-hf-fa2 | max context | 28,454 | 36,388 | +27.9% |
+      | transformers | unsloth-readme-llama3.1-8b-qlora-maxctx-80gb-hf-fa2 | max context | 28,454 | 36,425 | +28.0% |
       | unsloth | unsloth-readme-llama3.3-70b-qlora-maxctx-48gb-unsloth | max context | 12,106 | 14,208 | +17.4% |
-      | transformers | unsloth-readme-llama3.3-70b-qlora-maxctx-48gb-hf-fa2 | max context | OOM | 64 | mismatch |
+      | transformers | unsloth-readme-llama3.3-70b-qlora-maxctx-48gb-hf-fa2 | max context | OOM | 128 | mismatch |
       | unsloth | unsloth-readme-llama3.3-70b-qlora-maxctx-80gb-unsloth | max context | 89,389 | 89,636 | +0.3% |
       | transformers | unsloth-readme-llama3.3-70b-qlora-maxctx-80gb-hf-fa2 | max context | 6,916 | 8,704 | +25.9% |"
     `);

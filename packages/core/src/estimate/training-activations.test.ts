@@ -19,6 +19,7 @@ const megatron16: ActivationDtypes = {
   adapterCastsInput: false,
   fusedSwiGlu: false,
   quantizedSavesInput: false,
+  adapterDropout: 0,
 };
 
 /** GPT-2 as Korthikanti et al. count it: 16-bit, dropout 0.1, eager attention, all weights trained. */
@@ -93,6 +94,7 @@ describe("modern layers", () => {
       adapterCastsInput: true,
       fusedSwiGlu: false,
       quantizedSavesInput: false,
+      adapterDropout: 0,
     },
     fullTraining: false,
     adaptedModules: planLora(llama, 32, ["q_proj", "v_proj"]).adaptedModules,

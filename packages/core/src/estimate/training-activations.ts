@@ -32,6 +32,8 @@ export interface ActivationDtypes {
   readonly adapterCastsInput: boolean;
   /** SwiGLU fused: saves gate and up outputs only (see TrainingProfile.fusedSwiGlu). */
   readonly fusedSwiGlu: boolean;
+  /** LoRA dropout probability (the framework's default: LitGPT 0.05, PEFT 0.0). */
+  readonly adapterDropout: number;
   /** A 4-bit frozen linear keeps its input for backward (bitsandbytes MatMul4Bit: ctx.tensors = (A, B)). */
   readonly quantizedSavesInput: boolean;
 }
@@ -122,6 +124,7 @@ function saveLinearInput(
 ): void {
   const d = x.dtypes;
   let shared = false;
+  let droppedQkv = false;
   for (const m of consumers) {
     const adapted = x.adaptedModules.has(m.module);
     // bitsandbytes MatMul4Bit.forward keeps A whenever the input needs a gradient
@@ -137,7 +140,15 @@ function saveLinearInput(
     }
     if (adapted) {
       const castTo = d.autocast ? d.computeBytes : d.adapterCastsInput ? d.adapterBytes : inputBytes;
-      if (castTo !== inputBytes) inv.add(`${m.leaf} lora_A input (cast)`, width * castTo, region);
+      if (d.adapterDropout > 0) {
+        // nn.Dropout before lora_A: its 1-byte mask and its output (lora_A's saved input); LitGPT's
+        // fused qkv linear applies one dropout for q, k and v.
+        if (!(m.group === "attn-in" && droppedQkv)) {
+          inv.add(`${m.leaf} lora dropout mask`, width, region);
+          inv.add(`${m.leaf} lora dropout output`, width * castTo, region);
+        }
+        droppedQkv ||= m.group === "attn-in";
+      } else if (castTo !== inputBytes) inv.add(`${m.leaf} lora_A input (cast)`, width * castTo, region);
       else shared = true;
       // lora_A output, saved by lora_B: rank wide.
       inv.add(`${m.leaf} lora_A output`, x.loraRank * (d.autocast ? d.computeBytes : d.adapterBytes), "tp");

@@ -239,6 +239,7 @@ export function resolveTrainingSetup(
     adapterCastsInput: profile.adapterCastsInput,
     fusedSwiGlu: profile.fusedSwiGlu,
     quantizedSavesInput: profile.quantizedSavesInput,
+    adapterDropout: profile.adapterDropout,
   };
 
   const stages = stageOfLayers(spec.numLayers, pp);

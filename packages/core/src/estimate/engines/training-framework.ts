@@ -44,6 +44,9 @@ export interface TrainingProfile {
   readonly fusedOptimizer: boolean;
   /** LoRA adapter weights, their gradients and moments. */
   readonly adapterBytes: number;
+  /** LoRA dropout the framework applies by default (LitGPT finetune/lora.py lora_dropout=0.05;
+   * PEFT LoraConfig lora_dropout=0.0). */
+  readonly adapterDropout: number;
   /** Adapters cast their input to the adapter dtype before lora_A (PEFT `_cast_input_dtype`). */
   readonly adapterCastsInput: boolean;
   /** Frozen dense base weights (LoRA). */

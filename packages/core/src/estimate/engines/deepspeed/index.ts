@@ -35,6 +35,7 @@ export function deepspeedProfile(
     fusedOptimizer: true,
     adapterBytes: half ? 2 : 4,
     adapterCastsInput: false,
+    adapterDropout: 0,
     frozenBytes: half ? 2 : 4,
     unquantizedBytes: half ? 2 : 4,
     computeBytes: c,

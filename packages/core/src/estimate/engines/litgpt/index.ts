@@ -40,6 +40,7 @@ export const litgptFramework: TrainingFramework = {
       fusedOptimizer: false,
       adapterBytes: amp ? 4 : c,
       adapterCastsInput: false,
+      adapterDropout: 0.05,
       frozenBytes: c,
       unquantizedBytes: c,
       computeBytes: c,

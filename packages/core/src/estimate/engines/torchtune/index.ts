@@ -33,6 +33,7 @@ export const torchtuneFramework: TrainingFramework = {
       fusedOptimizer: false,
       adapterBytes: c,
       adapterCastsInput: false,
+      adapterDropout: 0,
       frozenBytes: c,
       unquantizedBytes: c,
       computeBytes: c,

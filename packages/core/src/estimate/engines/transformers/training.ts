@@ -41,6 +41,7 @@ export const transformersTraining: TrainingFramework = {
       fusedOptimizer: false,
       adapterBytes: 4,
       adapterCastsInput: true,
+      adapterDropout: 0,
       frozenBytes: c,
       unquantizedBytes: qlora ? 4 : c,
       computeBytes: c,
