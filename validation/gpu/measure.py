@@ -1,21 +1,28 @@
 #!/usr/bin/env python3
-"""Measure the peak GPU memory of real training steps, for memlens' training estimator.
+"""Measure the peak GPU memory of real training steps and generate() calls, for memlens.
 
-Each grid point builds a model from a real config.json in packages/core/data/hf-configs (optionally
-with fewer layers) with random weights -- nothing is downloaded -- and runs a few training steps
-(forward with labels, backward, optimizer step, zero_grad(set_to_none=True)) the way the HF Trainer
-does, then records torch.cuda.max_memory_allocated / max_memory_reserved of the steady-state steps.
-Every point runs in its own subprocess so each starts from a clean CUDA context and an OOM is an
+Each case builds a model from a real config.json in packages/core/data/hf-configs (optionally with
+fewer layers) with random weights -- nothing is downloaded. Training cases run a few steps the way the
+HF Trainer does (forward with labels, logits dropped, backward, clip-grad, optimizer step,
+zero_grad(set_to_none=True)) and record torch.cuda.max_memory_allocated / max_memory_reserved of the
+steady-state steps; inference cases record the peak of one model.generate() call. An OOM is an
 outcome, not a crash.
 
-Usage (on a machine with a CUDA GPU, PyTorch, transformers and peft; bitsandbytes for QLoRA):
-    python3 validation/gpu/measure.py                 # the default grid -> validation/gpu/measured.jsonl
-    python3 validation/gpu/measure.py --grid full     # a larger grid
-    python3 validation/gpu/measure.py --dry-run       # list the grid points only
-    python3 validation/gpu/measure.py --limit 4       # the first points only
+Cases run in one worker process (one CUDA context, memory freed between cases) so the default grid
+finishes in one call of at most 10 minutes on one H100: a total budget (--budget-s) stops starting
+new cases in time to write the results, and a per-case guard (--case-timeout) kills a case that
+hangs and restarts the worker on the next case. Results are appended case by case, so a run cut
+short keeps what it measured.
 
-Each record carries the exact config used and the memlens scenario it corresponds to, so the main
-test suite (validation/gpu/test/measured.test.ts) can compare core's estimate against it.
+Usage (a CUDA GPU, PyTorch, transformers and peft; QLoRA cases only if bitsandbytes imports):
+    python3 validation/gpu/measure.py OUT_DIR              # default grid -> OUT_DIR/measured.jsonl,
+                                                           #   OUT_DIR/inference.jsonl, OUT_DIR/summary.txt
+    python3 validation/gpu/measure.py OUT_DIR --grid full  # a larger grid (needs a longer budget)
+    python3 validation/gpu/measure.py --dry-run            # list the cases only
+
+Each record carries the exact config used and the memlens scenario it corresponds to, so the test
+suite (validation/gpu/test/measured.test.ts) can compare core's estimate against it once the files
+are copied to validation/gpu/.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import gc
 import itertools
 import json
 import os
+import selectors
 import subprocess
 import sys
 import tempfile
@@ -35,7 +43,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 CONFIGS = REPO / "packages" / "core" / "data" / "hf-configs"
-OUT = HERE / "measured.jsonl"
+OUT_DIR = HERE
 
 # Small real configs (layers cut where noted) covering GQA + RMSNorm (Qwen3, Llama 3.2), LayerNorm +
 # MHA + dropout (GPT-2) and MoE routing (Qwen1.5-MoE).
@@ -52,21 +60,35 @@ LORA_TARGETS = {
 DEFAULT_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj"]
 STEPS = 3
 
+# generate() cases: prompt tokens, new tokens, batch (greedy, DynamicCache, bf16 weights).
+INFERENCE = [(512, 128, 1), (512, 128, 4), (2048, 64, 2)]
 
-def grid(kind: str) -> list[dict]:
-    """Grid points: model x method x precision x micro-batch x sequence x checkpointing x attention."""
+
+def bnb_available() -> bool:
+    try:
+        import bitsandbytes  # noqa: F401
+    except Exception:  # noqa: BLE001 - any import failure means no QLoRA cases
+        return False
+    return True
+
+
+def grid(kind: str, qlora: bool) -> list[dict]:
+    """Training cases: model x method x precision x micro-batch x sequence x checkpointing x attention."""
     points = []
     if kind == "default":
+        # Sized for one call of at most 10 minutes on one H100 (a few seconds per case).
+        models = MODELS[:3]
         variants = [
             ("full", "bf16", "adamw"),
             ("full", "bf16-mixed", "adamw"),
             ("lora", "bf16", "adamw"),
             ("qlora", "bf16-mixed", "adamw"),
         ]
-        shapes = [(1, 1024), (4, 1024)]
+        shapes = [(1, 512), (4, 512), (1, 2048), (2, 2048)]
         ckpts = ["none", "full"]
         attns = ["sdpa"]
     else:
+        models = MODELS
         variants = [
             (m, p, o)
             for m in ("full", "lora", "qlora")
@@ -78,12 +100,17 @@ def grid(kind: str) -> list[dict]:
         ckpts = ["none", "full"]
         attns = ["sdpa", "eager", "flash"]
     for model, (method, precision, optimizer), (micro, seq), ckpt, attn in itertools.product(
-        MODELS, variants, shapes, ckpts, attns
+        models, variants, shapes, ckpts, attns
     ):
-        if attn == "flash" and model["id"] == "openai-community/gpt2" and kind != "full":
+        if method == "qlora" and not qlora:
+            continue
+        if optimizer == "adamw-8bit" and not qlora:
+            continue
+        if attn == "flash" and model["id"] == "openai-community/gpt2":
             continue
         points.append(
             {
+                "kind": "training",
                 "model": model["id"],
                 "layers": model["layers"],
                 "method": method,
@@ -98,6 +125,42 @@ def grid(kind: str) -> list[dict]:
             }
         )
     return points
+
+
+def inference_grid(kind: str) -> list[dict]:
+    """generate() cases: model x (prompt, new tokens, batch)."""
+    models = MODELS[:3] if kind == "default" else MODELS
+    return [
+        {
+            "kind": "inference",
+            "model": m["id"],
+            "layers": m["layers"],
+            "prompt_tokens": prompt,
+            "new_tokens": new,
+            "batch": batch,
+            "sequence_length": prompt + new,
+            "attention": "sdpa",
+        }
+        for m in models
+        for prompt, new, batch in INFERENCE
+    ]
+
+
+def case_id(p: dict) -> str:
+    common = [p["model"].split("/")[-1], f"L{p['layers']}" if p["layers"] else "all"]
+    if p["kind"] == "inference":
+        rest = ["generate", f"b{p['batch']}", f"p{p['prompt_tokens']}", f"n{p['new_tokens']}"]
+    else:
+        rest = [
+            p["method"],
+            p["precision"],
+            p["optimizer"],
+            f"b{p['micro_batch']}",
+            f"s{p['sequence_length']}",
+            f"ckpt-{p['checkpointing']}",
+            p["attention"],
+        ]
+    return "gpu-" + "-".join(str(x) for x in common + rest)
 
 
 def load_config(point: dict) -> dict:
@@ -116,6 +179,17 @@ def load_config(point: dict) -> dict:
 
 def scenario_of(point: dict, cfg: dict, gpu_bytes: int) -> dict:
     """The memlens scenario this run corresponds to (SCENARIO.md)."""
+    if point["kind"] == "inference":
+        return {
+            "model": {"hfConfig": cfg},
+            "task": "inference",
+            "engine": "transformers",
+            "weights": "bf16",
+            "contextLength": point["sequence_length"],
+            "batch": point["batch"],
+            "hardware": {"memoryBytes": gpu_bytes, "count": 1},
+            "engineOptions": {"attention": point["attention"]},
+        }
     training = {
         "method": point["method"],
         "optimizer": point["optimizer"],
@@ -136,8 +210,71 @@ def scenario_of(point: dict, cfg: dict, gpu_bytes: int) -> dict:
     }
 
 
+def run_generate(point: dict) -> dict:
+    """One generate() case: greedy decoding of new_tokens after a prompt, DynamicCache, bf16."""
+    import torch
+    import transformers
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    torch.manual_seed(0)
+    cfg = load_config(point)
+    if "skip" in point:
+        return {"outcome": "skipped", "reason": point["skip"]}
+    config = AutoConfig.for_model(**copy.deepcopy(cfg))
+    model = AutoModelForCausalLM.from_config(config, torch_dtype=torch.bfloat16, attn_implementation="sdpa").cuda()
+    model.eval()
+    vocab = cfg.get("vocab_size") or cfg.get("text_config", {}).get("vocab_size")
+    ids = torch.randint(0, vocab, (point["batch"], point["prompt_tokens"]), device="cuda")
+    weights_bytes = torch.cuda.memory_allocated()
+    torch.cuda.reset_peak_memory_stats()
+    with torch.no_grad():
+        out = model.generate(
+            ids,
+            attention_mask=torch.ones_like(ids),
+            max_new_tokens=point["new_tokens"],
+            min_new_tokens=point["new_tokens"],
+            do_sample=False,
+            pad_token_id=0,
+        )
+    torch.cuda.synchronize()
+    props = torch.cuda.get_device_properties(0)
+    result = {
+        "outcome": "ok",
+        "measured": {
+            "max_allocated_bytes": torch.cuda.max_memory_allocated(),
+            "max_reserved_bytes": torch.cuda.max_memory_reserved(),
+            "weights_allocated_bytes": weights_bytes,
+            "generated_tokens": int(out.shape[1] - ids.shape[1]),
+        },
+        "gpu": props.name,
+        "gpu_memory_bytes": props.total_memory,
+        "versions": {"torch": torch.__version__, "cuda": torch.version.cuda, "transformers": transformers.__version__},
+        "config": cfg,
+    }
+    del model, ids, out
+    gc.collect()
+    torch.cuda.empty_cache()
+    return result
+
+
+def run_case(point: dict) -> dict:
+    """One case in this process; an OOM or an unsupported setting is an outcome."""
+    try:
+        return run_generate(point) if point["kind"] == "inference" else run_one(point)
+    except Exception as e:  # noqa: BLE001
+        oom = "out of memory" in str(e).lower()
+        try:
+            import torch
+
+            gc.collect()
+            torch.cuda.empty_cache()
+        except Exception:  # noqa: BLE001
+            pass
+        return {"outcome": "oom" if oom else "error", "error": f"{type(e).__name__}: {str(e)[:500]}"}
+
+
 def run_one(point: dict) -> dict:
-    """One grid point in this process (called in a fresh subprocess)."""
+    """One training case in this process."""
     import torch
     import transformers
     from transformers import AutoConfig, AutoModelForCausalLM
@@ -261,8 +398,9 @@ def run_one(point: dict) -> dict:
         },
         "config": cfg,
     }
-    del model, opt, params
+    del model, opt, params, ids, mask, labels, loss
     gc.collect()
+    torch.cuda.empty_cache()
     if tmp:
         import shutil
 
@@ -270,76 +408,132 @@ def run_one(point: dict) -> dict:
     return result
 
 
+def worker(cases_file: str) -> int:
+    """Runs the cases of a file one after another, printing one result line per case."""
+    cases = json.loads(Path(cases_file).read_text())
+    for p in cases:
+        print("MEMLENS_START " + case_id(p), flush=True)
+        t0 = time.time()
+        result = run_case(p)
+        result["seconds"] = round(time.time() - t0, 1)
+        print("MEMLENS_RESULT " + json.dumps(result), flush=True)
+    return 0
+
+
+def record_of(p: dict, result: dict) -> dict:
+    rec = {"id": case_id(p), "point": p, **result}
+    if result.get("outcome") == "ok":
+        rec["scenario"] = scenario_of(p, result["config"], result["gpu_memory_bytes"])
+    return rec
+
+
+def run_all(cases: list[dict], out_dir: Path, budget_s: float, case_timeout_s: float) -> list[dict]:
+    """Runs every case in a worker process under a total budget and a per-case guard; appends each
+    record to OUT_DIR/measured.jsonl (training) or OUT_DIR/inference.jsonl as soon as it exists."""
+    files = {"training": out_dir / "measured.jsonl", "inference": out_dir / "inference.jsonl"}
+    for f in files.values():
+        f.write_text("")
+    deadline = time.time() + budget_s
+    records: list[dict] = []
+    todo = list(cases)
+
+    def emit(p: dict, result: dict) -> None:
+        rec = record_of(p, result)
+        records.append(rec)
+        with files[p["kind"]].open("a") as f:
+            f.write(json.dumps(rec) + "\n")
+        peak = result.get("measured", {}).get("max_allocated_bytes")
+        print(f"[{len(records)}/{len(cases)}] {rec['id']}: {result.get('outcome')} {peak if peak is not None else ''}", flush=True)
+
+    while todo:
+        if time.time() + 5 > deadline:
+            for p in todo:
+                emit(p, {"outcome": "skipped", "reason": "total time budget spent"})
+            break
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as tf:
+            json.dump(todo, tf)
+        proc = subprocess.Popen(
+            [sys.executable, __file__, "--worker", tf.name],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env={**os.environ, "TOKENIZERS_PARALLELISM": "false"},
+        )
+        sel = selectors.DefaultSelector()
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        started = time.time()
+        killed = None
+        while todo:
+            limit = min(started + case_timeout_s, deadline)
+            events = sel.select(timeout=max(0.0, limit - time.time()))
+            if not events:
+                killed = "case timeout" if time.time() < deadline else "total time budget spent"
+                break
+            line = proc.stdout.readline()
+            if line == "":
+                killed = "worker exited"
+                break
+            if line.startswith("MEMLENS_START "):
+                started = time.time()
+            elif line.startswith("MEMLENS_RESULT "):
+                emit(todo.pop(0), json.loads(line[len("MEMLENS_RESULT ") :]))
+                started = time.time()
+        if killed:
+            proc.kill()
+            proc.wait()
+            if todo:
+                # The case in flight hung, crashed the worker or ran past the budget: record it, go on.
+                emit(todo.pop(0), {"outcome": "timeout" if "timeout" in killed else "error", "error": killed})
+        else:
+            proc.wait()
+        os.unlink(tf.name)
+    return records
+
+
+def summary(records: list[dict]) -> str:
+    lines = []
+    for r in records:
+        m = r.get("measured", {})
+        peak = m.get("max_allocated_bytes")
+        gib = f"{peak / 2**30:8.3f} GiB" if peak is not None else "           -"
+        lines.append(f"{r['outcome']:8} {gib}  {r['id']}")
+    counts = {}
+    for r in records:
+        counts[r["outcome"]] = counts.get(r["outcome"], 0) + 1
+    lines.append(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("out_dir", nargs="?", type=Path, default=OUT_DIR, help="folder for measured.jsonl, inference.jsonl, summary.txt")
     ap.add_argument("--grid", choices=["default", "full"], default="default")
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--dry-run", action="store_true")
-    ap.add_argument("--out", type=Path, default=OUT)
-    ap.add_argument("--one", help=argparse.SUPPRESS)
-    ap.add_argument("--timeout", type=int, default=300, help="seconds per grid point")
+    ap.add_argument("--budget-s", type=float, default=540, help="total seconds for all cases (default 540)")
+    ap.add_argument("--case-timeout", type=float, default=60, help="seconds one case may take (default 60)")
+    ap.add_argument("--no-inference", action="store_true", help="skip the generate() cases")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
 
-    if args.one:
-        point = json.loads(args.one)
-        try:
-            result = run_one(point)
-        except Exception as e:  # noqa: BLE001 - an OOM or an unsupported setting is an outcome
-            oom = "out of memory" in str(e).lower()
-            result = {"outcome": "oom" if oom else "error", "error": f"{type(e).__name__}: {str(e)[:500]}"}
-        print("MEMLENS_RESULT " + json.dumps(result))
-        return 0
+    if args.worker:
+        return worker(args.worker)
 
-    points = grid(args.grid)[: args.limit]
+    qlora = bnb_available()
+    cases = ([] if args.no_inference else inference_grid(args.grid)) + grid(args.grid, qlora)
+    cases = cases[: args.limit]
     if args.dry_run:
-        for p in points:
+        for p in cases:
             print(json.dumps(p))
-        print(f"{len(points)} grid points", file=sys.stderr)
+        print(f"{len(cases)} cases (QLoRA {'on' if qlora else 'off: bitsandbytes does not import'})", file=sys.stderr)
         return 0
 
-    records = []
-    for i, p in enumerate(points):
-        t0 = time.time()
-        proc = subprocess.run(
-            [sys.executable, __file__, "--one", json.dumps(p)],
-            capture_output=True,
-            text=True,
-            timeout=args.timeout,
-            env={**os.environ, "TOKENIZERS_PARALLELISM": "false"},
-        )
-        line = next((x for x in proc.stdout.splitlines() if x.startswith("MEMLENS_RESULT ")), None)
-        result = json.loads(line[len("MEMLENS_RESULT ") :]) if line else {"outcome": "error", "error": proc.stderr[-800:]}
-        rec = {
-            "id": "gpu-"
-            + "-".join(
-                str(x)
-                for x in (
-                    p["model"].split("/")[-1],
-                    f"L{p['layers']}" if p["layers"] else "all",
-                    p["method"],
-                    p["precision"],
-                    p["optimizer"],
-                    f"b{p['micro_batch']}",
-                    f"s{p['sequence_length']}",
-                    f"ckpt-{p['checkpointing']}",
-                    p["attention"],
-                )
-            ),
-            "point": p,
-            **result,
-            "seconds": round(time.time() - t0, 1),
-        }
-        if result.get("outcome") == "ok":
-            rec["scenario"] = scenario_of(p, result["config"], result["gpu_memory_bytes"])
-        records.append(rec)
-        status = result.get("outcome")
-        peak = result.get("measured", {}).get("max_allocated_bytes")
-        print(f"[{i + 1}/{len(points)}] {rec['id']}: {status} {peak if peak is not None else ''}", flush=True)
-
-    with args.out.open("w") as f:
-        for r in records:
-            f.write(json.dumps(r) + "\n")
-    print(f"wrote {len(records)} records to {args.out}")
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    t0 = time.time()
+    records = run_all(cases, args.out_dir, args.budget_s, args.case_timeout)
+    text = summary(records) + f"{time.time() - t0:.0f} s, QLoRA {'on' if qlora else 'off'}\n"
+    (args.out_dir / "summary.txt").write_text(text)
+    print(text)
     return 0
 
 

@@ -18,6 +18,8 @@ const megatron16: ActivationDtypes = {
   adapterBytes: 2,
   adapterCastsInput: false,
   fusedSwiGlu: false,
+  quantizedSavesInput: false,
+  adapterDropout: 0,
 };
 
 /** GPT-2 as Korthikanti et al. count it: 16-bit, dropout 0.1, eager attention, all weights trained. */
@@ -91,6 +93,8 @@ describe("modern layers", () => {
       adapterBytes: 4,
       adapterCastsInput: true,
       fusedSwiGlu: false,
+      quantizedSavesInput: false,
+      adapterDropout: 0,
     },
     fullTraining: false,
     adaptedModules: planLora(llama, 32, ["q_proj", "v_proj"]).adaptedModules,
@@ -157,7 +161,11 @@ describe("modern layers", () => {
       fullTraining: false,
       tokens: T,
       lossChunks: 1,
+      lossChunkTokens: 0,
       fused: false,
+      compiled: false,
+      upcast: true,
+      headDequantBytes: 0,
       tensorParallel: 1,
       sequenceParallel: false,
     });
@@ -170,11 +178,42 @@ describe("modern layers", () => {
       fullTraining: false,
       tokens: T,
       lossChunks: 8,
+      lossChunkTokens: 0,
       fused: false,
+      compiled: false,
+      upcast: true,
+      headDequantBytes: 0,
       tensorParallel: 1,
       sequenceParallel: false,
     });
     expect(chunked.backwardPeakBytes).toBe(4 * T * 128256 + T * 128256);
     expect(chunked.forwardPeakBytes).toBeLessThan(loss.forwardPeakBytes);
+  });
+
+  it("compiled, 16-bit and fixed-chunk losses", () => {
+    const input = {
+      spec: llama,
+      dtypes: base.dtypes,
+      fullTraining: false,
+      tokens: T,
+      lossChunks: 8,
+      lossChunkTokens: 0,
+      fused: false,
+      compiled: false,
+      upcast: true,
+      headDequantBytes: 0,
+      tensorParallel: 1,
+      sequenceParallel: false,
+    };
+    const V = 128256;
+    // Inductor's cross-entropy: bf16 logits + one FP32 chunk; backward adds one chunk's bf16 gradient.
+    const compiled = lossActivations({ ...input, compiled: true });
+    expect(compiled.forwardPeakBytes).toBe(2 * T * V + (4 * T * V) / 8);
+    expect(compiled.backwardPeakBytes).toBe(2 * T * V + (2 * T * V) / 8 + (4 * T * V) / 8);
+    expect(compiled.savedBytes).toBe(lossActivations(input).savedBytes + 4 * T);
+    // LitGPT: bf16 log_softmax per 128-token chunk, no FP32 copy; a 4-bit head adds its dequantized weight.
+    const litgpt = lossActivations({ ...input, upcast: false, lossChunkTokens: 128, headDequantBytes: 1000 });
+    expect(litgpt.forwardPeakBytes).toBe(4 * T * V + 1000);
+    expect(litgpt.backwardPeakBytes).toBe(4 * T * V + Math.ceil((4 * T * V) / Math.ceil(T / 128)) + 1000);
   });
 });

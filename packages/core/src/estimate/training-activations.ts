@@ -32,6 +32,10 @@ export interface ActivationDtypes {
   readonly adapterCastsInput: boolean;
   /** SwiGLU fused: saves gate and up outputs only (see TrainingProfile.fusedSwiGlu). */
   readonly fusedSwiGlu: boolean;
+  /** LoRA dropout probability (the framework's default: LitGPT 0.05, PEFT 0.0). */
+  readonly adapterDropout: number;
+  /** A 4-bit frozen linear keeps its input for backward (bitsandbytes MatMul4Bit: ctx.tensors = (A, B)). */
+  readonly quantizedSavesInput: boolean;
 }
 
 export interface TrainingActivationInput {
@@ -120,9 +124,14 @@ function saveLinearInput(
 ): void {
   const d = x.dtypes;
   let shared = false;
+  let droppedQkv = false;
   for (const m of consumers) {
     const adapted = x.adaptedModules.has(m.module);
-    const baseNeeds = x.fullTraining && !x.quantizedBase;
+    // bitsandbytes MatMul4Bit.forward keeps A whenever the input needs a gradient
+    // (bitsandbytes/autograd/_functions.py); torchao's linear_nf4 keeps only the weight.
+    const baseNeeds =
+      (x.fullTraining && !x.quantizedBase) ||
+      (x.quantizedBase && d.quantizedSavesInput && m.tensor.role !== "router");
     if (baseNeeds) {
       // Autocast casts the input per op and the matmul saves the cast copy.
       if (d.autocast && inputBytes !== d.computeBytes)
@@ -131,7 +140,15 @@ function saveLinearInput(
     }
     if (adapted) {
       const castTo = d.autocast ? d.computeBytes : d.adapterCastsInput ? d.adapterBytes : inputBytes;
-      if (castTo !== inputBytes) inv.add(`${m.leaf} lora_A input (cast)`, width * castTo, region);
+      if (d.adapterDropout > 0) {
+        // nn.Dropout before lora_A: its 1-byte mask and its output (lora_A's saved input); LitGPT's
+        // fused qkv linear applies one dropout for q, k and v.
+        if (!(m.group === "attn-in" && droppedQkv)) {
+          inv.add(`${m.leaf} lora dropout mask`, width, region);
+          inv.add(`${m.leaf} lora dropout output`, width * castTo, region);
+        }
+        droppedQkv ||= m.group === "attn-in";
+      } else if (castTo !== inputBytes) inv.add(`${m.leaf} lora_A input (cast)`, width * castTo, region);
       else shared = true;
       // lora_A output, saved by lora_B: rank wide.
       inv.add(`${m.leaf} lora_A output`, x.loraRank * (d.autocast ? d.computeBytes : d.adapterBytes), "tp");
@@ -516,7 +533,15 @@ export interface LossActivationInput {
   readonly fullTraining: boolean;
   readonly tokens: number;
   readonly lossChunks: number;
+  /** Fixed tokens per head/loss chunk (LitGPT 128); 0 = split into `lossChunks`. */
+  readonly lossChunkTokens: number;
   readonly fused: boolean;
+  /** torch.compile'd loss: saves the 16-bit logits and a per-token log-sum-exp. */
+  readonly compiled: boolean;
+  /** Logits upcast to FP32 before log_softmax. */
+  readonly upcast: boolean;
+  /** A 4-bit LM head dequantized to the compute dtype for each head matmul (bitsandbytes). */
+  readonly headDequantBytes: number;
   readonly tensorParallel: number;
   readonly sequenceParallel: boolean;
 }
@@ -565,10 +590,32 @@ export function lossActivations(x: LossActivationInput): LossActivations {
       vocab,
     };
   }
-  const n = Math.max(1, x.lossChunks);
+  const n = x.lossChunkTokens > 0 ? Math.max(1, Math.ceil(T / x.lossChunkTokens)) : Math.max(1, x.lossChunks);
+  const dq = x.headDequantBytes;
+  if (x.compiled) {
+    // Inductor's fused cross-entropy: the 16-bit logits stay saved with an FP32 log-sum-exp per
+    // token; one chunk's FP32 softmax is rebuilt in backward next to the logits gradient.
+    const chunk = (4 * TV) / n;
+    return {
+      savedBytes: ceil(saved + T * 4),
+      forwardPeakBytes: ceil(logitBytes * TV + chunk + dq),
+      backwardPeakBytes: ceil(logitBytes * TV + (logitBytes * TV) / n + chunk + dq),
+      vocab,
+    };
+  }
+  if (!x.upcast && logitBytes !== 4) {
+    // F.cross_entropy on 16-bit logits (LitGPT chunked_cross_entropy): log_softmax saved at the
+    // logits' dtype for every chunk; the logits list stays referenced through backward.
+    return {
+      savedBytes: ceil(saved),
+      forwardPeakBytes: ceil(2 * logitBytes * TV + dq),
+      backwardPeakBytes: ceil(2 * logitBytes * TV + (2 * logitBytes * TV) / n + dq),
+      vocab,
+    };
+  }
   const upcast = logitBytes === 4 ? 0 : (4 * TV) / n;
-  const forward = logitBytes * TV + upcast + 4 * TV;
-  const backward = 4 * TV + (8 * TV) / n;
+  const forward = logitBytes * TV + upcast + 4 * TV + dq;
+  const backward = 4 * TV + (8 * TV) / n + dq;
   return {
     savedBytes: ceil(saved),
     forwardPeakBytes: ceil(forward),

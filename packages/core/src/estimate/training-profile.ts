@@ -1,7 +1,9 @@
 import { MemlensError } from "../errors/memlens-error.js";
+import type { ModelSpec } from "../models/model-spec.js";
 import type { TrainingEngine, TrainingOptions } from "../scenario/scenario.js";
 import type { Sharding, TrainingProfile } from "./engines/training-framework.js";
 import { TRAINING_FRAMEWORKS, trainingFrameworkOf } from "./engines/training-frameworks.js";
+import type { WeightFormat } from "./weights.js";
 
 export type { LossKind, Sharding, TrainingProfile } from "./engines/training-framework.js";
 
@@ -79,4 +81,33 @@ export function trainingProfile(
   sharding: Sharding,
 ): TrainingProfile {
   return trainingFrameworkOf(engine).profile(t, sharding);
+}
+
+/**
+ * What torch.compile changes in a framework's profile: Inductor fuses the RMSNorm upcast and the
+ * SiLU·mul product, and the min-cut partitioner (torch/_functorch/partitioners.py) recomputes cheap
+ * pointwise results in backward instead of saving them; a compiled loss keeps 16-bit logits and a
+ * log-sum-exp (torchtune compile_model + compile_loss).
+ */
+export function compiledProfile(p: TrainingProfile): TrainingProfile {
+  return {
+    ...p,
+    normUpcast: false,
+    fusedSwiGlu: true,
+    loss: p.loss === "materialized" ? "compiled" : p.loss,
+  };
+}
+
+/** A 4-bit LM head is dequantized to the compute dtype for each head matmul (bitsandbytes
+ * Linear4bit → dequantize_4bit): a [vocab, hidden] transient next to the logits. */
+export function headDequantBytes(
+  profile: TrainingProfile,
+  frozenFormat: WeightFormat | null,
+  spec: ModelSpec,
+  tensorParallel: number,
+): number {
+  if (!profile.headQuantized || frozenFormat?.kind !== "nf4") return 0;
+  const head = spec.tensors.find((x) => x.role === "output");
+  if (!head) return 0;
+  return Math.ceil(((head.shape[0] ?? 0) * (head.shape[1] ?? 0) * profile.computeBytes) / tensorParallel);
 }

@@ -1,3 +1,4 @@
+import { quantizedMatrixBytes } from "../catalog/quant-schemes.js";
 import { countElements, type ModelSpec, type TensorSpec } from "../models/model-spec.js";
 import type { TrainingOptions } from "../scenario/scenario.js";
 import { cudaReservedBytes } from "./cuda-allocator.js";
@@ -237,6 +238,7 @@ export function deviceModelStates(x: ModelStatesInput): DeviceModelStates {
   let frozenParameters = 0;
   if (x.frozenFormat) {
     const fmt = x.frozenFormat;
+    const adapted = new Set(x.trainable.map((tt) => tt.name.replace(/\.lora_[AB]$/, "")));
     const baseDtype = computeDtypeOf(fmt, spec);
     for (const s of spec.tensors) {
       if (!onStage(s.layer, s.role, pl)) continue;
@@ -244,12 +246,19 @@ export function deviceModelStates(x: ModelStatesInput): DeviceModelStates {
       const elements = countElements(s.shape);
       frozenParameters += elements * share;
       let b: number;
+      const dense = elements * (baseDtype === "fp32" ? 4 : 2);
       if (fmt.kind === "dense") b = elements * pr.frozenBytes;
+      else if (pr.quantizesAdaptedOnly && isLinearRole(s) && !adapted.has(s.name.replace(/\.weight$/, "")))
+        // torchtune QLoRA: a linear without an adapter keeps the model dtype.
+        b =
+          s.role === "embedding" || s.role === "position-embedding" ? elements * pr.unquantizedBytes : dense;
+      else if (pr.headQuantized && fmt.kind === "nf4" && s.role === "output" && s.shape.length === 2)
+        // Lightning BitsandbytesPrecision converts lm_head like every other nn.Linear.
+        b = quantizedMatrixBytes("nf4", s.shape[0] ?? 1, s.shape[1] ?? 1, { doubleQuant: fmt.doubleQuant });
       else {
         const q = tensorBytes(s, fmt, baseDtype);
         // Tensors the quantizer leaves alone come back at their dense size: store them at the
         // profile's unquantized dtype instead (FP32 after prepare_model_for_kbit_training).
-        const dense = elements * (baseDtype === "fp32" ? 4 : 2);
         b = q === dense ? elements * pr.unquantizedBytes : q;
       }
       frozenBytes += b * share;

@@ -24,6 +24,8 @@ import {
 } from "./training-activations.js";
 import {
   checkOffload,
+  compiledProfile,
+  headDequantBytes,
   type Sharding,
   shardingOf,
   type TrainingProfile,
@@ -137,7 +139,7 @@ function frozenFormatOf(
   if (given === undefined && bnb) return parseWeightFormat(undefined, spec);
   if (t.method === "qlora") {
     // QLoRA (Dettmers et al. 2023): NF4 base with double quantization of the absmax constants.
-    if (given === undefined) return { kind: "nf4", doubleQuant: true };
+    if (given === undefined) return { kind: "nf4", doubleQuant: profile.nf4DoubleQuant };
     const f = parseWeightFormat(given, spec);
     if (f.kind === "dense")
       throw new MemlensError(
@@ -146,7 +148,7 @@ function frozenFormatOf(
         "weights",
         ["nf4", "int8", "gptq", "awq", "fp8"],
       );
-    return f.kind === "nf4" ? { kind: "nf4", doubleQuant: true } : f;
+    return f.kind === "nf4" ? { kind: "nf4", doubleQuant: profile.nf4DoubleQuant } : f;
   }
   if (given === undefined)
     return {
@@ -172,8 +174,13 @@ export function resolveTrainingSetup(
   const sharding = shardingOf(engine, t);
   checkOffload(t, sharding);
   const baseProfile = trainingProfile(engine, t, sharding);
-  const profile: TrainingProfile = { ...baseProfile, ...overrides.profile };
+  const compiled = scenario.engineOptions.compile === true ? compiledProfile(baseProfile) : baseProfile;
+  const profile: TrainingProfile = { ...compiled, ...overrides.profile };
   notes.push(...profile.notes);
+  if (compiled !== baseProfile)
+    notes.push(
+      "torch.compile: Inductor fuses RMSNorm, SiLU·mul and the cross-entropy, and AOTAutograd's min-cut partitioner saves their 16-bit inputs instead of FP32 copies and intermediate products (recomputed in backward).",
+    );
 
   const hw = scenario.hardware;
   const capacityBytes = "gpu" in hw ? findGpu(hw.gpu).memoryBytes : hw.memoryBytes;
@@ -231,6 +238,8 @@ export function resolveTrainingSetup(
     adapterBytes: profile.adapterBytes,
     adapterCastsInput: profile.adapterCastsInput,
     fusedSwiGlu: profile.fusedSwiGlu,
+    quantizedSavesInput: profile.quantizedSavesInput,
+    adapterDropout: profile.adapterDropout,
   };
 
   const stages = stageOfLayers(spec.numLayers, pp);
@@ -356,7 +365,11 @@ export function trainingMemory(
     fullTraining: t.method === "full",
     tokens: microBatch * sequenceLength,
     lossChunks: t.lossChunks,
+    lossChunkTokens: setup.profile.lossChunkTokens,
     fused: setup.profile.loss === "fused",
+    compiled: setup.profile.loss === "compiled",
+    upcast: setup.profile.lossUpcast,
+    headDequantBytes: headDequantBytes(setup.profile, setup.frozenFormat, setup.spec, setup.tensorParallel),
     tensorParallel: tp,
     sequenceParallel: tp > 1,
   });
@@ -379,7 +392,8 @@ export function trainingMemory(
     const held = acts.map((a) => heldBytes(a, recompute));
     const heldSum = held.reduce((s, x) => s + x, 0);
     const maxHeld = Math.max(0, ...held);
-    const offloadActs = t.activationOffloading;
+    const offloadActs =
+      t.activationOffloading || (setup.profile.checkpointsOffloaded && recompute === "full");
     if (offloadActs) hostActivations = Math.max(hostActivations, heldSum * inflight);
     // With activation offloading only the layer in flight and one prefetched layer stay on the GPU.
     const heldOnGpu = (upTo: number) =>
@@ -605,7 +619,7 @@ export function estimateTraining(
         ? "Selective recomputation drops the attention-score tensors and recomputes the attention core (Korthikanti et al. 2022); with SDPA/flash there are none to drop."
         : `No activation checkpointing: every layer keeps what autograd saves (${setup.attention} attention).`,
   );
-  if (t.activationOffloading)
+  if (t.activationOffloading || mem.activationHostBytesPerGpu > 0)
     notes.push(
       `Activation offloading keeps saved activations in host memory (${Math.round(mem.activationHostBytesPerGpu / 2 ** 20).toLocaleString("en-US")} MiB per GPU) with one layer in flight and one prefetched on the GPU.`,
     );

@@ -9,7 +9,15 @@ export type ModelRef =
   | { readonly hfConfig: Readonly<Record<string, unknown>> };
 
 export const INFERENCE_ENGINES = ["transformers", "vllm", "llama.cpp", "sglang", "ollama"] as const;
-export const TRAINING_ENGINES = ["transformers", "torchtune", "deepspeed"] as const;
+export const TRAINING_ENGINES = [
+  "transformers",
+  "torchtune",
+  "deepspeed",
+  "litgpt",
+  "unsloth",
+  "trl",
+  "axolotl",
+] as const;
 export type InferenceEngine = (typeof INFERENCE_ENGINES)[number];
 export type TrainingEngine = (typeof TRAINING_ENGINES)[number];
 export type Engine = InferenceEngine | TrainingEngine;
@@ -85,6 +93,9 @@ export interface EngineOptions {
   readonly engineVersion?: string;
   /** transformers: attn_implementation ("sdpa" default, "eager", "flash"). */
   readonly attention?: "eager" | "sdpa" | "flash";
+  /** training: the model and loss run under torch.compile (torchtune `compile: True`, HF Trainer
+   * `torch_compile`), which changes what autograd saves (training-activations.ts). Default false. */
+  readonly compile?: boolean;
   /** ollama: OLLAMA_GPU_OVERHEAD, bytes its scheduler keeps back on every GPU (default 0). */
   readonly gpuOverheadBytes?: number;
 }
@@ -292,6 +303,7 @@ export const ENGINE_OPTION_KEYS = [
   "backend",
   "cpuFeatures",
   "attention",
+  "compile",
   "gpuOverheadBytes",
 ] as const;
 
@@ -393,6 +405,7 @@ function parseEngineOptions(v: unknown): EngineOptions {
       "attention",
       oneOf(v.attention, "engineOptions.attention", ["eager", "sdpa", "flash"] as const, "sdpa"),
     );
+  if (v.compile !== undefined) set("compile", bool(v.compile, "engineOptions.compile", false));
   if (v.gpuOverheadBytes !== undefined) {
     const g = v.gpuOverheadBytes;
     if (typeof g !== "number" || !Number.isSafeInteger(g) || g < 0)

@@ -152,7 +152,11 @@ export function recomputeProfile(
     fullTraining: true,
     tokens: micro * seq,
     lossChunks: 1,
+    lossChunkTokens: 0,
     fused: false,
+    compiled: false,
+    upcast: true,
+    headDequantBytes: 0,
     tensorParallel: 1,
     sequenceParallel: false,
   });

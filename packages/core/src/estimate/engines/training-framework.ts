@@ -19,7 +19,13 @@ export type LossKind =
   /** Logits materialised, upcast to FP32, log_softmax saved (transformers ForCausalLMLoss, torchtune). */
   | "materialized"
   /** Fused linear + cross-entropy that never materialises [tokens, vocab] (Liger, Apple CCE). */
-  | "fused";
+  | "fused"
+  /**
+   * torch.compile'd cross-entropy: Inductor fuses log_softmax + nll and AOTAutograd's min-cut
+   * partitioner saves the 16-bit logits and a per-token log-sum-exp instead of FP32 log-probs
+   * (torch/_functorch/partitioners.py min_cut_rematerialization_partition; torchtune compile_loss).
+   */
+  | "compiled";
 
 /**
  * Bytes per element of everything a training framework keeps, for one engine × method ×
@@ -38,6 +44,9 @@ export interface TrainingProfile {
   readonly fusedOptimizer: boolean;
   /** LoRA adapter weights, their gradients and moments. */
   readonly adapterBytes: number;
+  /** LoRA dropout the framework applies by default (LitGPT finetune/lora.py lora_dropout=0.05;
+   * PEFT LoraConfig lora_dropout=0.0). */
+  readonly adapterDropout: number;
   /** Adapters cast their input to the adapter dtype before lora_A (PEFT `_cast_input_dtype`). */
   readonly adapterCastsInput: boolean;
   /** Frozen dense base weights (LoRA). */
@@ -51,6 +60,25 @@ export interface TrainingProfile {
   /** Norm implementation saves an FP32 copy of its input (HF / torchtune RMSNorm `x.float()`). */
   readonly normUpcast: boolean;
   readonly loss: LossKind;
+  /** Logits upcast to FP32 before log_softmax (HF ForCausalLMLoss `logits.float()`, torchtune
+   * CEWithChunkedOutputLoss); false: F.cross_entropy on 16-bit logits (LitGPT chunked_cross_entropy). */
+  readonly lossUpcast: boolean;
+  /** The LM head and loss run over fixed token chunks (LitGPT `lm_head_chunk_size=128`); 0 = none. */
+  readonly lossChunkTokens: number;
+  /** The 4-bit base quantizes the LM head too (Lightning's BitsandbytesPrecision replaces every
+   * nn.Linear; PEFT/transformers skip lm_head through llm_int8_skip_modules). */
+  readonly headQuantized: boolean;
+  /** NF4 with double quantization of the absmax constants (bitsandbytes compress_statistics). */
+  readonly nf4DoubleQuant: boolean;
+  /** A 4-bit frozen linear saves its input for backward (bitsandbytes MatMul4Bit keeps
+   * ctx.tensors = (A, B); torchao NF4 and unsloth's fused LoRA kernels do not add one). */
+  readonly quantizedSavesInput: boolean;
+  /** Only linears that carry an adapter are stored 4-bit (torchtune's QLoRA builders quantize the
+   * base weight of each LoRALinear; k_proj without LoRA stays bf16). */
+  readonly quantizesAdaptedOnly: boolean;
+  /** Activation checkpointing keeps each layer's input in host memory (unsloth's
+   * use_gradient_checkpointing="unsloth"). */
+  readonly checkpointsOffloaded: boolean;
   /** SwiGLU fused into one autograd function that saves only gate and up outputs and recomputes
    * act(gate)·up in backward (Liger LigerSiLUMulFunction, unsloth LoRA_MLP). */
   readonly fusedSwiGlu: boolean;

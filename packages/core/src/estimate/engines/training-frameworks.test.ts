@@ -22,7 +22,10 @@ describe("training frameworks", () => {
 
   it("refuses a sharding family the framework does not run, naming what it runs instead", () => {
     expect(() => shardingOf("deepspeed", training({ fsdp: true }))).toThrow(
-      'training.fsdp: engine "deepspeed" shards with ZeRO (training.zeroStage), not FSDP; use engine "transformers" or "torchtune" for FSDP',
+      'training.fsdp: engine "deepspeed" shards with ZeRO (training.zeroStage), not FSDP; use engine "transformers" or "torchtune" or "litgpt" or "trl" or "axolotl" for FSDP',
+    );
+    expect(() => shardingOf("unsloth", training({ zeroStage: 2 }))).toThrow(
+      "training.zeroStage: unsloth shards with no sharding (single-GPU trainer), not DeepSpeed ZeRO",
     );
     expect(() => shardingOf("torchtune", training({ zeroStage: 2 }))).toThrow(
       "training.zeroStage: torchtune shards with FSDP2 (set training.fsdp: true), not DeepSpeed ZeRO",
@@ -38,6 +41,31 @@ describe("training frameworks", () => {
     expect(
       trainingProfile("deepspeed", training({ zeroStage: 3 }), { kind: "zero", stage: 3 }).deepspeedDefaults,
     ).toBe(true);
+  });
+
+  it("framework defaults as mechanisms: LitGPT bf16-true without double quantization, torchtune quantizes adapted linears only", () => {
+    const lit = trainingProfile("litgpt", training({ precision: "bf16", method: "qlora" }), { kind: "none" });
+    expect([lit.paramBytes, lit.momentBytes, lit.adapterBytes, lit.masterBytes]).toEqual([2, 2, 2, 0]);
+    expect([lit.nf4DoubleQuant, lit.headQuantized, lit.lossUpcast, lit.lossChunkTokens]).toEqual([
+      false,
+      true,
+      false,
+      128,
+    ]);
+    const tt = trainingProfile("torchtune", training({ method: "qlora" }), { kind: "none" });
+    expect([tt.quantizesAdaptedOnly, tt.quantizedSavesInput, tt.nf4DoubleQuant]).toEqual([true, false, true]);
+    const us = trainingProfile("unsloth", training({ method: "qlora" }), { kind: "none" });
+    expect([us.loss, us.checkpointsOffloaded, us.fusedSwiGlu]).toEqual(["fused", true, true]);
+    // TRL and axolotl run the HF Trainer + PEFT: the same bytes per element under their own names.
+    const hf = trainingProfile("transformers", training({ method: "lora" }), { kind: "none" });
+    for (const e of ["trl", "axolotl"] as const) {
+      const p = trainingProfile(e, training({ method: "lora" }), { kind: "none" });
+      expect({ ...p, engine: "transformers", framework: "", notes: [] }).toEqual({
+        ...hf,
+        framework: "",
+        notes: [],
+      });
+    }
   });
 
   it("train-fit searches only settings the framework runs", () => {
