@@ -17,7 +17,7 @@ import { kvReadBytesPerContextToken, kvReadProfile } from "../perf/step-cost.js"
 import { parseScenario, type Scenario, scenarioToJson } from "../scenario/scenario.js";
 import { plainCopy } from "../units/memo.js";
 import { bytes } from "../units/units.js";
-import { reportedTotalBytes } from "./engines/cuda-context.js";
+import { fitCapacityBytes } from "./engines/cuda-context.js";
 import {
   type Engine,
   type EngineIssue,
@@ -95,12 +95,10 @@ export function resolveEngineInput(scenario: Scenario, spec: ModelSpec): EngineI
   const gpu: GpuSpec | undefined = "gpu" in hw ? findGpu(hw.gpu) : undefined;
   // Engines that fit against what the driver reports (llama.cpp, transformers) get the GPU's
   // reported total where the catalog has it; the others, and GPUs without one, its marketed size.
-  const reported =
-    gpu && scenario.task === "inference" && engineOf(scenario.engine).fitCapacity === "reported"
-      ? reportedTotalBytes(gpu)
-      : null;
   const capacityBytes = gpu
-    ? (reported ?? gpu.memoryBytes)
+    ? scenario.task === "inference"
+      ? fitCapacityBytes(engineOf(scenario.engine), gpu)
+      : gpu.memoryBytes
     : bytes((hw as { memoryBytes: number }).memoryBytes);
   const { tensor, pipeline } = scenario.parallel;
   if (tensor * pipeline > hw.count)

@@ -3,6 +3,7 @@ import type { GpuSpec } from "../catalog/gpu-types.js";
 import { catalogModelSpec } from "../catalog/models.js";
 import { qualityCostOf } from "../catalog/quality.js";
 import { MemlensError, requireWholeNumber } from "../errors/memlens-error.js";
+import { fitCapacityBytes } from "../estimate/engines/cuda-context.js";
 import { ENGINES, engineNames } from "../estimate/engines/index.js";
 import { estimate } from "../estimate/estimate.js";
 import type { EngineInput, Estimate } from "../estimate/estimate-types.js";
@@ -304,7 +305,7 @@ function buildConfig(
     scenario,
     spec,
     format,
-    capacityBytes: gpu.memoryBytes,
+    capacityBytes: fitCapacityBytes(engineModel, gpu),
     gpu,
     deviceCount: count,
   };
@@ -355,7 +356,7 @@ function buildConfig(
     fixedBytes: fixed,
     kvBytesPerTokenPerDevice: kvPerToken,
     actBytesPerToken: actPerToken,
-    capacityBytes: gpu.memoryBytes,
+    capacityBytes: fitCapacityBytes(engineModel, gpu),
     weightRead: {
       spec,
       weightBytes: w.totalBytes,

@@ -18,3 +18,12 @@ export function reportedTotalBytes(gpu: GpuSpec): Bytes | null {
   const t = gpu.reportedTotals?.find((r) => r.reportedBy === "cuda" || r.reportedBy === "rocm-smi");
   return t ? bytes(Math.floor(t.bytes)) : null;
 }
+
+/**
+ * The capacity an inference engine fits into on one GPU: the driver's reported total for engines
+ * that size from it (`Engine.fitCapacity === "reported"`: llama.cpp, transformers) where the catalog
+ * has it, else the marketed size. estimate() and the planner both read it, so they agree on a fit.
+ */
+export function fitCapacityBytes(engine: { readonly fitCapacity?: "reported" }, gpu: GpuSpec): Bytes {
+  return (engine.fitCapacity === "reported" ? reportedTotalBytes(gpu) : null) ?? gpu.memoryBytes;
+}
