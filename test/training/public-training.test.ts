@@ -5,9 +5,9 @@ import { median, type Row, rebuild, TRAINING_RECORDS } from "./records.js";
  * Training peaks and max-context lengths from public sources (LitGPT config_hub README, torchtune
  * README "Optimization flags", PEFT MetaMathQA results, unsloth README), each rebuilt through
  * estimate() with the named framework (engine litgpt / torchtune / transformers / unsloth).
- * Target (issue 16): within 10% median over ≥ 40 measurements from ≥ 4 frameworks. Not met for
- * LitGPT (see the README's table): the bounds below are the achieved figures, kept as regression
- * bounds; nothing here was fitted to these records.
+ * Target (issue 16): within 10% median over ≥ 40 measurements from ≥ 4 frameworks. Met for PEFT,
+ * unsloth and torchtune; not for LitGPT nor overall (16.2%): the bounds below are the achieved
+ * figures, kept as regression bounds; nothing here was fitted to these records.
  */
 
 const table: readonly Row[] = TRAINING_RECORDS.map(rebuild);
@@ -31,11 +31,11 @@ describe("public training measurements, rebuilt per framework", () => {
     expect(median(abs(of("transformers+peft")))).toBeLessThanOrEqual(0.03);
     expect(median(abs(of("unsloth")))).toBeLessThanOrEqual(0.03);
     expect(median(abs(of("torchtune")))).toBeLessThanOrEqual(0.1);
-    // LitGPT 21.5% (all low): LoRA dropout (0.05 in every config_hub file) and the tied-head
-    // adapters are not modelled. HF + FA2 max context 29.1% (long).
-    expect(median(abs(of("litgpt")))).toBeLessThanOrEqual(0.22);
+    // LitGPT 18.1% (all low; LoRA 7.1%, QLoRA 21.4%): a QLoRA-only term of 2–6 GB is not
+    // modelled, nor the tied-head adapters. HF + FA2 max context 29.1% (long). All 54: 16.2%.
+    expect(median(abs(of("litgpt")))).toBeLessThanOrEqual(0.19);
     expect(median(abs(of("transformers")))).toBeLessThanOrEqual(0.3);
-    expect(median(abs(numeric))).toBeLessThanOrEqual(0.18);
+    expect(median(abs(numeric))).toBeLessThanOrEqual(0.17);
   });
 
   it("outcomes: OOM where the record says OOM, except LitGPT gemma-7b LoRA (predicted to fit) and 70B at 48 GB (64 tokens fit)", () => {

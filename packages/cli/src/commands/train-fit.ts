@@ -24,7 +24,7 @@ const HELP = `memlens train-fit: the largest micro-batch and sequence length tha
 training settings (method × sharding × checkpointing × offload) that fit the GPUs
 
   memlens train-fit --scenario FILE|- [--json]
-  memlens train-fit --model ID|CONFIG.json --gpu H100-SXM-80GB [--gpus 8] [--engine transformers|torchtune|deepspeed]
+  memlens train-fit --model ID|CONFIG.json --gpu H100-SXM-80GB [--gpus 8] [--engine transformers|torchtune|deepspeed|litgpt|unsloth|trl|axolotl]
                     [--method full|lora|qlora] [--methods full,lora,qlora] [--optimizer adamw|adamw-8bit|adafactor|sgd]
                     [--precision bf16-mixed|fp16-mixed|bf16|fp32] [--seq 2048] [--micro-batch 1]
                     [--grad-accum 1] [--checkpointing none|selective|full] [--zero 0|1|2|3] [--fsdp]
