@@ -162,6 +162,17 @@ describe("estimate() memo", () => {
     const other = catalogModelSpec("meta-llama/Llama-3.2-1B");
     expect(estimate(s, { modelSpec: other }).model.name).toBe("meta-llama/Llama-3.2-1B");
     expect(estimate(s).model.name).toBe("meta-llama/Llama-3.1-8B");
+    // Speculative decoding adds its block; the same scenario without it has none, and another
+    // acceptance rate is another question (Leviathan et al. eq. 1: k = 3, a = 0.8 → 2.952 tokens).
+    const spec3 = estimate(s, {
+      speculative: { method: "ngram", numSpeculativeTokens: 3, acceptanceRate: 0.8 },
+    });
+    expect(spec3.speculative?.expectedTokensPerStep).toBeCloseTo(2.952, 3);
+    expect(estimate(s).speculative).toBeUndefined();
+    const spec3low = estimate(s, {
+      speculative: { method: "ngram", numSpeculativeTokens: 3, acceptanceRate: 0.5 },
+    });
+    expect(spec3low.speculative?.expectedTokensPerStep).toBeCloseTo(1.875, 3);
   });
 });
 

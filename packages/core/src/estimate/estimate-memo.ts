@@ -6,6 +6,7 @@
  */
 import type { ModelSpec } from "../models/model-spec.js";
 import type { Efficiency } from "../perf/roofline.js";
+import type { SpeculativeOptions } from "../perf/speculative.js";
 import { BoundedLru } from "../units/memo.js";
 import type { Estimate } from "./estimate-types.js";
 
@@ -19,26 +20,35 @@ export interface EstimateMemoOptions {
   readonly modelSpec?: ModelSpec;
   readonly efficiency?: Efficiency;
   readonly promptTokens?: number;
+  readonly speculative?: SpeculativeOptions;
+}
+
+/** A caller's ModelSpec by identity: a small number per spec object, 0 for none. */
+function specId(spec: ModelSpec | undefined): number {
+  if (!spec) return 0;
+  let id = specIds.get(spec);
+  if (id === undefined) {
+    id = nextSpecId++;
+    specIds.set(spec, id);
+  }
+  return id;
 }
 
 /**
  * The memo key of a question: the normalised scenario (`JSON.stringify` of parseScenario's
  * output), whether the raw scenario named a context
  * (engines such as ollama pick their own otherwise), the caller's ModelSpec by identity, the
- * efficiency and the prompt length.
+ * efficiency, the prompt length and the speculative-decoding options (the draft model by identity).
  */
 export function estimateMemoKey(rawScenario: unknown, scenarioJson: string, o: EstimateMemoOptions): string {
-  let spec = 0;
-  if (o.modelSpec) {
-    spec = specIds.get(o.modelSpec) ?? 0;
-    if (spec === 0) {
-      spec = nextSpecId++;
-      specIds.set(o.modelSpec, spec);
-    }
-  }
+  const spec = specId(o.modelSpec);
   const namedContext = (rawScenario as Record<string, unknown>).contextLength !== undefined;
   const e = o.efficiency;
-  return `${spec}|${namedContext}|${e ? `${e.compute}|${e.memory}` : "-"}|${o.promptTokens ?? "-"}|${scenarioJson}`;
+  const sp = o.speculative;
+  const speculative = sp
+    ? `${sp.method}|${sp.numSpeculativeTokens}|${sp.acceptanceRate}|${specId(sp.draft)}`
+    : "-";
+  return `${spec}|${namedContext}|${e ? `${e.compute}|${e.memory}` : "-"}|${o.promptTokens ?? "-"}|${speculative}|${scenarioJson}`;
 }
 
 /** Forgets every memoised answer (tests compare the first, computed answer with a repeated one). */

@@ -16,7 +16,9 @@ describe("estimate (transformers engine)", () => {
     expect(e.model.parameters).toBe(8_030_261_248);
     expect(d.bytes.weights).toBe(8_030_261_248 * 2);
     expect(d.bytes.kvCache).toBe(131_072 * 8192);
-    expect(d.capacityBytes).toBe(24 * 2 ** 30);
+    // transformers fits into the total CUDA reports for the card (catalog reportedTotals: 23.52 GiB),
+    // not its marketed 24 GiB.
+    expect(d.capacityBytes).toBe(25_250_627_584);
     expect(d.bytes.total).toBe(d.bytes.weights + d.bytes.kvCache + d.bytes.activations + d.bytes.overhead);
     expect(e.fits).toBe(true);
     expect(e.maxContextLength).toBeGreaterThan(8192);

@@ -29,8 +29,9 @@ describe("whatFits", () => {
     // Llama-3.1-8B: memory would hold more; its 131072 trained positions stop the search (estimate's note).
     expect(llama.maxContext).toBe(131072);
     expect(llama.maxContext).toBe(estimate(scenarioOf(llama, "RTX-4090", 4096)).maxContextLength);
-    // Qwen3-32B Q4_K_M: memory binds at 21,504 tokens (84 × 256): estimate's own search, to the token.
-    expect(qwen.maxContext).toBe(21504);
+    // Qwen3-32B Q4_K_M: memory binds at 19,456 tokens (76 × 256) in the 23.52 GiB CUDA reports for the
+    // card (21,504 against the marketed 24 GiB): estimate's own search, to the token.
+    expect(qwen.maxContext).toBe(19456);
     expect(qwen.maxContext).toBe(estimate(scenarioOf(qwen, "RTX-4090", 4096)).maxContextLength);
     expect(llama.gpuLayers).toBe(33); // 32 layers + the output layer: all on the GPU
     expect(llama.qualityCost).toBe(0.1754); // llama.cpp's quantize table, catalog/quality.ts
@@ -52,7 +53,7 @@ describe("whatFits", () => {
     const onGpu = estimate(scenarioOf(e, "RTX-4090", 4096)).performance.decodeTokensPerSecond;
     expect(e.decodeTokensPerSecond).toBeLessThan(onGpu);
     // The layers left off the GPU stay in RAM: most of the ~40 GiB Q4_K_M file's other 35 layers.
-    expect(e.gpuLayers).toBe(46);
+    expect(e.gpuLayers).toBe(45); // 46 against the marketed 24 GiB; 45 in the reported 23.52 GiB
     expect(e.hostBytes).toBeGreaterThan(15 * 2 ** 30);
   });
 
