@@ -105,6 +105,8 @@ interface Prepared {
   readonly rows: LayerKvRows;
   /** Per stage, the layer terms summed (null where the sums would not be exact). */
   readonly stageSums: StageKvSums | null;
+  /** Whether any layer is a DeepSeek-V4 compressed one (its KV is not a per-token product). */
+  readonly compressed: boolean;
 }
 
 /**
@@ -176,7 +178,7 @@ function kvBytesPerStage(p: Prepared, spec: ModelSpec, contextLength: number, ba
   for (let s = 0; s < p.pp; s++) kvPerStage.push(0);
   // DeepSeek-V4's compressed layers keep a window plus one entry per `ratio` tokens: not a per-token
   // product, so neither shortcut below applies; sum them layer by layer (kv-cache.ts layerKvBytes).
-  if (spec.layers.some((l) => l.mixer.kind === "mla" && l.mixer.compressed)) {
+  if (p.compressed) {
     for (const l of spec.layers) {
       const bytes =
         layerKvBytes(l, p.kvLayout, contextLength) * batch * (l.mixer.kind === "attention" ? p.share : 1);
@@ -245,6 +247,7 @@ function prepared(input: EngineInput): Prepared {
       share,
       rows,
       stageSums: stageKvSums(rows, stageOf, pp, share),
+      compressed: spec.layers.some((l) => l.mixer.kind === "mla" && l.mixer.compressed !== undefined),
     };
   });
   preparedInputs.set(input, p);
