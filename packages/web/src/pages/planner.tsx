@@ -111,7 +111,8 @@ export function PlannerPage() {
       id: "planner-devices",
       title: `Memory per GPU for ${choice.spec.id} on ${count} × ${gpu.id}`,
       rows,
-      capacityBytes: gpu.memoryBytes,
+      // The estimate's own capacity: the total the driver reports where the engine fits into it.
+      capacityBytes: e.devices[0]?.capacityBytes ?? gpu.memoryBytes,
       capacityLabel: `${gpu.id} capacity`,
       unit,
     });
@@ -213,7 +214,7 @@ export function PlannerPage() {
             <Stat
               label="Busiest GPU"
               value={Math.max(...e.devices.map((d) => d.bytes.total))}
-              text={`${fmtBytes(Math.max(...e.devices.map((d) => d.bytes.total)), unit)} of ${fmtBytes(gpu.memoryBytes, unit)}`}
+              text={`${fmtBytes(Math.max(...e.devices.map((d) => d.bytes.total)), unit)} of ${fmtBytes(e.devices[0]?.capacityBytes ?? gpu.memoryBytes, unit)}`}
               testid="planner-peak"
             />
             <Stat
